@@ -1,0 +1,148 @@
+// faultline campaign: regressions first, then every target's seeds; a table
+// on stdout and report.json in the output directory. (Fuzz engines and
+// injector profiles join in later; this is the spine of the nightly job.)
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include "commands.h"
+#include "corpus.h"
+#include "replay.h"
+#include "report.h"
+#include "run_setup.h"
+
+namespace faultline::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int kRegressionReplays = 3;
+
+struct Row {
+  std::string target, kind, item;
+  std::string cls, hash, status;
+  double seconds = 0;
+};
+
+std::vector<fs::path> sorted_entries(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string()[0] != '.') out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void print_table(const std::vector<Row>& rows) {
+  std::printf("%-12s %-10s %-26s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
+              "SECONDS");
+  for (const auto& r : rows)
+    std::printf("%-12s %-10s %-26s %-24s %-16s %-14s %7.2f\n", r.target.c_str(), r.kind.c_str(), r.item.c_str(),
+                r.cls.c_str(), r.hash.c_str(), r.status.c_str(), r.seconds);
+}
+
+}  // namespace
+
+int cmd_campaign(const Invocation& inv) {
+  const auto& o = inv.options;
+  const double budget = o["budget"].as<double>();
+  if (!(budget > 0)) return bad_input(inv, "--budget must be a positive number of seconds");
+  const fs::path out = o["out"].as<std::string>(), corpora = o["corpora"].as<std::string>();
+  if (!fs::is_directory(corpora)) return bad_input(inv, corpora.string() + ": no such corpora directory");
+  auto lib = injector_for(true);
+  if (!lib) return bad_input(inv, lib.error().message);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(budget);
+  auto budget_left = [&] { return std::chrono::steady_clock::now() < deadline; };
+
+  std::vector<Row> rows;
+  int new_crashes = 0, regressions_failing = 0, skipped = 0;
+  for (const auto& target_dir : sorted_entries(corpora)) {
+    const std::string target = target_dir.filename().string();
+    const std::string driver = binary_dir() + "/target-" + target;
+    if (access(driver.c_str(), X_OK) != 0) continue;
+
+    std::set<std::string> known;  // buckets the regressions already cover
+    for (const auto& dir : sorted_entries(target_dir / "regressions")) {
+      if (!budget_left()) {
+        skipped++;
+        continue;
+      }
+      Row row{target, "regression", dir.filename().string(), "", "", "", 0};
+      auto repro = load_reproducer(dir);
+      if (!repro) return bad_input(inv, repro.error().message);
+      known.insert(reproducer_dir_name(repro->expected_class, repro->expected_hash));
+      auto outcome = replay(repro.value(), dir, kRegressionReplays, std::nullopt, lib.value());
+      if (!outcome) return bad_input(inv, outcome.error().message);
+      row.cls = to_string(outcome->runs.back().cls);
+      row.hash = outcome->runs.back().stack_hash;
+      for (const auto& r : outcome->runs) row.seconds += r.wall_seconds;
+      const int k = outcome->matched;
+      row.status = k == kRegressionReplays ? "reproduces"
+                   : k == 0               ? "fixed"
+                                          : "flaky " + std::to_string(k) + "/" + std::to_string(kRegressionReplays);
+      regressions_failing += k != kRegressionReplays;
+      rows.push_back(row);
+    }
+    for (const auto& seed : sorted_entries(target_dir / "seeds")) {
+      if (!budget_left()) {
+        skipped++;
+        continue;
+      }
+      Reproducer repro;
+      repro.target = target;
+      repro.argv = {"target-" + target, kInputPlaceholder};
+      repro.input = InputMode::File;
+      RunRequest req;
+      req.argv = {driver, fs::absolute(seed).string()};
+      req.inject_library = lib.value();
+      req.limits.timeout_seconds = repro.timeout_seconds;
+      auto run = run_program(req);
+      if (!run) return bad_input(inv, run.error().message);
+      CrashReport rep = triage(req, run.value());
+      Row row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",
+              rep.wall_seconds};
+      if (rep.cls != CrashClass::None) {
+        const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
+        if (known.count(bucket)) {
+          row.status = "known";
+        } else {
+          repro.expected_class = rep.cls;
+          repro.expected_hash = rep.stack_hash;
+          repro.environment = environment_facts();
+          std::ifstream f(seed, std::ios::binary);
+          std::string bytes((std::istreambuf_iterator<char>(f)), {});
+          auto stored = store_reproducer(out / target, repro, bytes);
+          if (!stored) return bad_input(inv, stored.error().message);
+          row.status = "new";
+          new_crashes++;
+        }
+      }
+      rows.push_back(row);
+    }
+  }
+  print_table(rows);
+  std::printf("\n%zu runs, %d new crash buckets, %d regressions not reproducing, %d items skipped (budget)\n",
+              rows.size(), new_crashes, regressions_failing, skipped);
+
+  nlohmann::json j = {{"faultline_campaign", 1},
+                      {"new_crashes", new_crashes},
+                      {"regressions_not_reproducing", regressions_failing},
+                      {"skipped_for_budget", skipped},
+                      {"rows", nlohmann::json::array()}};
+  for (const auto& r : rows)
+    j["rows"].push_back({{"target", r.target}, {"kind", r.kind}, {"item", r.item}, {"class", r.cls},
+                         {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}});
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (auto w = write_file_atomic(out / "report.json", j.dump(2) + "\n"); !w) return bad_input(inv, w.error().message);
+  std::printf("report: %s\n", (out / "report.json").c_str());
+  return new_crashes || regressions_failing ? kExitFound : kExitClean;
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,163 @@
+#include "classify.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <regex>
+#include <sstream>
+
+namespace faultline {
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kNullPageLimit = 64 * 1024;
+// Linux keeps stack_guard_gap (256 pages) free below a growing stack.
+constexpr uint64_t kMainStackGuardGap = 256 * kPage;
+constexpr uint64_t kNearStackPointer = 64 * 1024;
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+bool address_is_meaningful(const CrashSnapshot& s) {
+  // SI_KERNEL: a general-protection fault (e.g. a non-canonical pointer) has no address.
+  return (s.signo == SIGSEGV || s.signo == SIGBUS) && s.si_code > 0 && s.si_code != SI_KERNEL;
+}
+
+const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a) {
+  for (const auto& m : maps)
+    if (m.contains(a)) return &m;
+  return nullptr;
+}
+
+const MapEntry* mapping_starting_at(const std::vector<MapEntry>& maps, uint64_t a) {
+  for (const auto& m : maps)
+    if (m.start == a) return &m;
+  return nullptr;
+}
+
+const MapEntry* first_mapping_above(const std::vector<MapEntry>& maps, uint64_t a) {
+  const MapEntry* best = nullptr;
+  for (const auto& m : maps)
+    if (m.start > a && (!best || m.start < best->start)) best = &m;
+  return best;
+}
+
+std::string thread_name(int index) { return index == 0 ? "main thread" : "thread " + std::to_string(index); }
+
+struct AllocatorPattern {
+  const char* allocator;
+  std::regex line;
+};
+
+// glibc malloc.c malloc_printerr() messages (2.36), e.g.
+// "free(): double free detected in tcache 2", "corrupted size vs. prev_size".
+const std::vector<AllocatorPattern>& allocator_patterns() {
+  static const std::vector<AllocatorPattern> patterns = {
+      {"glibc", std::regex(R"(^(malloc|free|realloc|calloc|munmap_chunk|mremap_chunk|malloc_consolidate|)"
+                           R"(tcache_thread_shutdown|_int_malloc|_int_free|_int_realloc|memalign|)"
+                           R"(posix_memalign|aligned_alloc|pvalloc|valloc)\(\): .+)")},
+      {"glibc", std::regex(R"(^(double free or corruption.*|corrupted size vs\. prev_size.*|)"
+                           R"(corrupted double-linked list.*))")},
+  };
+  return patterns;
+}
+
+}  // namespace
+
+std::optional<StackGuardHit> stack_guard_hit(const CrashSnapshot& s) {
+  if (s.signo != SIGSEGV || !address_is_meaningful(s)) return std::nullopt;
+  const uint64_t a = s.fault_address, sp = s.sp;
+  const MapEntry* m = mapping_containing(s.maps, a);
+  // A pthread stack: a PROT_NONE guard directly below the writable stack.
+  if (m && m->inaccessible()) {
+    const MapEntry* stack = mapping_starting_at(s.maps, m->end);
+    if (stack && stack->writable() && sp + kNearStackPointer >= m->start && sp < stack->end)
+      return StackGuardHit{"guard page below stack of " + thread_name(s.thread_index),
+                           stack->end - m->start};
+  }
+  if (!m) {
+    // The main stack: it cannot grow past RLIMIT_STACK, and below it lies the guard gap.
+    const MapEntry* above = first_mapping_above(s.maps, a);
+    if (above && above->path == "[stack]" && above->start - a <= kMainStackGuardGap + kPage &&
+        sp + kNearStackPointer >= a && sp <= a + kNearStackPointer)
+      return StackGuardHit{"guard gap below stack of " + thread_name(s.thread_index),
+                           s.stack_rlimit ? s.stack_rlimit : above->end - above->start};
+  }
+  if ((!m || m->inaccessible()) && a + kNearStackPointer >= sp && a <= sp + kPage)
+    return StackGuardHit{"unmapped memory at the stack pointer of " + thread_name(s.thread_index), 0};
+  return std::nullopt;
+}
+
+std::optional<AllocatorAbort> find_allocator_abort(const std::string& stderr_text) {
+  std::istringstream in(stderr_text);
+  for (std::string line; std::getline(in, line);)
+    for (const auto& p : allocator_patterns())
+      if (std::regex_search(line, p.line)) return AllocatorAbort{p.allocator, line};
+  return std::nullopt;
+}
+
+std::optional<std::string> allocator_of_frame(const Frame& f) {
+  static const std::regex glibc_malloc(
+      R"(^(malloc|free|cfree|realloc|calloc|_int_malloc|_int_free|_int_realloc|_int_memalign|)"
+      R"(malloc_consolidate|unlink_chunk|tcache_get|tcache_put|sysmalloc|__libc_(malloc|free|realloc|calloc|memalign)|)"
+      R"(__GI___libc_(malloc|free|realloc)|_mid_memalign|aligned_alloc|posix_memalign|memalign)$)");
+  if (f.module.rfind("libc.so", 0) == 0 && std::regex_search(f.function, glibc_malloc)) return "glibc";
+  return std::nullopt;
+}
+
+std::string describe_address(const CrashSnapshot& s) {
+  if (!address_is_meaningful(s)) return "no fault address (general-protection fault, e.g. a non-canonical pointer)";
+  const uint64_t a = s.fault_address;
+  if (a < kNullPageLimit) return "null page (offset " + hex(a) + ")";
+  const MapEntry* m = mapping_containing(s.maps, a);
+  if (!m) return "unmapped address " + hex(a);
+  std::string what = m->path.empty() ? "anonymous mapping" : m->path;
+  return what + " (" + m->perms + ") at offset " + hex(a - m->start);
+}
+
+std::string signal_name(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+Classification classify_snapshot(const CrashSnapshot& s, const std::string& stderr_text) {
+  const std::string sig = signal_name(s.signo);
+  switch (s.signo) {
+    case SIGSEGV:
+    case SIGBUS: {
+      if (auto hit = stack_guard_hit(s))
+        return {CrashClass::StackExhaustion, sig + " at " + hex(s.fault_address) + ": " + hit->region, hit->region,
+                hit->stack_size, ""};
+      std::string region = describe_address(s);
+      if (!s.frames.empty())
+        if (auto alloc = allocator_of_frame(s.frames[0]))
+          return {CrashClass::HeapCorruption, sig + " inside the allocator (" + *alloc + " " + s.frames[0].function + ")",
+                  region, 0, *alloc};
+      if (address_is_meaningful(s) && s.fault_address < kNullPageLimit)
+        return {CrashClass::NullDereference, sig + " at " + hex(s.fault_address), region, 0, ""};
+      return {CrashClass::WildAccess, sig + ": " + region, region, 0, ""};
+    }
+    case SIGABRT:
+      if (auto alloc = find_allocator_abort(stderr_text))
+        return {CrashClass::HeapCorruption, alloc->allocator + " abort: " + alloc->message, "", 0, alloc->allocator};
+      if (stderr_text.find("std::bad_alloc") != std::string::npos)
+        return {CrashClass::Oom, "SIGABRT after std::bad_alloc", "", 0, ""};
+      return {CrashClass::Abort, sig, "", 0, ""};
+    case SIGILL:
+    case SIGTRAP:
+    case SIGSYS:
+      return {CrashClass::IllegalInstruction, sig + " at pc " + hex(s.pc), "", 0, ""};
+    case SIGFPE:
+      return {CrashClass::Arithmetic, sig + " at pc " + hex(s.pc), "", 0, ""};
+    default:
+      return {CrashClass::Abort, sig, "", 0, ""};
+  }
+}
+
+}  // namespace faultline

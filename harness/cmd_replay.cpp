@@ -1,0 +1,38 @@
+// faultline replay: does the reproducer still give its class and stack hash?
+#include <iostream>
+
+#include "commands.h"
+#include "replay.h"
+#include "run_setup.h"
+
+namespace faultline::cli {
+
+int cmd_replay(const Invocation& inv) {
+  if (inv.operands.empty()) return bad_input(inv, "no reproducer given (usage: faultline replay REPRO [--times N])");
+  const auto& o = inv.options;
+  const int times = o["times"].as<int>();
+  if (times < 1) return bad_input(inv, "--times must be at least 1");
+  std::optional<double> timeout;
+  if (o.count("timeout")) {
+    timeout = o["timeout"].as<double>();
+    if (!(*timeout > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
+  }
+  const std::filesystem::path dir = inv.operands[0];
+  auto repro = load_reproducer(dir);
+  if (!repro) return bad_input(inv, repro.error().message);
+  auto lib = injector_for(true);
+  if (!lib) return bad_input(inv, lib.error().message);
+  const auto repro_dir = std::filesystem::is_directory(dir) ? dir : dir.parent_path();
+  auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value());
+  if (!outcome) return bad_input(inv, outcome.error().message);
+  for (size_t i = 0; i < outcome->runs.size(); i++) {
+    const auto& run = outcome->runs[i];
+    if (!run.matched)
+      std::cout << "run " << i + 1 << ": got " << to_string(run.cls) << " [" << run.stack_hash << "]\n";
+  }
+  std::cout << outcome->matched << "/" << times << " reproduced (" << to_string(repro->expected_class) << " ["
+            << repro->expected_hash << "])\n";
+  return outcome->matched == times ? kExitClean : kExitFound;
+}
+
+}  // namespace faultline::cli

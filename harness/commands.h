@@ -1,0 +1,26 @@
+// The faultline commands. Each returns the process exit code (DESIGN.md CLI
+// contract); bad input is a one-line message and 2.
+#pragma once
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+namespace faultline::cli {
+
+struct Invocation {
+  std::string command;
+  boost::program_options::variables_map options;
+  std::vector<std::string> operands;  // positional arguments before `--`
+  std::vector<std::string> program;   // everything after `--`
+};
+
+constexpr int kExitClean = 0, kExitFound = 1, kExitBadInput = 2;
+
+// Prints "faultline <command>: <message>" to stderr and returns kExitBadInput.
+int bad_input(const Invocation& inv, const std::string& message);
+
+int cmd_run(const Invocation& inv);
+int cmd_replay(const Invocation& inv);
+int cmd_campaign(const Invocation& inv);
+
+}  // namespace faultline::cli

@@ -1,0 +1,59 @@
+// Reproducers on disk: a directory named <class>-<stack hash> holding
+// repro.json and, when the program reads one, `input`. Every write is atomic
+// (temp file, fsync, rename, fsync the directory), so a crash or a kill of
+// faultline never leaves a half-written reproducer or loses a stored one.
+#pragma once
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crash_class.h"
+#include "result.h"
+#include "runner.h"
+#include "triage.h"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kInputPlaceholder = "@@";  // AFL++'s: replaced by the input file's path
+
+enum class InputMode { None, File, Stdin };
+
+struct Reproducer {
+  std::string target;             // built-in target name; argv[0] is then its driver
+  std::vector<std::string> argv;  // program and arguments; "@@" stands for the input file
+  std::string schedule;           // canonical schedule line
+  InputMode input = InputMode::None;
+  double timeout_seconds = 10;
+  CrashClass expected_class = CrashClass::None;
+  std::string expected_hash;
+  nlohmann::json environment = nlohmann::json::object();  // facts at capture time
+};
+
+Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes);
+
+// Loads and validates DIR/repro.json. Errors name the file and the field.
+Result<Reproducer> load_reproducer(const fs::path& dir);
+
+struct Stored {
+  fs::path dir;
+  bool already_known = false;  // a reproducer with this class and hash was there already
+};
+// Stores under out_dir/<class>-<hash>/; never overwrites an existing bucket.
+Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, const std::optional<std::string>& input);
+
+std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
+
+// The run a reproducer describes: target resolved, "@@" bound to dir/input.
+Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir);
+
+// Facts about where a reproducer was captured: libc, kernel, allocator, time.
+nlohmann::json environment_facts();
+
+// Directory holding the faultline binary (and the target drivers).
+std::string binary_dir();
+
+}  // namespace faultline

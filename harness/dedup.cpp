@@ -1,0 +1,92 @@
+#include "dedup.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string_view>
+
+namespace faultline {
+
+namespace {
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+}  // namespace
+
+bool is_runtime_frame(const Frame& f) {
+  static constexpr std::array<std::string_view, 9> kRuntimeModules = {
+      "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so",
+      "libpthread.so", "linux-vdso", "libfaultline-inject.so"};
+  if (f.function == "__restore_rt") return true;
+  return std::any_of(kRuntimeModules.begin(), kRuntimeModules.end(),
+                     [&](std::string_view m) { return starts_with(f.module, m); });
+}
+
+std::string frame_key(const Frame& f) {
+  if (!f.function.empty()) return f.function;
+  char off[32];
+  std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.module_offset));
+  return (f.module.empty() ? std::string("?") : f.module) + off;
+}
+
+std::string fnv1a_hex(const std::string& s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& frames) {
+  constexpr size_t kMaxStart = 32, kMaxPeriod = 64, kRepetitions = 4;
+  std::vector<std::string> keys;
+  for (const auto& f : frames) keys.push_back(frame_key(f));
+  for (size_t s = 0; s < kMaxStart && s < keys.size(); s++) {
+    for (size_t p = 1; p <= kMaxPeriod && s + kRepetitions * p <= keys.size(); p++) {
+      bool periodic = true;
+      for (size_t j = s; j < s + (kRepetitions - 1) * p && periodic; j++) periodic = keys[j] == keys[j + p];
+      if (!periodic) continue;
+      RecursionCycle c;
+      c.first_frame = s;
+      // Rotation-invariant: the guard page may be hit anywhere in the cycle.
+      std::vector<std::string> cycle(keys.begin() + s, keys.begin() + s + p);
+      auto best = cycle;
+      for (size_t r = 1; r < p; r++) {
+        std::rotate(cycle.begin(), cycle.begin() + 1, cycle.end());
+        best = std::min(best, cycle);
+      }
+      c.functions = best;
+      size_t trips = (keys.size() - s) / p - 1;
+      while (trips > 0 && !(frames[s].sp && frames[s + trips * p].sp)) trips--;
+      if (trips > 0 && frames[s + trips * p].sp > frames[s].sp)
+        c.bytes_per_level = (frames[s + trips * p].sp - frames[s].sp) / trips;
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle) {
+  for (auto& f : frames) f.in_hash = false;
+  std::string material;
+  if (cycle) {
+    material = "cycle";
+    for (const auto& fn : cycle->functions) material += "|" + fn;
+    for (size_t i = cycle->first_frame; i < cycle->first_frame + cycle->functions.size() && i < frames.size(); i++)
+      frames[i].in_hash = true;
+    return fnv1a_hex(material);
+  }
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < frames.size() && chosen.size() < kHashFrames; i++)
+    if (!is_runtime_frame(frames[i])) chosen.push_back(i);
+  for (size_t i = 0; chosen.empty() && i < frames.size() && i < kHashFrames; i++) chosen.push_back(i);
+  material = "top";
+  for (size_t i : chosen) {
+    frames[i].in_hash = true;
+    material += "|" + frame_key(frames[i]);
+  }
+  return fnv1a_hex(material);
+}
+
+}  // namespace faultline

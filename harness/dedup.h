@@ -1,0 +1,36 @@
+// Stack hashes: which frames are meaningful, and the recursion cycle that
+// identifies a stack exhaustion whatever frame the guard page happened to hit.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frame.h"
+
+namespace faultline {
+
+constexpr size_t kHashFrames = 3;
+
+struct RecursionCycle {
+  std::vector<std::string> functions;  // canonical rotation, innermost first
+  size_t first_frame = 0;              // where the repetition starts in the stack
+  uint64_t bytes_per_level = 0;        // stack consumed by one trip round the cycle (0: unknown)
+};
+
+// libc, the C++ runtime, the dynamic linker, signal trampolines, the vdso and
+// faultline's own injector say nothing about which bug this is.
+bool is_runtime_frame(const Frame& f);
+
+// Key a frame is hashed and compared by: function name, else module+offset.
+std::string frame_key(const Frame& f);
+
+std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& frames);
+
+// Hash of the top kHashFrames meaningful frames (all frames if none is
+// meaningful), or of the cycle when there is one. Marks the frames used.
+std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle);
+
+std::string fnv1a_hex(const std::string& s);
+
+}  // namespace faultline

@@ -1,0 +1,19 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace faultline {
+
+// One symbolized stack frame, innermost first.
+struct Frame {
+  uint64_t pc = 0;  // return address for callers, faulting pc for frame 0
+  uint64_t sp = 0;  // the frame's stack pointer (for bytes-per-level estimates)
+  std::string function;  // demangled; "" when unknown
+  std::string file;      // source file when debug info exists
+  int line = 0;
+  std::string module;    // basename of the object: "libc.so.6", "target-crash_zoo"
+  uint64_t module_offset = 0;
+  bool in_hash = false;  // one of the meaningful frames the stack hash was taken from
+};
+
+}  // namespace faultline

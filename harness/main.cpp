@@ -1,0 +1,167 @@
+// faultline: the CLI. Commands and their manual pages are declared here once;
+// their options come from the table in cli_options.cpp.
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "cli_options.h"
+#include "commands.h"
+#include "schedule.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const Invocation&);
+  const char* synopsis;
+  const char* summary;
+  const char* description;
+  const char* exit_status;
+  const char* examples;
+  int max_operands;
+  bool takes_program;  // accepts `-- PROGRAM ARGS...`
+};
+
+const Command kCommands[] = {
+    {"run", cmd_run, "faultline run [OPTIONS] (--target NAME | -- PROGRAM [ARGS...])",
+     "run any program once under a fault schedule and triage the result",
+     "Runs PROGRAM in a child process with its own process group, rlimits (address space, core 0,\n"
+     "file size, processes), a timeout that kills every descendant, captured and capped output,\n"
+     "and libfaultline-inject.so preloaded. The child is held at its first crash signal so its\n"
+     "registers, memory maps and stack are read before it dies; frames are symbolized with libdw.\n"
+     "Prints a one-line verdict on stderr: class, evidence, top meaningful frame, stack hash.",
+     "0 the program exited without a crash; 1 it crashed, hung or was killed (any class but `none`);\n"
+     "2 usage error, bad schedule or input, or the program could not be started.",
+     "faultline run -- /bin/true\n"
+     "faultline run --schedule 'stack main=256K' --report r.json -- python3 -c 'import json; json.loads(\"[\"*100000)'\n"
+     "faultline run --target crash_zoo --input corpora/crash_zoo/seeds/null --out repros/",
+     0, true},
+    {"replay", cmd_replay, "faultline replay REPRO [--times N] [--timeout SECONDS]",
+     "rerun a stored reproducer and check it still gives its class and stack hash",
+     "REPRO is a reproducer directory (or its repro.json). Each run must give the expected crash\n"
+     "class and stack hash. Prints one line per mismatch and then `k/N reproduced`.",
+     "0 all N runs matched; 1 at least one did not; 2 the reproducer is missing or invalid.",
+     "faultline replay repros/null-dereference-0123456789abcdef --times 20", 1, false},
+    {"campaign", cmd_campaign, "faultline campaign [--budget SECONDS] [--out DIR] [--corpora DIR]",
+     "replay stored regressions, then run every target's seeds; summary table and report.json",
+     "For every built-in target with a corpus under --corpora: first replays each reproducer in\n"
+     "<target>/regressions/ (a regression that no longer gives its class is `fixed`, one that\n"
+     "gives it only sometimes is `flaky`), then runs each seed in <target>/seeds/ and stores new\n"
+     "crashes as reproducers in DIR/<target>/. Prints a summary table; writes DIR/report.json.",
+     "0 nothing new and every regression still reproduces; 1 a new crash, or a regression that is\n"
+     "fixed or flaky; 2 error.",
+     "faultline campaign --budget 60 --out out/campaign", 0, false},
+};
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+std::string schedule_reference() {
+  std::ostringstream s;
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    const auto& key = fl_schedule_keys[k];
+    std::string item = key.item;
+    std::string form = key.key[0] ? item + " " + key.key + "=" : item + "=";
+    form += key.kind == FL_VAL_SIZE ? "SIZE" : "N";
+    s << "    " << form << std::string(form.size() < 24 ? 24 - form.size() : 1, ' ') << key.help << "\n";
+  }
+  return s.str();
+}
+
+void print_main_help() {
+  std::cout << "NAME\n    faultline - make rare crashes happen on purpose, triage them, replay them\n\n"
+               "SYNOPSIS\n    faultline COMMAND [OPTIONS] [-- PROGRAM ARGS...]\n    faultline COMMAND --help\n\n"
+               "COMMANDS\n";
+  for (const auto& c : kCommands) {
+    std::string n = c.name;
+    std::cout << "    " << n << std::string(12 - n.size(), ' ') << c.summary << "\n";
+  }
+  std::cout << "\nSCHEDULE\n    One line of `;`-separated items, e.g. \"stack main=64K ; seed=0x5eed\". Items:\n"
+            << schedule_reference()
+            << "\nREPRODUCERS\n    A directory <class>-<stack hash>/ holding repro.json (argv or target, schedule,\n"
+               "    expected class and stack hash, environment) and `input` when the program reads one.\n"
+               "\nEXIT STATUS\n    0 nothing found, 1 a crash (or regression) found, 2 usage error or bad input.\n"
+               "\nENVIRONMENT\n    FAULTLINE_INJECT_LIB   injector to preload instead of ../lib/libfaultline-inject.so\n";
+}
+
+void print_command_help(const Command& c) {
+  std::cout << "NAME\n    faultline " << c.name << " - " << c.summary << "\n\nSYNOPSIS\n    " << c.synopsis
+            << "\n\nDESCRIPTION\n";
+  std::istringstream d(c.description);
+  for (std::string line; std::getline(d, line);) std::cout << "    " << line << "\n";
+  std::cout << "\n" << options_for(c.name) << "\nEXIT STATUS\n";
+  std::istringstream e(c.exit_status);
+  for (std::string line; std::getline(e, line);) std::cout << "    " << line << "\n";
+  std::cout << "\nEXAMPLES\n";
+  std::istringstream x(c.examples);
+  for (std::string line; std::getline(x, line);) std::cout << "    " << line << "\n";
+}
+
+int usage(const std::string& message) {
+  std::cerr << "faultline: " << message << " (try `faultline --help`)\n";
+  return kExitBadInput;
+}
+
+}  // namespace
+
+int bad_input(const Invocation& inv, const std::string& message) {
+  std::cerr << "faultline " << inv.command << ": " << message << "\n";
+  return kExitBadInput;
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage("no command given");
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_main_help();
+    return kExitClean;
+  }
+  if (args[0] == "--version") {
+    std::cout << "faultline 0.1.0\n";
+    return kExitClean;
+  }
+  const Command* cmd = find_command(args[0]);
+  if (!cmd) return usage("unknown command '" + args[0] + "'");
+
+  Invocation inv;
+  inv.command = cmd->name;
+  std::vector<std::string> option_args(args.begin() + 1, args.end());
+  if (auto dash = std::find(option_args.begin(), option_args.end(), "--"); dash != option_args.end()) {
+    if (!cmd->takes_program) return bad_input(inv, "does not take `-- PROGRAM`");
+    inv.program.assign(dash + 1, option_args.end());
+    option_args.erase(dash, option_args.end());
+  }
+  namespace po = boost::program_options;
+  po::options_description desc = options_for(cmd->name);
+  po::options_description hidden;
+  hidden.add_options()("operand", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("operand", -1);
+  try {
+    po::store(po::command_line_parser(option_args).options(all).positional(positional).run(), inv.options);
+    po::notify(inv.options);
+  } catch (const po::error& e) {
+    return bad_input(inv, e.what());
+  }
+  if (inv.options.count("help")) {
+    print_command_help(*cmd);
+    return kExitClean;
+  }
+  if (inv.options.count("operand")) inv.operands = inv.options["operand"].as<std::vector<std::string>>();
+  if (static_cast<int>(inv.operands.size()) > cmd->max_operands)
+    return bad_input(inv, "unexpected argument '" + inv.operands[cmd->max_operands] + "'" +
+                              (cmd->takes_program ? " (put the program after `--`)" : ""));
+  return cmd->run(inv);
+}
+
+}  // namespace faultline::cli
+
+int main(int argc, char** argv) { return faultline::cli::main(argc, argv); }

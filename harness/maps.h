@@ -1,0 +1,24 @@
+// /proc/<pid>/maps, read while the crashed process is still stopped.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace faultline {
+
+struct MapEntry {
+  uint64_t start = 0, end = 0;  // [start, end)
+  std::string perms;            // "rw-p"
+  std::string path;             // "", "[stack]", "/usr/lib/.../libc.so.6"
+  bool contains(uint64_t a) const { return a >= start && a < end; }
+  bool inaccessible() const { return perms.size() >= 3 && perms.compare(0, 3, "---") == 0; }
+  bool writable() const { return perms.size() >= 2 && perms[1] == 'w'; }
+};
+
+std::vector<MapEntry> parse_maps(std::string_view text);
+std::vector<MapEntry> read_maps(pid_t pid);
+
+}  // namespace faultline

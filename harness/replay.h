@@ -1,0 +1,30 @@
+// Rerunning a stored reproducer and comparing what it gives with what it promised.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "corpus.h"
+#include "triage.h"
+
+namespace faultline {
+
+struct ReplayRun {
+  CrashClass cls;
+  std::string stack_hash;
+  bool matched;
+  double wall_seconds;
+};
+
+struct ReplayOutcome {
+  int matched = 0;
+  std::vector<ReplayRun> runs;
+  int times() const { return static_cast<int>(runs.size()); }
+};
+
+// Fails only if the reproducer cannot be run at all.
+Result<ReplayOutcome> replay(const Reproducer& r, const std::filesystem::path& dir, int times,
+                             std::optional<double> timeout_override, const std::string& inject_library);
+
+}  // namespace faultline

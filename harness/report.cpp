@@ -1,0 +1,101 @@
+#include "report.h"
+
+#include <cstdio>
+
+#include "classify.h"
+
+namespace faultline {
+
+std::string hex_address(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+namespace {
+
+const char* end_name(RunResult::End e) {
+  switch (e) {
+    case RunResult::End::Exited: return "exited";
+    case RunResult::End::Signaled: return "signaled";
+    case RunResult::End::TimedOut: return "timeout";
+  }
+  return "?";
+}
+
+const Frame* first_hashed_frame(const CrashReport& r) {
+  for (const auto& f : r.frames)
+    if (f.in_hash) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+nlohmann::json report_json(const CrashReport& r) {
+  using nlohmann::json;
+  json findings = json::array();
+  for (const auto& f : r.findings) {
+    json j = {{"class", to_string(f.cls)}, {"detail", f.detail}};
+    if (f.thread >= 0) j["thread"] = f.thread;
+    findings.push_back(j);
+  }
+  json frames = json::array();
+  for (const auto& f : r.frames) {
+    frames.push_back({{"pc", hex_address(f.pc)}, {"sp", hex_address(f.sp)}, {"function", f.function},
+                      {"file", f.file}, {"line", f.line}, {"module", f.module},
+                      {"module_offset", hex_address(f.module_offset)}, {"in_hash", f.in_hash}});
+  }
+  json exit = {{"kind", end_name(r.end)}};
+  if (r.end == RunResult::End::Exited) exit["code"] = r.exit_code;
+  else exit["signal"] = signal_name(r.term_signal);
+
+  json j = {
+      {"faultline_report", 1},
+      {"class", to_string(r.cls)},
+      {"findings", findings},
+      {"signal", r.signo ? json(signal_name(r.signo)) : json(nullptr)},
+      {"si_code", r.signo ? json(r.si_code) : json(nullptr)},
+      {"fault_address", r.fault_address ? json(hex_address(*r.fault_address)) : json(nullptr)},
+      {"fault_region", r.fault_region},
+      {"thread", r.thread >= 0 ? json(r.thread) : json(nullptr)},
+      {"frames", frames},
+      {"frames_truncated", r.frames_truncated},
+      {"stack_hash", r.stack_hash},
+      {"schedule", r.schedule},
+      {"argv", r.argv},
+      {"exit", exit},
+      {"wall_time_s", r.wall_seconds},
+      {"stderr_tail", r.stderr_tail},
+      {"injector", {{"processes", r.injected_processes}}},
+  };
+  if (r.thread_stack_size) j["thread_stack_size"] = r.thread_stack_size;
+  if (!r.allocator.empty()) j["allocator"] = r.allocator;
+  if (r.recursion_cycle) {
+    j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},
+                            {"bytes_per_level", r.recursion_cycle->bytes_per_level}};
+    if (r.recursion_cycle->bytes_per_level && r.thread_stack_size)
+      j["recursion_cycle"]["levels_that_fit"] = r.thread_stack_size / r.recursion_cycle->bytes_per_level;
+  }
+  return j;
+}
+
+std::string verdict_line(const CrashReport& r) {
+  std::string line = "faultline: " + std::string(to_string(r.cls));
+  if (!r.findings.empty()) line += " - " + r.findings.front().detail;
+  if (r.cls == CrashClass::None)
+    line += r.end == RunResult::End::Exited ? " (exit " + std::to_string(r.exit_code) + ")" : "";
+  if (r.recursion_cycle) {
+    line += "; recursion cycle";
+    for (const auto& fn : r.recursion_cycle->functions) line += " " + fn;
+    if (r.recursion_cycle->bytes_per_level) line += ", " + std::to_string(r.recursion_cycle->bytes_per_level) + " B/level";
+  } else if (const Frame* f = first_hashed_frame(r)) {
+    line += "; in " + (f->function.empty() ? f->module : f->function);
+    if (!f->file.empty()) line += " (" + f->file.substr(f->file.rfind('/') + 1) + ":" + std::to_string(f->line) + ")";
+  }
+  if (!r.stack_hash.empty()) line += " [" + r.stack_hash + "]";
+  char t[32];
+  std::snprintf(t, sizeof t, " %.2f s", r.wall_seconds);
+  return line + t;
+}
+
+}  // namespace faultline

@@ -1,0 +1,17 @@
+// The JSON crash report and the one-line human verdict.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "triage.h"
+
+namespace faultline {
+
+nlohmann::json report_json(const CrashReport& r);
+
+// "faultline: stack-exhaustion — SIGSEGV ... in zoo_parse_block (crash_zoo.cpp:41) [hash 1f2e...] 0.12 s"
+std::string verdict_line(const CrashReport& r);
+
+std::string hex_address(uint64_t v);
+
+}  // namespace faultline

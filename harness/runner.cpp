@@ -1,0 +1,385 @@
+#include "runner.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "unwind.h"
+
+extern char** environ;
+
+namespace faultline {
+
+namespace {
+
+constexpr size_t kTailBytes = 64 * 1024;
+
+bool is_crash_signal(int sig) {
+  switch (sig) {
+    case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGTRAP: case SIGSYS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void append_capped(CapturedOutput& c, const char* data, size_t n, size_t cap) {
+  c.total += n;
+  if (c.head.size() < cap) c.head.append(data, std::min(n, cap - c.head.size()));
+  c.tail.append(data, n);
+  if (c.tail.size() > kTailBytes) c.tail.erase(0, c.tail.size() - kTailBytes);
+}
+
+// The signal's disposition in the tracee: SigCgt is a hex mask, bit sig-1.
+bool signal_caught(pid_t tid, int sig) {
+  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("SigCgt:", 0) != 0) continue;
+    uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+    return (mask >> (sig - 1)) & 1u;
+  }
+  return false;
+}
+
+CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
+  CrashSnapshot s;
+  s.tid = tid;
+  s.thread_index = thread_index;
+  s.signo = si.si_signo;
+  s.si_code = si.si_code;
+  s.fault_address = reinterpret_cast<uint64_t>(si.si_addr);
+  user_regs_struct regs{};
+  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
+    s.pc = regs.rip;
+    s.sp = regs.rsp;
+  }
+  s.handler_installed = signal_caught(tid, si.si_signo);
+  rlimit rl{};
+  if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
+  s.maps = read_maps(pid);
+  Unwound u = unwind_stopped_thread(pid, tid, max_frames);
+  s.frames = std::move(u.frames);
+  s.frames_truncated = u.truncated;
+  return s;
+}
+
+std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino) {
+  std::vector<std::string> env;
+  std::string preload;
+  for (char** e = environ; *e; e++) {
+    std::string_view kv(*e);
+    auto name = kv.substr(0, kv.find('='));
+    if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
+    else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != "LIBC_FATAL_STDERR_")
+      env.emplace_back(kv);
+  }
+  if (!req.inject_library.empty()) preload = req.inject_library + (preload.empty() ? "" : ":" + preload);
+  if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
+  env.push_back(std::string(FL_ENV_SCHEDULE) + "=" + req.schedule.canonical());
+  env.push_back(std::string(FL_ENV_EVENT_FD) + "=" + std::to_string(event_fd) + ":" + std::to_string(event_ino));
+  // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.
+  env.push_back("LIBC_FATAL_STDERR_=1");
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+struct ChildPlan {
+  int stdin_fd, stdout_fd, stderr_fd, event_fd, status_fd;
+  char** argv;
+  char** envp;
+  rlimit as, fsize, nproc, stack;
+  bool set_stack;
+  sigset_t mask;
+};
+
+// After fork: only async-signal-safe calls, no allocation.
+[[noreturn]] void exec_child(const ChildPlan& p) {
+  setpgid(0, 0);
+  signal(SIGPIPE, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &p.mask, nullptr);
+  dup2(p.stdin_fd, 0);
+  dup2(p.stdout_fd, 1);
+  dup2(p.stderr_fd, 2);
+  fcntl(p.event_fd, F_SETFD, 0);  // the one extra fd the target inherits
+  int lo = std::min(p.event_fd, p.status_fd), hi = std::max(p.event_fd, p.status_fd);
+  close_range(3, lo - 1, 0);
+  close_range(lo + 1, hi - 1, 0);
+  close_range(hi + 1, ~0u, 0);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  setrlimit(RLIMIT_AS, &p.as);
+  setrlimit(RLIMIT_FSIZE, &p.fsize);
+  setrlimit(RLIMIT_NPROC, &p.nproc);
+  if (p.set_stack) setrlimit(RLIMIT_STACK, &p.stack);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+  raise(SIGSTOP);  // lets the parent set ptrace options before exec
+  execvpe(p.argv[0], p.argv, p.envp);
+  int e = errno;
+  (void)!write(p.status_fd, &e, sizeof e);
+  _exit(127);
+}
+
+rlimit limit_of(uint64_t v) {
+  return rlimit{static_cast<rlim_t>(v), static_cast<rlim_t>(v)};
+}
+
+// Kills and reaps every remaining descendant: the process group first, then
+// (we are a child subreaper) anything that escaped it and got reparented to us.
+void kill_descendants(pid_t pgid) {
+  kill(-pgid, SIGKILL);
+  const pid_t self = getpid();
+  for (int round = 0; round < 64; round++) {
+    std::vector<pid_t> children;
+    if (DIR* d = opendir("/proc")) {
+      while (dirent* e = readdir(d)) {
+        pid_t p = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+        if (p <= 0) continue;
+        std::ifstream f(std::string("/proc/") + e->d_name + "/stat");
+        std::string stat((std::istreambuf_iterator<char>(f)), {});
+        auto close_paren = stat.rfind(')');
+        if (close_paren == std::string::npos) continue;
+        std::istringstream rest(stat.substr(close_paren + 2));
+        char state;
+        pid_t ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == self) children.push_back(p);
+      }
+      closedir(d);
+    }
+    if (children.empty()) return;
+    for (pid_t c : children) kill(c, SIGKILL);
+    for (pid_t c : children) waitpid(c, nullptr, __WALL);
+  }
+}
+
+void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+// Reads what is available; returns false at EOF.
+bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_fd) {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      if (sink) {
+        size_t echo = sink->total < cap ? std::min<size_t>(n, cap - sink->total) : 0;
+        append_capped(*sink, buf, n, cap);
+        if (echo_fd >= 0 && echo) (void)!write(echo_fd, buf, echo);
+      }
+      if (raw) raw->append(buf, n);
+      continue;
+    }
+    if (n == 0) return false;
+    if (errno == EINTR) continue;
+    return true;  // EAGAIN
+  }
+}
+
+}  // namespace
+
+std::string default_inject_library() {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return {};
+  std::string dir(exe, n);
+  dir = dir.substr(0, dir.rfind('/'));
+  return dir.substr(0, dir.rfind('/')) + "/lib/libfaultline-inject.so";
+}
+
+Result<RunResult> run_program(const RunRequest& req) {
+  if (req.argv.empty()) return Error{"no program to run"};
+  int out[2], err[2], ev[2], status[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ev, O_CLOEXEC) || pipe2(status, O_CLOEXEC))
+    return Error{std::string("pipe: ") + std::strerror(errno)};
+  auto close_all = [&] {
+    for (int fd : {out[0], out[1], err[0], err[1], ev[0], ev[1], status[0], status[1]}) close(fd);
+  };
+  const std::string in_path = req.stdin_path.empty() ? "/dev/null" : req.stdin_path;
+  int in_fd = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in_fd < 0) {
+    close_all();
+    return Error{in_path + ": " + std::strerror(errno)};
+  }
+  struct stat ev_stat {};
+  fstat(ev[1], &ev_stat);
+
+  std::vector<std::string> argv_s = req.argv;
+  std::vector<std::string> env_s = child_environment(req, ev[1], ev_stat.st_ino);
+  std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
+
+  ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
+                 limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
+                 limit_of(req.limits.max_processes), {}, false, {}};
+  if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
+    plan.stack = limit_of(*stack);
+    plan.set_stack = true;
+  }
+
+  sigset_t chld, old_mask;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old_mask);
+  plan.mask = old_mask;
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t pid = fork();
+  if (pid == 0) exec_child(plan);
+  auto restore = [&] {
+    close(sfd);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  };
+  if (pid < 0) {
+    int e = errno;
+    close_all();
+    close(in_fd);
+    restore();
+    return Error{std::string("fork: ") + std::strerror(e)};
+  }
+  setpgid(pid, pid);
+  close(in_fd);
+  for (int fd : {out[1], err[1], ev[1], status[1]}) close(fd);
+  for (int fd : {out[0], err[0], ev[0]}) set_nonblocking(fd);
+
+  RunResult r;
+  int st = 0;
+  // The child stops itself before exec; from here on we see its crash signals.
+  if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+    ptrace(PTRACE_SETOPTIONS, pid, nullptr,
+           PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC);
+    ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+  }
+
+  std::map<pid_t, int> thread_index{{pid, 0}};
+  std::set<pid_t> awaiting_first_stop;
+  int next_index = 1;
+  auto index_of = [&](pid_t tid) {
+    auto [it, inserted] = thread_index.emplace(tid, next_index);
+    if (inserted) {
+      next_index++;
+      awaiting_first_stop.insert(tid);
+    }
+    return it->second;
+  };
+
+  const auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(req.limits.timeout_seconds));
+  std::string event_bytes;
+  bool main_done = false, timed_out = false, out_open = true, err_open = true, ev_open = true;
+  int main_status = 0;
+  const int echo_out = req.forward_output ? 1 : -1, echo_err = req.forward_output ? 2 : -1;
+  const size_t cap = req.limits.output_cap_bytes;
+
+  while (!main_done) {
+    auto now = std::chrono::steady_clock::now();
+    if (!timed_out && now >= deadline) {
+      timed_out = true;
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+    }
+    int wait_ms = timed_out ? 50
+                            : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
+    pollfd fds[4] = {{sfd, POLLIN, 0}, {out_open ? out[0] : -1, POLLIN, 0},
+                     {err_open ? err[0] : -1, POLLIN, 0}, {ev_open ? ev[0] : -1, POLLIN, 0}};
+    poll(fds, 4, std::max(wait_ms, 0));
+    signalfd_siginfo ssi;
+    while (read(sfd, &ssi, sizeof ssi) == sizeof ssi) {
+    }
+    if (out_open) out_open = drain(out[0], &r.out, nullptr, cap, echo_out);
+    if (err_open) err_open = drain(err[0], &r.err, nullptr, cap, echo_err);
+    if (ev_open) ev_open = drain(ev[0], nullptr, &event_bytes, 0, -1);
+
+    for (pid_t w; (w = waitpid(-1, &st, __WALL | WNOHANG)) > 0;) {
+      if (WIFEXITED(st) || WIFSIGNALED(st)) {
+        if (w == pid) {
+          main_done = true;
+          main_status = st;
+        }
+        continue;
+      }
+      if (!WIFSTOPPED(st)) continue;
+      const int sig = WSTOPSIG(st), event = st >> 16;
+      const int index = index_of(w);
+      if (event == PTRACE_EVENT_CLONE) {
+        unsigned long new_tid = 0;
+        ptrace(PTRACE_GETEVENTMSG, w, nullptr, &new_tid);
+        index_of(static_cast<pid_t>(new_tid));
+        ptrace(PTRACE_CONT, w, nullptr, nullptr);
+        continue;
+      }
+      if (event != 0) {  // exec
+        ptrace(PTRACE_CONT, w, nullptr, nullptr);
+        continue;
+      }
+      if (sig == SIGSTOP && awaiting_first_stop.erase(w)) {  // auto-attached new thread
+        ptrace(PTRACE_CONT, w, nullptr, nullptr);
+        continue;
+      }
+      siginfo_t si{};
+      if (ptrace(PTRACE_GETSIGINFO, w, nullptr, &si) != 0) {  // group-stop: do not let it stop
+        ptrace(PTRACE_CONT, w, nullptr, nullptr);
+        continue;
+      }
+      if (is_crash_signal(sig) && !timed_out) {
+        bool caught = signal_caught(w, sig);
+        auto& slot = caught ? r.first_caught : r.fatal;
+        if (!slot) slot = take_snapshot(pid, w, index, si, req.max_frames);
+      }
+      ptrace(PTRACE_CONT, w, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(sig)));
+    }
+  }
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  kill_descendants(pid);
+  drain(out[0], &r.out, nullptr, cap, echo_out);
+  drain(err[0], &r.err, nullptr, cap, echo_err);
+  drain(ev[0], nullptr, &event_bytes, 0, -1);
+  int exec_errno = 0;
+  bool exec_failed = read(status[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  for (int fd : {out[0], err[0], ev[0], status[0]}) close(fd);
+  restore();
+  if (exec_failed)
+    return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(exec_errno)};
+
+  for (size_t off = 0; off + sizeof(fl_event) <= event_bytes.size(); off += sizeof(fl_event)) {
+    fl_event e;
+    std::memcpy(&e, event_bytes.data() + off, sizeof e);
+    if (e.magic == FL_EVENT_MAGIC && e.version == FL_EVENT_VERSION) r.events.push_back(e);
+  }
+  if (timed_out) {
+    r.end = RunResult::End::TimedOut;
+    r.term_signal = SIGKILL;
+  } else if (WIFSIGNALED(main_status)) {
+    r.end = RunResult::End::Signaled;
+    r.term_signal = WTERMSIG(main_status);
+  } else {
+    r.end = RunResult::End::Exited;
+    r.exit_code = WEXITSTATUS(main_status);
+  }
+  return r;
+}
+
+}  // namespace faultline

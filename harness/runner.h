@@ -1,0 +1,84 @@
+// Runs any program once in a fenced child: own process group, rlimits,
+// a timeout that kills every descendant, capped output, the injector
+// preloaded, and a ptrace stop at the first crash signal so triage can read
+// registers, maps and stack before the process dies.
+//
+// While run_program() runs it owns every child of the calling process (it
+// reaps with waitpid(-1)) and blocks SIGCHLD in the calling thread.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "event_record.h"
+#include "frame.h"
+#include "maps.h"
+#include "schedule.hpp"
+
+namespace faultline {
+
+struct Limits {
+  double timeout_seconds = 10;
+  uint64_t address_space_bytes = 8ull << 30;
+  uint64_t file_size_bytes = 64ull << 20;
+  uint64_t max_processes = 4096;
+  size_t output_cap_bytes = 1 << 20;  // per stream; the last 64 KiB are always kept too
+};
+
+struct RunRequest {
+  std::vector<std::string> argv;  // argv[0] searched in PATH like execvp
+  Schedule schedule;
+  std::string stdin_path;         // empty: /dev/null
+  std::string inject_library;     // empty: run without the injector
+  Limits limits;
+  bool forward_output = false;    // echo the child's stdout/stderr live (capped)
+  size_t max_frames = 512;
+};
+
+// What the tracer saw at a crash signal, before the signal was delivered.
+struct CrashSnapshot {
+  pid_t tid = 0;
+  int thread_index = 0;  // 0 = main thread, then creation order
+  int signo = 0;
+  int si_code = 0;
+  uint64_t fault_address = 0;
+  uint64_t pc = 0, sp = 0;
+  bool handler_installed = false;  // the program had a handler for signo
+  uint64_t stack_rlimit = 0;       // RLIMIT_STACK soft limit of the process
+  std::vector<MapEntry> maps;
+  std::vector<Frame> frames;
+  bool frames_truncated = false;
+};
+
+struct CapturedOutput {
+  std::string head;  // first cap bytes
+  std::string tail;  // last 64 KiB
+  uint64_t total = 0;
+  bool truncated() const { return total > head.size(); }
+};
+
+struct RunResult {
+  enum class End { Exited, Signaled, TimedOut };
+  End end = End::Exited;
+  int exit_code = 0;    // End::Exited
+  int term_signal = 0;  // End::Signaled (and the kill after a timeout)
+  double wall_seconds = 0;
+  CapturedOutput out, err;
+  std::vector<fl_event> events;
+  // The first crash signal the program handled itself, and the first one
+  // that had the default (fatal) disposition. A handler that catches SIGSEGV
+  // and then aborts leaves both; the earlier one is the root cause.
+  std::optional<CrashSnapshot> first_caught, fatal;
+};
+
+// Fails only when the program cannot be started (not found, not executable,
+// bad stdin file); every other outcome is a RunResult.
+Result<RunResult> run_program(const RunRequest& req);
+
+// Where libfaultline-inject.so lives relative to the running faultline binary.
+std::string default_inject_library();
+
+}  // namespace faultline

@@ -1,0 +1,26 @@
+// C++ face of the shared schedule parser (injectors/schedule.c).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "result.h"
+#include "schedule.h"
+
+namespace faultline {
+
+class Schedule {
+ public:
+  static Result<Schedule> parse(std::string_view line);
+  std::string canonical() const;  // the form stored in reproducers and passed to the injector
+  std::optional<uint64_t> get(fl_schedule_key k) const {
+    return fl_schedule_has(&raw_, k) ? std::optional<uint64_t>(raw_.value[k]) : std::nullopt;
+  }
+  bool empty() const { return raw_.present == 0; }
+
+ private:
+  fl_schedule raw_{};
+};
+
+}  // namespace faultline

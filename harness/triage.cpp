@@ -1,0 +1,69 @@
+#include "triage.h"
+
+#include <signal.h>
+
+#include <set>
+
+#include "classify.h"
+
+namespace faultline {
+
+namespace {
+constexpr size_t kReportedStderrBytes = 4096;
+
+Finding finding_from(const CrashSnapshot& s, const Classification& c) { return {c.cls, c.detail, s.thread_index}; }
+}  // namespace
+
+CrashReport triage(const RunRequest& req, const RunResult& run) {
+  CrashReport r;
+  r.argv = req.argv;
+  r.schedule = req.schedule.canonical();
+  r.end = run.end;
+  r.exit_code = run.exit_code;
+  r.term_signal = run.term_signal;
+  r.wall_seconds = run.wall_seconds;
+  const std::string& err = run.err.tail;
+  r.stderr_tail = err.size() > kReportedStderrBytes ? err.substr(err.size() - kReportedStderrBytes) : err;
+  std::set<int32_t> injected;
+  for (const auto& e : run.events)
+    if (e.kind == FL_EVENT_HELLO) injected.insert(e.pid);
+  r.injected_processes = static_cast<int>(injected.size());
+
+  // A crash signal the program caught and then died of something else is
+  // still the root cause (a crash handler that aborts, a sanitizer report).
+  const CrashSnapshot* primary = nullptr;
+  if (run.end == RunResult::End::Signaled) primary = run.first_caught ? &*run.first_caught : run.fatal ? &*run.fatal : nullptr;
+
+  if (run.end == RunResult::End::TimedOut) {
+    r.findings.push_back({CrashClass::Timeout, "no exit within " + std::to_string(req.limits.timeout_seconds) +
+                                                   " s; process group and descendants killed", -1});
+  } else if (primary) {
+    Classification c = classify_snapshot(*primary, err);
+    r.findings.push_back(finding_from(*primary, c));
+    if (run.fatal && primary != &*run.fatal) r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err)));
+    r.signo = primary->signo;
+    r.si_code = primary->si_code;
+    if (primary->signo == SIGSEGV || primary->signo == SIGBUS) r.fault_address = primary->fault_address;
+    r.fault_region = c.region;
+    r.thread = primary->thread_index;
+    r.thread_stack_size = c.stack_size;
+    r.allocator = c.allocator;
+    r.frames = primary->frames;
+    r.frames_truncated = primary->frames_truncated;
+  } else if (run.end == RunResult::End::Signaled) {
+    // No stop was seen: SIGKILL cannot be intercepted. We did not send it, so
+    // the likeliest sender is the kernel's out-of-memory killer.
+    if (run.term_signal == SIGKILL)
+      r.findings.push_back({CrashClass::Oom, "killed by SIGKILL, not by faultline (out-of-memory killer?)", -1});
+    else
+      r.findings.push_back({CrashClass::Abort, "terminated by " + signal_name(run.term_signal), -1});
+    r.signo = run.term_signal;
+  }
+
+  r.cls = r.findings.empty() ? CrashClass::None : r.findings.front().cls;
+  if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
+  if (!r.frames.empty()) r.stack_hash = stack_hash(r.frames, r.recursion_cycle);
+  return r;
+}
+
+}  // namespace faultline

@@ -1,0 +1,30 @@
+/* Raw x86_64 Linux syscalls: no libc, no errno, no PLT (see RULES.md, rule 1).
+   Modelled on sanitizer_common's internal_syscall. Returns -errno on error. */
+#ifndef FAULTLINE_RAW_SYSCALL_H
+#define FAULTLINE_RAW_SYSCALL_H
+
+#include <stddef.h>
+#include <sys/syscall.h>
+
+static inline long fl_syscall6(long n, long a, long b, long c, long d, long e, long f) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+}
+
+static inline long fl_sys_write(int fd, const void *buf, size_t len) {
+  return fl_syscall6(SYS_write, fd, (long)buf, (long)len, 0, 0, 0);
+}
+static inline long fl_sys_getpid(void) { return fl_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
+static inline long fl_sys_gettid(void) { return fl_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0); }
+static inline long fl_sys_fstat(int fd, void *statbuf) {
+  return fl_syscall6(SYS_fstat, fd, (long)statbuf, 0, 0, 0, 0);
+}
+
+#endif

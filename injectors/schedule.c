@@ -1,0 +1,267 @@
+/* Schedule parser shared by harness and injector: no allocation, no libc. */
+#include "schedule.h"
+
+const struct fl_schedule_key_info fl_schedule_keys[FL_KEY_COUNT] = {
+#define FL_X(id, item, key, kind, help) {item, key, kind, help},
+    FL_SCHEDULE_KEYS(FL_X)
+#undef FL_X
+};
+
+_Static_assert(FL_KEY_COUNT <= 64, "present is a 64-bit mask");
+
+/* A bounded string builder for error messages and the canonical form. */
+struct sbuf {
+  char *p;
+  size_t len, cap;
+  int overflow;
+};
+
+static void sb_putn(struct sbuf *b, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (b->len + 1 >= b->cap) {
+      b->overflow = 1;
+      break;
+    }
+    b->p[b->len++] = s[i];
+  }
+  if (b->cap) b->p[b->len] = '\0';
+}
+static size_t str_len(const char *s) {
+  size_t n = 0;
+  while (s[n]) n++;
+  return n;
+}
+static void sb_puts(struct sbuf *b, const char *s) { sb_putn(b, s, str_len(s)); }
+static void sb_putu(struct sbuf *b, uint64_t v, int hex) {
+  char tmp[24];
+  int n = 0;
+  unsigned base = hex ? 16 : 10;
+  do {
+    tmp[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v);
+  if (hex) sb_puts(b, "0x");
+  while (n) sb_putn(b, &tmp[--n], 1);
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t'; }
+static int span_eq(const char *s, size_t n, const char *z) {
+  size_t i = 0;
+  for (; i < n; i++)
+    if (z[i] != s[i]) return 0;
+  return z[i] == '\0';
+}
+
+/* Parses [s, s+n) as a number; sizes accept K/M/G. Returns 0 on success. */
+static int parse_value(const char *s, size_t n, enum fl_value_kind kind, uint64_t *out) {
+  uint64_t v = 0;
+  size_t i = 0;
+  unsigned base = 10;
+  if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    i = 2;
+  }
+  size_t digits = 0;
+  for (; i < n; i++, digits++) {
+    char c = s[i];
+    unsigned d;
+    if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
+    else if (base == 16 && c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
+    else if (base == 16 && c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
+    else break;
+    if (v > (UINT64_MAX - d) / base) return -1;
+    v = v * base + d;
+  }
+  if (digits == 0) return -1;
+  if (i < n && kind == FL_VAL_SIZE && i + 1 == n) {
+    unsigned shift = 0;
+    switch (s[i]) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      default: return -1;
+    }
+    if (v > (UINT64_MAX >> shift)) return -1;
+    v <<= shift;
+    i++;
+  }
+  if (i != n) return -1;
+  *out = v;
+  return 0;
+}
+
+static void list_keys_of(struct sbuf *b, const char *item, size_t item_len) {
+  int first = 1;
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    if (!span_eq(item, item_len, fl_schedule_keys[k].item) || !fl_schedule_keys[k].key[0]) continue;
+    if (!first) sb_puts(b, ", ");
+    sb_puts(b, fl_schedule_keys[k].key);
+    first = 0;
+  }
+}
+
+static void list_items(struct sbuf *b) {
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    int seen = 0;
+    for (int j = 0; j < k; j++)
+      if (span_eq(fl_schedule_keys[k].item, str_len(fl_schedule_keys[k].item), fl_schedule_keys[j].item))
+        seen = 1;
+    if (seen) continue;
+    if (k) sb_puts(b, ", ");
+    sb_puts(b, fl_schedule_keys[k].item);
+  }
+}
+
+static int find_key(const char *item, size_t item_len, const char *key, size_t key_len) {
+  for (int k = 0; k < FL_KEY_COUNT; k++)
+    if (span_eq(item, item_len, fl_schedule_keys[k].item) && span_eq(key, key_len, fl_schedule_keys[k].key))
+      return k;
+  return -1;
+}
+
+static int item_known(const char *item, size_t item_len) {
+  for (int k = 0; k < FL_KEY_COUNT; k++)
+    if (span_eq(item, item_len, fl_schedule_keys[k].item)) return 1;
+  return 0;
+}
+
+/* One item: "name key=value key=value" or "name=value". */
+static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct sbuf *err) {
+  size_t i = 0;
+  size_t name_start = i;
+  while (i < n && !is_space(s[i]) && s[i] != '=') i++;
+  const char *name = s + name_start;
+  size_t name_len = i - name_start;
+  if (!item_known(name, name_len)) {
+    sb_puts(err, "unknown schedule item '");
+    sb_putn(err, name, name_len);
+    sb_puts(err, "' (known: ");
+    list_items(err);
+    sb_puts(err, ")");
+    return -1;
+  }
+  int given = 0;
+  /* name=value form: the item's own value */
+  int own_value = i < n && s[i] == '=';
+  while (i < n) {
+    while (i < n && is_space(s[i])) i++;
+    if (i >= n) break;
+    const char *key = s + i;
+    size_t key_len = 0;
+    if (own_value) {
+      own_value = 0;
+    } else {
+      while (i < n && !is_space(s[i]) && s[i] != '=') i++;
+      key_len = (size_t)(s + i - key);
+    }
+    if (i >= n || s[i] != '=') {
+      sb_puts(err, "schedule item '");
+      sb_putn(err, name, name_len);
+      sb_puts(err, "': expected key=value, got '");
+      sb_putn(err, key, key_len);
+      sb_puts(err, "'");
+      return -1;
+    }
+    i++; /* '=' */
+    const char *val = s + i;
+    while (i < n && !is_space(s[i])) i++;
+    size_t val_len = (size_t)(s + i - val);
+    int k = find_key(name, name_len, key, key_len);
+    if (k < 0) {
+      sb_puts(err, "schedule item '");
+      sb_putn(err, name, name_len);
+      sb_puts(err, "': unknown key '");
+      sb_putn(err, key, key_len);
+      sb_puts(err, "' (known: ");
+      list_keys_of(err, name, name_len);
+      sb_puts(err, ")");
+      return -1;
+    }
+    if (fl_schedule_has(out, (enum fl_schedule_key)k)) {
+      sb_puts(err, "schedule item '");
+      sb_putn(err, name, name_len);
+      sb_puts(err, "': '");
+      sb_puts(err, key_len ? fl_schedule_keys[k].key : fl_schedule_keys[k].item);
+      sb_puts(err, "' given twice");
+      return -1;
+    }
+    if (parse_value(val, val_len, fl_schedule_keys[k].kind, &out->value[k]) != 0) {
+      sb_puts(err, "schedule item '");
+      sb_putn(err, name, name_len);
+      sb_puts(err, "': bad value '");
+      sb_putn(err, val, val_len);
+      sb_puts(err, fl_schedule_keys[k].kind == FL_VAL_SIZE ? "' (want a size such as 4096, 64K, 1M)"
+                                                           : "' (want a number, decimal or 0x-hex)");
+      return -1;
+    }
+    out->present |= (uint64_t)1 << k;
+    given++;
+  }
+  if (!given) {
+    sb_puts(err, "schedule item '");
+    sb_putn(err, name, name_len);
+    sb_puts(err, "' needs a value (keys: ");
+    list_keys_of(err, name, name_len);
+    sb_puts(err, ")");
+    return -1;
+  }
+  return 0;
+}
+
+int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size_t errlen) {
+  struct sbuf eb = {err, 0, errlen, 0};
+  if (errlen) err[0] = '\0';
+  out->present = 0;
+  for (int k = 0; k < FL_KEY_COUNT; k++) out->value[k] = 0;
+  size_t n = str_len(line);
+  if (n >= FL_SCHEDULE_MAX_LINE) {
+    sb_puts(&eb, "schedule longer than 1023 characters");
+    return -1;
+  }
+  size_t start = 0;
+  while (start <= n) {
+    size_t end = start;
+    while (end < n && line[end] != ';') end++;
+    size_t a = start, b = end;
+    while (a < b && is_space(line[a])) a++;
+    while (b > a && is_space(line[b - 1])) b--;
+    if (b > a && parse_item(line + a, b - a, out, &eb) != 0) return -1;
+    start = end + 1;
+  }
+  return 0;
+}
+
+size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len) {
+  struct sbuf b = {buf, 0, len, 0};
+  if (len) buf[0] = '\0';
+  const char *open_item = 0;
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    if (!fl_schedule_has(s, (enum fl_schedule_key)k)) continue;
+    const struct fl_schedule_key_info *ki = &fl_schedule_keys[k];
+    int same_item = open_item && span_eq(open_item, str_len(open_item), ki->item);
+    if (!same_item) {
+      if (open_item) sb_puts(&b, " ; ");
+      sb_puts(&b, ki->item);
+      open_item = ki->item;
+    }
+    if (ki->key[0]) {
+      sb_puts(&b, " ");
+      sb_puts(&b, ki->key);
+    }
+    sb_puts(&b, "=");
+    uint64_t v = s->value[k];
+    if (ki->kind == FL_VAL_SIZE && v && v % (1u << 30) == 0) {
+      sb_putu(&b, v >> 30, 0);
+      sb_puts(&b, "G");
+    } else if (ki->kind == FL_VAL_SIZE && v && v % (1u << 20) == 0) {
+      sb_putu(&b, v >> 20, 0);
+      sb_puts(&b, "M");
+    } else if (ki->kind == FL_VAL_SIZE && v && v % 1024 == 0) {
+      sb_putu(&b, v >> 10, 0);
+      sb_puts(&b, "K");
+    } else {
+      sb_putu(&b, v, ki->kind == FL_VAL_UINT && k == FL_KEY_SEED);
+    }
+  }
+  return b.overflow ? 0 : b.len;
+}

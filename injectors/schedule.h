@@ -1,0 +1,67 @@
+/* The schedule: one human-readable line that fully describes a run's faults,
+   e.g. "stack main=64K ; seed=0x5eed". The same parser runs in the harness
+   and, at constructor time, in libfaultline-inject.so, so it allocates
+   nothing and calls no libc. */
+#ifndef FAULTLINE_SCHEDULE_H
+#define FAULTLINE_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum fl_value_kind {
+  FL_VAL_SIZE, /* bytes; suffixes K, M, G (powers of 1024) */
+  FL_VAL_UINT, /* decimal or 0x-hex */
+};
+
+/* The one table of schedule keys. X(ID, item, key, kind, help), in canonical
+   order. key "" is the item's own value, written item=value.
+   Add a row here and everything else (parser, formatter, --help) follows. */
+#define FL_SCHEDULE_KEYS(X)                                                                  \
+  X(STACK_MAIN, "stack", "main", FL_VAL_SIZE,                                                \
+    "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
+    "pthread stacks from it)")                                                               \
+  X(SEED, "seed", "", FL_VAL_UINT, "seed of a sampled schedule, recorded so the run replays")
+
+enum fl_schedule_key {
+#define FL_X(id, item, key, kind, help) FL_KEY_##id,
+  FL_SCHEDULE_KEYS(FL_X)
+#undef FL_X
+      FL_KEY_COUNT
+};
+
+struct fl_schedule {
+  uint64_t present; /* bit k set when key k was given */
+  uint64_t value[FL_KEY_COUNT];
+};
+
+struct fl_schedule_key_info {
+  const char *item;
+  const char *key;
+  enum fl_value_kind kind;
+  const char *help;
+};
+extern const struct fl_schedule_key_info fl_schedule_keys[FL_KEY_COUNT];
+
+#define FL_SCHEDULE_MAX_LINE 1024
+
+/* Parses `line` (NUL-terminated, may be empty). Returns 0, or -1 with a
+   one-line reason in err (always NUL-terminated when errlen > 0). */
+int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size_t errlen);
+
+/* Writes the canonical form ("" for an empty schedule). Returns its length,
+   or 0 if it does not fit. */
+size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len);
+
+static inline int fl_schedule_has(const struct fl_schedule *s, enum fl_schedule_key k) {
+  return (int)((s->present >> k) & 1u);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

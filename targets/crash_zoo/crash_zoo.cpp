@@ -1,0 +1,111 @@
+// Each zoo_* function really commits its crash; extern "C" keeps the frame
+// names that triage reports short and stable across compilers.
+#include "crash_zoo.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <string>
+
+extern "C" {
+
+__attribute__((noinline)) void zoo_null_dereference(int* p) { *static_cast<volatile int*>(p) = 42; }
+
+__attribute__((noinline)) void zoo_wild_write() {
+  // Canonical, never mapped in a small process: SEGV_MAPERR far from NULL and stacks.
+  *reinterpret_cast<volatile int*>(0x100000000000ull) = 1;
+}
+
+__attribute__((noinline)) void zoo_abort() { std::abort(); }
+
+__attribute__((noinline)) void zoo_double_free() {
+  void* volatile p = std::malloc(48);
+  std::free(p);
+  std::free(p);  // glibc: "free(): double free detected in tcache 2", then abort
+}
+
+__attribute__((noinline)) void zoo_illegal_instruction() { __builtin_trap(); }
+
+__attribute__((noinline)) int zoo_divide(int a, int b) {
+  volatile int divisor = b;
+  return a / divisor;
+}
+
+// A two-function recursion (like a recursive-descent parser), ~1 KiB per level.
+int zoo_parse_statement(int depth);
+__attribute__((noinline)) int zoo_parse_block(int depth) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(depth);
+  if (depth <= 0) return frame[0];
+  return zoo_parse_statement(depth - 1) + frame[0];
+}
+__attribute__((noinline)) int zoo_parse_statement(int depth) {
+  volatile char frame[512];
+  frame[0] = static_cast<char>(depth);
+  return zoo_parse_block(depth) + frame[0];
+}
+
+static void* zoo_worker(void* arg) {
+  zoo_parse_block(*static_cast<int*>(arg));
+  return nullptr;
+}
+
+// A worker thread with default attributes, as a compiler's worker would make.
+__attribute__((noinline)) void zoo_recurse_in_thread(int depth) {
+  pthread_t t;
+  if (pthread_create(&t, nullptr, zoo_worker, &depth) != 0) std::exit(3);
+  pthread_join(t, nullptr);
+}
+
+// Sleeps forever with two grandchildren, one of which leaves the process group,
+// so a timeout must clean up more than the group. Their pids go to pidfile.
+__attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
+  for (int i = 0; i < 2; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (i == 1) setsid();
+      for (;;) pause();
+    }
+    if (FILE* f = std::fopen(pidfile.c_str(), "a")) {
+      std::fprintf(f, "%d\n", pid);
+      std::fclose(f);
+    }
+  }
+  for (;;) pause();
+}
+
+}  // extern "C"
+
+int crash_zoo_run(const uint8_t* data, size_t size) {
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  std::string kind, arg;
+  in >> kind >> arg;
+  long n = std::strtol(arg.c_str(), nullptr, 10);
+  if (kind == "clean") return 0;
+  if (kind == "null") zoo_null_dereference(nullptr);
+  else if (kind == "wild") zoo_wild_write();
+  else if (kind == "abort") zoo_abort();
+  else if (kind == "double-free") zoo_double_free();
+  else if (kind == "ill") zoo_illegal_instruction();
+  else if (kind == "fpe") return zoo_divide(1, 0);
+  else if (kind == "stack-main") return zoo_parse_block(n > 0 ? static_cast<int>(n) : 1 << 30) & 0;
+  else if (kind == "stack-thread") zoo_recurse_in_thread(n > 0 ? static_cast<int>(n) : 1 << 30);
+  else if (kind == "sleep") {
+    if (arg.empty()) for (;;) pause();
+    sleep(static_cast<unsigned>(n));
+  } else if (kind == "sleep-tree") zoo_sleep_tree(arg);
+  else if (kind == "print") {
+    // Writes n bytes to stdout: exercises the output cap.
+    std::string chunk(4096, 'x');
+    for (long left = n; left > 0; left -= 4096) fwrite(chunk.data(), 1, left < 4096 ? left : 4096, stdout);
+  } else {
+    std::fprintf(stderr, "crash_zoo: unknown kind '%s'\n", kind.c_str());
+    return 2;
+  }
+  return 0;
+}
