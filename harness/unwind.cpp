@@ -57,6 +57,8 @@ int on_frame(Dwfl_Frame* state, void* arg) {
     f.module = basename_of(mainfile ? mainfile : modname);
     f.module_offset = lookup - base;
     f.function = demangle(dwfl_module_addrname(mod, lookup));
+    // "__libc_start_main@@GLIBC_2.34": the symbol version says nothing about the bug.
+    if (auto at = f.function.find('@'); at != std::string::npos) f.function.resize(at);
     if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
       int lineno = 0;
       if (const char* src = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {

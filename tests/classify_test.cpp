@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "classify.h"
+
+namespace faultline {
+namespace {
+
+CrashSnapshot segv(uint64_t addr, uint64_t sp, std::vector<MapEntry> maps, int thread = 0) {
+  CrashSnapshot s;
+  s.signo = SIGSEGV;
+  s.si_code = SEGV_MAPERR;
+  s.fault_address = addr;
+  s.sp = sp;
+  s.maps = std::move(maps);
+  s.thread_index = thread;
+  return s;
+}
+
+const MapEntry kGuard{0x7f0000000000, 0x7f0000001000, "---p", ""};
+const MapEntry kThreadStack{0x7f0000001000, 0x7f0000041000, "rw-p", ""};
+const MapEntry kMainStack{0x7ffd00000000, 0x7ffd00040000, "rw-p", "[stack]"};
+const MapEntry kHeap{0x560000000000, 0x560000100000, "rw-p", "[heap]"};
+
+TEST(StackGuard, ThreadGuardPageHitNearItsStackPointer) {
+  auto hit = stack_guard_hit(segv(0x7f0000000ff8, 0x7f0000001000, {kGuard, kThreadStack}, 2));
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->region, "guard page below stack of thread 2");
+  EXPECT_EQ(hit->stack_size, 0x41000u);
+}
+
+TEST(StackGuard, MainStackGuardGapUnderRlimit) {
+  auto s = segv(0x7ffcfffffff0, 0x7ffd00000010, {kHeap, kMainStack});
+  s.stack_rlimit = 256 * 1024;
+  auto hit = stack_guard_hit(s);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->region, "guard gap below stack of main thread");
+  EXPECT_EQ(hit->stack_size, 256u * 1024);
+}
+
+TEST(StackGuard, FaultsFarFromTheStackPointerAreNotStackExhaustion) {
+  // A wild write into some other thread's guard page, from a thread whose sp is elsewhere.
+  EXPECT_FALSE(stack_guard_hit(segv(0x7f0000000ff8, 0x7ffd00000100, {kGuard, kThreadStack, kMainStack})));
+  EXPECT_FALSE(stack_guard_hit(segv(0x100000000000, 0x7ffd00000100, {kMainStack})));
+  EXPECT_FALSE(stack_guard_hit(segv(0x0, 0x7ffd00000100, {kMainStack})));
+}
+
+TEST(Classify, NullWildAndGeneralProtection) {
+  EXPECT_EQ(classify_snapshot(segv(0x10, 0x7ffd00000100, {kMainStack}), "").cls, CrashClass::NullDereference);
+  EXPECT_EQ(classify_snapshot(segv(0xffff, 0x7ffd00000100, {kMainStack}), "").cls, CrashClass::NullDereference);
+  EXPECT_EQ(classify_snapshot(segv(0x10000, 0x7ffd00000100, {kMainStack}), "").cls, CrashClass::WildAccess);
+  auto gp = segv(0, 0x7ffd00000100, {kMainStack});
+  gp.si_code = SI_KERNEL;  // non-canonical pointer: no address, not a null dereference
+  EXPECT_EQ(classify_snapshot(gp, "").cls, CrashClass::WildAccess);
+}
+
+TEST(Classify, FaultInsideGlibcMallocIsHeapCorruption) {
+  auto s = segv(0x4141414141, 0x7ffd00000100, {kMainStack});
+  Frame top;
+  top.function = "_int_malloc";
+  top.module = "libc.so.6";
+  s.frames = {top};
+  auto c = classify_snapshot(s, "");
+  EXPECT_EQ(c.cls, CrashClass::HeapCorruption);
+  EXPECT_EQ(c.allocator, "glibc");
+}
+
+TEST(Classify, AllocatorAbortMessages) {
+  for (const char* msg : {"free(): double free detected in tcache 2", "malloc(): unaligned tcache chunk detected",
+                          "double free or corruption (fasttop)", "corrupted size vs. prev_size",
+                          "munmap_chunk(): invalid pointer", "malloc_consolidate(): invalid chunk size"}) {
+    auto a = find_allocator_abort(std::string("some output\n") + msg + "\n");
+    ASSERT_TRUE(a) << msg;
+    EXPECT_EQ(a->allocator, "glibc");
+    EXPECT_EQ(a->message, msg);
+  }
+  EXPECT_FALSE(find_allocator_abort("calling free() twice is bad\nAssertion `x' failed.\n"));
+  CrashSnapshot abrt;
+  abrt.signo = SIGABRT;
+  EXPECT_EQ(classify_snapshot(abrt, "free(): invalid pointer\n").cls, CrashClass::HeapCorruption);
+  EXPECT_EQ(classify_snapshot(abrt, "terminate called after throwing an instance of 'std::bad_alloc'\n").cls,
+            CrashClass::Oom);
+  EXPECT_EQ(classify_snapshot(abrt, "main.c:3: main: Assertion `0' failed.\n").cls, CrashClass::Abort);
+}
+
+}  // namespace
+}  // namespace faultline

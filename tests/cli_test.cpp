@@ -1,0 +1,63 @@
+// The CLI contract: manual pages, and one-line errors with exit code 2.
+#include "test_support.h"
+
+namespace faultline::test {
+namespace {
+
+void expect_one_line_error(const CliResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.rfind("faultline", 0), 0u) << r.err;
+}
+
+TEST(Cli, MainHelpListsCommandsAndScheduleItems) {
+  ScratchDir d;
+  auto r = run_faultline({"--help"}, d);
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* s : {"NAME", "SYNOPSIS", "COMMANDS", "run ", "replay ", "campaign ", "SCHEDULE", "stack main=SIZE",
+                        "EXIT STATUS"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+}
+
+TEST(Cli, CommandHelpReadsLikeAManPage) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--help"}, d);
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* s : {"NAME\n    faultline run - ", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "--timeout", "--schedule",
+                        "--report", "EXIT STATUS", "EXAMPLES"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  EXPECT_EQ(run_faultline({"replay", "--help"}, d).exit_code, 0);
+}
+
+TEST(Cli, UsageErrorsAreOneLineAndExitTwo) {
+  ScratchDir d;
+  expect_one_line_error(run_faultline({}, d), "no command");
+  expect_one_line_error(run_faultline({"frobnicate"}, d), "unknown command 'frobnicate'");
+  expect_one_line_error(run_faultline({"run", "--frobnicate", "--", "/bin/true"}, d), "frobnicate");
+  expect_one_line_error(run_faultline({"run", "--timeout", "soon", "--", "/bin/true"}, d), "timeout");
+  expect_one_line_error(run_faultline({"run", "--timeout", "-1", "--", "/bin/true"}, d), "--timeout");
+  expect_one_line_error(run_faultline({"run", "--timeout"}, d), "timeout");
+  expect_one_line_error(run_faultline({"run"}, d), "no program");
+  expect_one_line_error(run_faultline({"run", "/bin/true"}, d), "after `--`");
+  expect_one_line_error(run_faultline({"run", "--input", (d / "missing").string(), "--", "cat"}, d), "missing");
+  expect_one_line_error(run_faultline({"run", "--target", "no_such_target", "--input", "/dev/null"}, d),
+                        "no_such_target");
+  expect_one_line_error(run_faultline({"replay"}, d), "no reproducer");
+  expect_one_line_error(run_faultline({"replay", "--times", "0", d.path().string()}, d), "--times");
+  expect_one_line_error(run_faultline({"replay", "--", "x"}, d), "does not take");
+}
+
+TEST(Cli, BadSchedulesAreRejectedBeforeAnythingRuns) {
+  ScratchDir d;
+  expect_one_line_error(run_faultline({"run", "--schedule", "stack main=12Q", "--", "/bin/true"}, d), "'12Q'");
+  expect_one_line_error(run_faultline({"run", "--schedule", "teleport now=1", "--", "/bin/true"}, d),
+                        "unknown schedule item 'teleport'");
+  expect_one_line_error(run_faultline({"run", "--schedule", "stack depth=1", "--", "/bin/true"}, d),
+                        "unknown key 'depth'");
+  expect_one_line_error(run_faultline({"run", "--schedule", "stack main=1M main=2M", "--", "/bin/true"}, d),
+                        "given twice");
+}
+
+}  // namespace
+}  // namespace faultline::test

@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include "dedup.h"
+
+namespace faultline {
+namespace {
+
+Frame frame(const std::string& fn, const std::string& module = "app", uint64_t sp = 0) {
+  Frame f;
+  f.function = fn;
+  f.module = module;
+  f.sp = sp;
+  return f;
+}
+
+// A recursion a -> b -> c -> a ... with `levels` frames, innermost first,
+// starting at function index `phase`, 100 bytes per frame.
+std::vector<Frame> recursion(size_t levels, size_t phase) {
+  const char* names[] = {"parse_expr", "parse_term", "parse_factor"};
+  std::vector<Frame> frames;
+  for (size_t i = 0; i < levels; i++) frames.push_back(frame(names[(phase + i) % 3], "app", 0x10000 + i * 100));
+  frames.push_back(frame("main"));
+  return frames;
+}
+
+TEST(RecursionCycle, FoundWithItsPeriodAndBytesPerLevel) {
+  auto frames = recursion(40, 0);
+  auto c = find_recursion_cycle(frames);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->functions.size(), 3u);
+  EXPECT_EQ(c->bytes_per_level, 300u);
+}
+
+TEST(RecursionCycle, HashDoesNotDependOnWhereTheGuardPageWasHit) {
+  std::set<std::string> hashes;
+  for (size_t phase = 0; phase < 3; phase++) {
+    auto frames = recursion(40 + phase, phase);
+    auto c = find_recursion_cycle(frames);
+    ASSERT_TRUE(c);
+    hashes.insert(stack_hash(frames, c));
+  }
+  EXPECT_EQ(hashes.size(), 1u);
+}
+
+TEST(RecursionCycle, SkipsNoiseOnTopAndIgnoresShortStacks) {
+  auto frames = recursion(40, 1);
+  frames.insert(frames.begin(), {frame("memset", "libc.so.6"), frame("helper")});
+  auto c = find_recursion_cycle(frames);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->first_frame, 2u);
+  std::vector<Frame> plain = {frame("f"), frame("g"), frame("h"), frame("main")};
+  EXPECT_FALSE(find_recursion_cycle(plain));
+  EXPECT_FALSE(find_recursion_cycle(recursion(5, 0)));  // fewer than four trips round
+}
+
+TEST(StackHash, TakesTopThreeMeaningfulFrames) {
+  std::vector<Frame> frames = {frame("__pthread_kill_implementation", "libc.so.6"), frame("raise", "libc.so.6"),
+                               frame("abort", "libc.so.6"), frame("__restore_rt", "libc.so.6"),
+                               frame("faultline_handler", "libfaultline-inject.so"),
+                               frame("check"), frame("process"), frame("run"), frame("main")};
+  std::string h = stack_hash(frames, std::nullopt);
+  for (size_t i = 0; i < frames.size(); i++) EXPECT_EQ(frames[i].in_hash, i >= 5 && i <= 7) << frames[i].function;
+  // Same user frames under different runtime frames: same bucket.
+  std::vector<Frame> other = {frame("raise", "libc.so.6"), frame("check"), frame("process"), frame("run"),
+                              frame("elsewhere")};
+  EXPECT_EQ(stack_hash(other, std::nullopt), h);
+  std::vector<Frame> different = {frame("check"), frame("process"), frame("other_caller")};
+  EXPECT_NE(stack_hash(different, std::nullopt), h);
+}
+
+TEST(StackHash, FallsBackToModuleOffsetsWithoutSymbols) {
+  Frame a;
+  a.module = "libx.so";
+  a.module_offset = 0x1234;
+  EXPECT_EQ(frame_key(a), "libx.so+0x1234");
+  std::vector<Frame> only_runtime = {frame("raise", "libc.so.6"), frame("abort", "libc.so.6")};
+  stack_hash(only_runtime, std::nullopt);
+  EXPECT_TRUE(only_runtime[0].in_hash);
+}
+
+}  // namespace
+}  // namespace faultline

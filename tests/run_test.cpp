@@ -1,0 +1,216 @@
+// End to end: `faultline run` on children that really crash, one per class.
+#include <signal.h>
+
+#include <cerrno>
+#include <regex>
+#include <set>
+
+#include "test_support.h"
+
+namespace faultline::test {
+namespace {
+
+struct ZooRun {
+  CliResult cli;
+  nlohmann::json report;
+};
+
+ZooRun run_zoo(const ScratchDir& d, const std::string& input, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {"run", "-q", "--report", (d / "report.json").string(), "--target", "crash_zoo",
+                                   "--input", zoo_input(d, input)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  ZooRun r;
+  r.cli = run_faultline(args, d);
+  r.report = fs::exists(d / "report.json") ? read_report(d / "report.json") : nlohmann::json();
+  fs::remove(d / "report.json");
+  return r;
+}
+
+// The first frame the stack hash was taken from: the frame a human would blame.
+nlohmann::json blamed_frame(const nlohmann::json& report) {
+  for (const auto& f : report["frames"])
+    if (f["in_hash"]) return f;
+  return {};
+}
+
+bool is_hash(const nlohmann::json& h) { return h.is_string() && std::regex_match(h.get<std::string>(), std::regex("[0-9a-f]{16}")); }
+
+TEST(RunCrashes, NullDereferenceNamesClassThreadAndFrame) {
+  ScratchDir d;
+  auto r = run_zoo(d, "null");
+  EXPECT_EQ(r.cli.exit_code, 1) << r.cli.err;
+  EXPECT_EQ(r.report["class"], "null-dereference");
+  EXPECT_EQ(r.report["signal"], "SIGSEGV");
+  EXPECT_EQ(r.report["fault_address"], "0x0");
+  EXPECT_EQ(r.report["thread"], 0);
+  EXPECT_EQ(r.report["frames"][0]["function"], "zoo_null_dereference");
+  auto f = blamed_frame(r.report);
+  EXPECT_EQ(f["function"], "zoo_null_dereference");
+  EXPECT_TRUE(f["file"].get<std::string>().ends_with("crash_zoo.cpp"));
+  EXPECT_GT(f["line"].get<int>(), 0);
+  EXPECT_TRUE(is_hash(r.report["stack_hash"]));
+  EXPECT_EQ(r.report["exit"]["kind"], "signaled");
+  EXPECT_TRUE(r.cli.err.starts_with("faultline: null-dereference")) << r.cli.err;
+}
+
+TEST(RunCrashes, AbortIsBlamedOnTheCallerNotLibc) {
+  ScratchDir d;
+  auto r = run_zoo(d, "abort");
+  EXPECT_EQ(r.cli.exit_code, 1);
+  EXPECT_EQ(r.report["class"], "abort");
+  EXPECT_EQ(r.report["signal"], "SIGABRT");
+  EXPECT_EQ(r.report["frames"][0]["module"], "libc.so.6");
+  EXPECT_FALSE(r.report["frames"][0]["in_hash"]);
+  EXPECT_EQ(blamed_frame(r.report)["function"], "zoo_abort");
+}
+
+TEST(RunCrashes, GlibcDoubleFreeAbortIsHeapCorruption) {
+  ScratchDir d;
+  auto r = run_zoo(d, "double-free");
+  EXPECT_EQ(r.report["class"], "heap-corruption");
+  EXPECT_EQ(r.report["allocator"], "glibc");
+  EXPECT_NE(r.report["findings"][0]["detail"].get<std::string>().find("free(): double free detected in tcache 2"),
+            std::string::npos);
+  EXPECT_EQ(blamed_frame(r.report)["function"], "zoo_double_free");
+}
+
+TEST(RunCrashes, WildAccessIllegalInstructionAndArithmetic) {
+  ScratchDir d;
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"wild", "wild-access", "zoo_wild_write"},
+      {"ill", "illegal-instruction", "zoo_illegal_instruction"},
+      {"fpe", "arithmetic", "zoo_divide"}};
+  for (const auto& [input, cls, frame] : cases) {
+    auto r = run_zoo(d, input);
+    EXPECT_EQ(r.cli.exit_code, 1) << input;
+    EXPECT_EQ(r.report["class"], cls) << input;
+    EXPECT_EQ(blamed_frame(r.report)["function"], frame) << input;
+  }
+}
+
+TEST(StackExhaustion, MainThreadCrashesUnderSmallRlimitStackAndNotWithout) {
+  ScratchDir d;
+  // ~1 KiB per level: 1000 levels need ~1 MiB, far below the default 8 MiB.
+  auto small = run_zoo(d, "stack-main 1000", {"--schedule", "stack main=256K"});
+  EXPECT_EQ(small.cli.exit_code, 1) << small.cli.err;
+  EXPECT_EQ(small.report["class"], "stack-exhaustion");
+  EXPECT_EQ(small.report["thread"], 0);
+  EXPECT_NE(small.report["fault_region"].get<std::string>().find("main thread"), std::string::npos);
+  EXPECT_EQ(small.report["thread_stack_size"], 256 * 1024);
+  EXPECT_EQ(small.report["schedule"], "stack main=256K");
+  EXPECT_EQ(small.report["recursion_cycle"]["functions"],
+            nlohmann::json({"zoo_parse_block", "zoo_parse_statement"}));
+  const auto per_level = small.report["recursion_cycle"]["bytes_per_level"].get<uint64_t>();
+  EXPECT_GE(per_level, 1024u);
+  EXPECT_LE(per_level, 1200u);
+
+  auto roomy = run_zoo(d, "stack-main 1000");
+  EXPECT_EQ(roomy.cli.exit_code, 0) << roomy.cli.err;
+  EXPECT_EQ(roomy.report["class"], "none");
+}
+
+TEST(StackExhaustion, WorkerThreadHitsTheGuardPageOfItsOwnStack) {
+  ScratchDir d;
+  // glibc sizes default pthread stacks from RLIMIT_STACK.
+  auto r = run_zoo(d, "stack-thread", {"--schedule", "stack main=256K"});
+  EXPECT_EQ(r.cli.exit_code, 1);
+  EXPECT_EQ(r.report["class"], "stack-exhaustion");
+  EXPECT_EQ(r.report["thread"], 1);
+  EXPECT_EQ(r.report["fault_region"], "guard page below stack of thread 1");
+  const auto size = r.report["thread_stack_size"].get<uint64_t>();
+  EXPECT_GE(size, 256u * 1024);
+  EXPECT_LE(size, 256u * 1024 + 16 * 1024);  // plus glibc's guard page
+  EXPECT_EQ(r.report["findings"][0]["thread"], 1);
+}
+
+TEST(StackExhaustion, DedupIsByRecursionCycleWhateverFrameHitTheGuard) {
+  ScratchDir d;
+  std::set<std::string> hashes;
+  for (const char* size : {"stack main=200K", "stack main=256K", "stack main=300K"}) {
+    for (const char* input : {"stack-main", "stack-thread"}) {
+      auto r = run_zoo(d, input, {"--schedule", size});
+      ASSERT_EQ(r.report["class"], "stack-exhaustion") << input << " " << size;
+      hashes.insert(r.report["stack_hash"]);
+    }
+  }
+  EXPECT_EQ(hashes.size(), 1u);
+}
+
+TEST(Timeout, KillsTheWholeTreeIncludingGrandchildrenThatLeftTheGroup) {
+  ScratchDir d;
+  const auto pidfile = d / "pids";
+  auto r = run_zoo(d, "sleep-tree " + pidfile.string(), {"--timeout", "1"});
+  EXPECT_EQ(r.cli.exit_code, 1);
+  EXPECT_EQ(r.report["class"], "timeout");
+  EXPECT_EQ(r.report["exit"]["kind"], "timeout");
+  EXPECT_LT(r.report["wall_time_s"].get<double>(), 5.0);
+  std::istringstream pids(read_file(pidfile));
+  int count = 0;
+  for (pid_t pid; pids >> pid; count++) {
+    errno = 0;
+    EXPECT_EQ(kill(pid, 0), -1) << "grandchild " << pid << " survived";
+    EXPECT_EQ(errno, ESRCH);
+  }
+  EXPECT_EQ(count, 2);
+}
+
+TEST(Run, CleanExitIsNoneAndTheInjectorReportedIn) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--", "/bin/true"}, d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "none");
+  EXPECT_EQ(rep["findings"].size(), 0u);
+  EXPECT_EQ(rep["exit"]["kind"], "exited");
+  EXPECT_EQ(rep["exit"]["code"], 0);
+  EXPECT_EQ(rep["injector"]["processes"], 1);
+  EXPECT_EQ(rep["argv"], nlohmann::json({"/bin/true"}));
+
+  auto bare = run_faultline({"run", "--no-inject", "--report", (d / "r2.json").string(), "--", "/bin/true"}, d);
+  EXPECT_EQ(read_report(d / "r2.json")["injector"]["processes"], 0);
+}
+
+TEST(Run, NonZeroExitIsNotACrash) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--", "/bin/sh", "-c", "exit 3"}, d);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(read_report(d / "r.json")["exit"]["code"], 3);
+}
+
+TEST(Run, ChildHasItsOwnProcessGroupAndRlimits) {
+  ScratchDir d;
+  auto stat = run_faultline({"run", "--", "/bin/cat", "/proc/self/stat"}, d);
+  std::istringstream fields(stat.out.substr(stat.out.rfind(')') + 2));
+  std::string state;
+  pid_t ppid = 0, pgrp = 0;
+  fields >> state >> ppid >> pgrp;
+  pid_t pid = std::stoi(stat.out);
+  EXPECT_EQ(pgrp, pid) << stat.out;
+
+  auto limits = run_faultline({"run", "--memory-limit-mb", "3000", "--file-size-limit-mb", "5", "--", "/bin/cat",
+                               "/proc/self/limits"},
+                              d);
+  EXPECT_TRUE(std::regex_search(limits.out, std::regex("Max core file size +0 +0 ")));
+  EXPECT_TRUE(std::regex_search(limits.out, std::regex("Max file size +5242880 +5242880 ")));
+  EXPECT_TRUE(std::regex_search(limits.out, std::regex("Max address space +3145728000 +3145728000 ")));
+}
+
+TEST(Run, OutputIsCappedAndTheRestDrained) {
+  ScratchDir d;
+  // 8 MiB of output against a 64 KiB cap: must neither hang nor keep it all.
+  auto r = run_faultline({"run", "--output-limit-kb", "64", "--target", "crash_zoo", "--input",
+                          zoo_input(d, "print 8388608")},
+                         d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.size(), 64u * 1024);
+}
+
+TEST(Run, ProgramThatCannotStartIsBadInput) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--", "/nonexistent/program"}, d);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot execute '/nonexistent/program'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace faultline::test

@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include "schedule.hpp"
+
+namespace faultline {
+namespace {
+
+TEST(Schedule, ParsesAndFormatsCanonically) {
+  auto s = Schedule::parse("  stack   main=64K ;seed=0x5eed  ");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(*s->get(FL_KEY_STACK_MAIN), 64u * 1024);
+  EXPECT_EQ(*s->get(FL_KEY_SEED), 0x5eedu);
+  EXPECT_EQ(s->canonical(), "stack main=64K ; seed=0x5eed");
+  EXPECT_EQ(Schedule::parse(s->canonical())->canonical(), s->canonical());
+}
+
+TEST(Schedule, SizesTakeSuffixesAndFormatBack) {
+  EXPECT_EQ(*Schedule::parse("stack main=4096")->get(FL_KEY_STACK_MAIN), 4096u);
+  EXPECT_EQ(*Schedule::parse("stack main=1M")->get(FL_KEY_STACK_MAIN), 1u << 20);
+  EXPECT_EQ(*Schedule::parse("stack main=2g")->get(FL_KEY_STACK_MAIN), 2ull << 30);
+  EXPECT_EQ(Schedule::parse("stack main=1048576")->canonical(), "stack main=1M");
+  EXPECT_EQ(Schedule::parse("stack main=5000")->canonical(), "stack main=5000");
+}
+
+TEST(Schedule, EmptyIsValidAndMeansNoFaults) {
+  auto s = Schedule::parse("");
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->empty());
+  EXPECT_EQ(s->canonical(), "");
+  EXPECT_TRUE(Schedule::parse(" ; ;")->empty());
+}
+
+TEST(Schedule, ErrorsSayWhatIsWrong) {
+  struct Case {
+    const char* line;
+    const char* message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"warp main=1", "unknown schedule item 'warp' (known: stack, seed)"},
+           {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main)"},
+           {"stack main=", "bad value ''"},
+           {"stack main=64X", "bad value '64X'"},
+           {"stack main=99999999999999999999", "bad value"},
+           {"stack main=17179869184G", "bad value"},
+           {"stack", "needs a value (keys: main)"},
+           {"stack main", "expected key=value, got 'main'"},
+           {"stack main=1M main=2M", "'main' given twice"},
+           {"seed=0x", "bad value '0x'"},
+       }) {
+    auto s = Schedule::parse(c.line);
+    ASSERT_FALSE(s) << c.line;
+    EXPECT_NE(s.error().message.find(c.message), std::string::npos) << c.line << " -> " << s.error().message;
+  }
+}
+
+TEST(Schedule, OverlongLineIsRejectedNotTruncated) {
+  std::string line = "stack main=64K ;";
+  while (line.size() < 2000) line += " ;";
+  EXPECT_FALSE(Schedule::parse(line));
+}
+
+}  // namespace
+}  // namespace faultline

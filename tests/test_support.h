@@ -1,0 +1,84 @@
+// Helpers for end-to-end tests: run the real faultline binary in a scratch
+// directory and look at its exit code, output and JSON report.
+#pragma once
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace faultline::test {
+
+namespace fs = std::filesystem;
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+inline void write_file(const fs::path& p, const std::string& s) {
+  std::ofstream f(p, std::ios::binary);
+  f << s;
+}
+
+inline std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// A fresh directory per test, removed afterwards.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string t = (fs::temp_directory_path() / "faultline-test-XXXXXX").string();
+    path_ = mkdtemp(t.data());
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+inline CliResult run_faultline(const std::vector<std::string>& args, const ScratchDir& dir) {
+  std::string cmd = shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(dir / ".cli-out");
+  r.err = read_file(dir / ".cli-err");
+  return r;
+}
+
+// Writes a crash_zoo input ("null", "stack-thread 2000", ...) and returns its path.
+inline std::string zoo_input(const ScratchDir& dir, const std::string& text) {
+  static int n = 0;
+  fs::path p = dir / ("zoo-input-" + std::to_string(n++));
+  write_file(p, text + "\n");
+  return p.string();
+}
+
+inline nlohmann::json read_report(const fs::path& p) { return nlohmann::json::parse(read_file(p)); }
+
+inline std::string zoo_driver() { return std::string(FAULTLINE_BIN_DIR) + "/target-crash_zoo"; }
+
+}  // namespace faultline::test
