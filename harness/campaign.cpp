@@ -40,10 +40,10 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
 }
 
 void print_table(const std::vector<Row>& rows) {
-  std::printf("%-12s %-10s %-26s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
+  std::printf("%-12s %-10s %-38s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
               "SECONDS");
   for (const auto& r : rows)
-    std::printf("%-12s %-10s %-26s %-24s %-16s %-14s %7.2f\n", r.target.c_str(), r.kind.c_str(), r.item.c_str(),
+    std::printf("%-12s %-10s %-38s %-24s %-16s %-14s %7.2f\n", r.target.c_str(), r.kind.c_str(), r.item.c_str(),
                 r.cls.c_str(), r.hash.c_str(), r.status.c_str(), r.seconds);
 }
 
@@ -68,6 +68,7 @@ int cmd_campaign(const Invocation& inv) {
     if (access(driver.c_str(), X_OK) != 0) continue;
 
     std::set<std::string> known;  // buckets the regressions already cover
+    std::set<std::string> found;  // buckets this campaign stored
     for (const auto& dir : sorted_entries(target_dir / "regressions")) {
       if (!budget_left()) {
         skipped++;
@@ -111,6 +112,8 @@ int cmd_campaign(const Invocation& inv) {
         const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
         if (known.count(bucket)) {
           row.status = "known";
+        } else if (found.count(bucket)) {
+          row.status = "duplicate";
         } else {
           repro.expected_class = rep.cls;
           repro.expected_hash = rep.stack_hash;
@@ -119,7 +122,8 @@ int cmd_campaign(const Invocation& inv) {
           std::string bytes((std::istreambuf_iterator<char>(f)), {});
           auto stored = store_reproducer(out / target, repro, bytes);
           if (!stored) return bad_input(inv, stored.error().message);
-          row.status = "new";
+          row.status = stored->already_known ? "stored before" : "new";
+          found.insert(bucket);
           new_crashes++;
         }
       }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh Debian 12 machine: installs the Debian packages
+# faultline needs (only the missing ones), configures and builds the `default`
+# preset. Safe to run again; does nothing slow when all is in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  gcc-12 g++-12 cmake make pkg-config         # toolchain
+  libgtest-dev libgmock-dev                   # tests
+  libboost-program-options-dev                # CLI
+  libdw-dev libelf-dev elfutils               # unwinding and symbolization
+  libc6-dbg                                   # names for libc's own frames (malloc internals)
+  nlohmann-json3-dev                          # reports
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake --preset default >/dev/null
+cmake --build --preset default
