@@ -7,6 +7,7 @@
 
 #include "cli_options.h"
 #include "commands.h"
+#include "crash_class.h"
 #include "schedule.h"
 
 namespace faultline::cli {
@@ -36,7 +37,8 @@ const Command kCommands[] = {
      "0 the program exited without a crash; 1 it crashed, hung or was killed (any class but `none`);\n"
      "2 usage error, bad schedule or input, or the program could not be started.",
      "faultline run -- /bin/true\n"
-     "faultline run --schedule 'stack main=256K' --report r.json -- python3 -c 'import json; json.loads(\"[\"*100000)'\n"
+     "faultline run --schedule 'stack main=256K' --report r.json -- \\\n"
+     "    python3 -c 'import sys, json; sys.setrecursionlimit(10**7); json.loads(\"[\" * 10**6)'\n"
      "faultline run --target crash_zoo --input corpora/crash_zoo/seeds/null --out repros/",
      0, true},
     {"replay", cmd_replay, "faultline replay REPRO [--times N] [--timeout SECONDS]",
@@ -84,7 +86,18 @@ void print_main_help() {
   }
   std::cout << "\nSCHEDULE\n    One line of `;`-separated items, e.g. \"stack main=64K ; seed=0x5eed\". Items:\n"
             << schedule_reference()
-            << "\nREPRODUCERS\n    A directory <class>-<stack hash>/ holding repro.json (argv or target, schedule,\n"
+            << "\nCRASH CLASSES (the `class` of every report)\n   ";
+  size_t column = 3;
+  for (int c = 0; c <= static_cast<int>(CrashClass::None); c++) {
+    std::string_view name = to_string(static_cast<CrashClass>(c));
+    if (column + name.size() + 1 > 96) {
+      std::cout << "\n   ";
+      column = 3;
+    }
+    std::cout << " " << name;
+    column += name.size() + 1;
+  }
+  std::cout << "\n\nREPRODUCERS\n    A directory <class>-<stack hash>/ holding repro.json (argv or target, schedule,\n"
                "    expected class and stack hash, environment) and `input` when the program reads one.\n"
                "\nEXIT STATUS\n    0 nothing found, 1 a crash (or regression) found, 2 usage error or bad input.\n"
                "\nENVIRONMENT\n    FAULTLINE_INJECT_LIB   injector to preload instead of ../lib/libfaultline-inject.so\n";
