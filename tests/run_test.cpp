@@ -88,6 +88,15 @@ TEST(RunCrashes, WildAccessIllegalInstructionAndArithmetic) {
   }
 }
 
+TEST(RunCrashes, AllocationFailureUnderTheMemoryLimitIsOom) {
+  ScratchDir d;
+  auto r = run_zoo(d, "oom", {"--memory-limit-mb", "512"});
+  EXPECT_EQ(r.cli.exit_code, 1);
+  EXPECT_EQ(r.report["class"], "oom");
+  EXPECT_EQ(r.report["signal"], "SIGABRT");
+  EXPECT_EQ(blamed_frame(r.report)["function"], "zoo_exhaust_memory");
+}
+
 TEST(StackExhaustion, MainThreadCrashesUnderSmallRlimitStackAndNotWithout) {
   ScratchDir d;
   // ~1 KiB per level: 1000 levels need ~1 MiB, far below the default 8 MiB.

@@ -10,7 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 extern "C" {
 
@@ -34,6 +36,15 @@ __attribute__((noinline)) void zoo_illegal_instruction() { __builtin_trap(); }
 __attribute__((noinline)) int zoo_divide(int a, int b) {
   volatile int divisor = b;
   return a / divisor;
+}
+
+// Allocates until the address-space limit refuses; the uncaught bad_alloc aborts.
+__attribute__((noinline)) void zoo_exhaust_memory() {
+  std::vector<std::unique_ptr<char[]>> hoard;
+  for (;;) {
+    hoard.emplace_back(new char[64 << 20]);
+    std::memset(hoard.back().get(), 1, 4096);
+  }
 }
 
 // A two-function recursion (like a recursive-descent parser), ~1 KiB per level.
@@ -92,6 +103,7 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
   else if (kind == "abort") zoo_abort();
   else if (kind == "double-free") zoo_double_free();
   else if (kind == "ill") zoo_illegal_instruction();
+  else if (kind == "oom") zoo_exhaust_memory();
   else if (kind == "fpe") return zoo_divide(1, 0);
   else if (kind == "stack-main") return zoo_parse_block(n > 0 ? static_cast<int>(n) : 1 << 30) & 0;
   else if (kind == "stack-thread") zoo_recurse_in_thread(n > 0 ? static_cast<int>(n) : 1 << 30);
