@@ -79,7 +79,7 @@ std::optional<StackGuardHit> stack_guard_hit(const CrashSnapshot& s) {
     const MapEntry* stack = mapping_starting_at(s.maps, m->end);
     if (stack && stack->writable() && sp + kNearStackPointer >= m->start && sp < stack->end)
       return StackGuardHit{"guard page below stack of " + thread_name(s.thread_index),
-                           stack->end - m->start};
+                           stack->end - stack->start};
   }
   if (!m) {
     // The main stack: it cannot grow past RLIMIT_STACK, and below it lies the guard gap.

@@ -13,7 +13,7 @@ std::string signal_name(int sig);
 
 struct StackGuardHit {
   std::string region;         // "guard page below stack of thread 2"
-  uint64_t stack_size = 0;    // bytes the thread had, guard included
+  uint64_t stack_size = 0;    // usable stack bytes of the thread (guard excluded)
 };
 
 // SIGSEGV in or next to a thread stack's guard region, or right at the

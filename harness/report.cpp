@@ -66,7 +66,11 @@ nlohmann::json report_json(const CrashReport& r) {
       {"exit", exit},
       {"wall_time_s", r.wall_seconds},
       {"stderr_tail", r.stderr_tail},
-      {"injector", {{"processes", r.injected_processes}}},
+      {"injector",
+       {{"processes", r.injected_processes},
+        {"thread_stacks_shrunk", r.thread_stacks_shrunk},
+        {"thread_stacks_kept", r.thread_stacks_kept},
+        {"altstacks_shrunk", r.altstacks_shrunk}}},
   };
   if (r.thread_stack_size) j["thread_stack_size"] = r.thread_stack_size;
   if (!r.allocator.empty()) j["allocator"] = r.allocator;

@@ -25,8 +25,13 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   const std::string& err = run.err.tail;
   r.stderr_tail = err.size() > kReportedStderrBytes ? err.substr(err.size() - kReportedStderrBytes) : err;
   std::set<int32_t> injected;
-  for (const auto& e : run.events)
-    if (e.kind == FL_EVENT_HELLO) injected.insert(e.pid);
+  for (const auto& e : run.events) {
+    switch (e.kind) {
+      case FL_EVENT_HELLO: injected.insert(e.pid); break;
+      case FL_EVENT_THREAD_STACK: (e.arg[0] ? r.thread_stacks_shrunk : r.thread_stacks_kept)++; break;
+      case FL_EVENT_ALTSTACK: r.altstacks_shrunk++; break;
+    }
+  }
   r.injected_processes = static_cast<int>(injected.size());
 
   // A crash signal the program caught and then died of something else is

@@ -40,7 +40,11 @@ struct CrashReport {
   int term_signal = 0;
   double wall_seconds = 0;
   std::string stderr_tail;
-  int injected_processes = 0;  // processes in which the injector reported in
+  // What the injector reported doing.
+  int injected_processes = 0;    // processes in which it reported in
+  int thread_stacks_shrunk = 0;  // threads given the `stack threads=` size
+  int thread_stacks_kept = 0;    // threads that chose their own size and kept it
+  int altstacks_shrunk = 0;
 };
 
 CrashReport triage(const RunRequest& req, const RunResult& run);

@@ -19,6 +19,11 @@
 enum fl_event_kind {
   /* Injector constructor ran in a process. arg[0] = mask of schedule keys in force. */
   FL_EVENT_HELLO = 1,
+  /* pthread_create under `stack threads=`. arg[0] = stack size given (0: the thread
+     kept its own), arg[1] = the size the program chose itself (0: default). */
+  FL_EVENT_THREAD_STACK = 2,
+  /* sigaltstack under `stack altstack=`. arg[0] = size given, arg[1] = size asked for. */
+  FL_EVENT_ALTSTACK = 3,
 };
 
 struct fl_event {

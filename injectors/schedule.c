@@ -125,13 +125,33 @@ static int item_known(const char *item, size_t item_len) {
   return 0;
 }
 
-/* One item: "name key=value key=value" or "name=value". */
+/* "schedule item 'NAME': " — the start of every per-item error. */
+static void item_error(struct sbuf *err, const char *name, size_t name_len) {
+  sb_puts(err, "schedule item '");
+  sb_putn(err, name, name_len);
+  sb_puts(err, "': ");
+}
+
+static int set_key(struct fl_schedule *out, int k, uint64_t v, const char *name, size_t name_len,
+                   struct sbuf *err) {
+  if (fl_schedule_has(out, (enum fl_schedule_key)k)) {
+    item_error(err, name, name_len);
+    sb_puts(err, "'");
+    sb_puts(err, fl_schedule_keys[k].key[0] ? fl_schedule_keys[k].key : fl_schedule_keys[k].item);
+    sb_puts(err, "' given twice");
+    return -1;
+  }
+  out->value[k] = v;
+  out->present |= (uint64_t)1 << k;
+  return 0;
+}
+
+/* One item: "name key=value flag key=value" or "name=value". */
 static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct sbuf *err) {
   size_t i = 0;
-  size_t name_start = i;
   while (i < n && !is_space(s[i]) && s[i] != '=') i++;
-  const char *name = s + name_start;
-  size_t name_len = i - name_start;
+  const char *name = s;
+  size_t name_len = i;
   if (!item_known(name, name_len)) {
     sb_puts(err, "unknown schedule item '");
     sb_putn(err, name, name_len);
@@ -141,23 +161,43 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     return -1;
   }
   int given = 0;
-  /* name=value form: the item's own value */
-  int own_value = i < n && s[i] == '=';
+  int own_value = i < n && s[i] == '='; /* name=value: the item's own value, key "" */
   while (i < n) {
     while (i < n && is_space(s[i])) i++;
     if (i >= n) break;
     const char *key = s + i;
     size_t key_len = 0;
-    if (own_value) {
-      own_value = 0;
-    } else {
+    if (own_value) own_value = 0;
+    else {
       while (i < n && !is_space(s[i]) && s[i] != '=') i++;
       key_len = (size_t)(s + i - key);
     }
-    if (i >= n || s[i] != '=') {
-      sb_puts(err, "schedule item '");
-      sb_putn(err, name, name_len);
-      sb_puts(err, "': expected key=value, got '");
+    int k = find_key(name, name_len, key, key_len);
+    int has_value = i < n && s[i] == '=';
+    if (k < 0 && has_value) {
+      item_error(err, name, name_len);
+      sb_puts(err, "unknown key '");
+      sb_putn(err, key, key_len);
+      sb_puts(err, "' (known: ");
+      list_keys_of(err, name, name_len);
+      sb_puts(err, ")");
+      return -1;
+    }
+    if (k >= 0 && fl_schedule_keys[k].kind == FL_VAL_FLAG) {
+      if (has_value) {
+        item_error(err, name, name_len);
+        sb_puts(err, "'");
+        sb_putn(err, key, key_len);
+        sb_puts(err, "' is a bare word and takes no value");
+        return -1;
+      }
+      if (set_key(out, k, 1, name, name_len, err) != 0) return -1;
+      given++;
+      continue;
+    }
+    if (!has_value) {
+      item_error(err, name, name_len);
+      sb_puts(err, "expected key=value, got '");
       sb_putn(err, key, key_len);
       sb_puts(err, "'");
       return -1;
@@ -166,41 +206,21 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     const char *val = s + i;
     while (i < n && !is_space(s[i])) i++;
     size_t val_len = (size_t)(s + i - val);
-    int k = find_key(name, name_len, key, key_len);
-    if (k < 0) {
-      sb_puts(err, "schedule item '");
-      sb_putn(err, name, name_len);
-      sb_puts(err, "': unknown key '");
-      sb_putn(err, key, key_len);
-      sb_puts(err, "' (known: ");
-      list_keys_of(err, name, name_len);
-      sb_puts(err, ")");
-      return -1;
-    }
-    if (fl_schedule_has(out, (enum fl_schedule_key)k)) {
-      sb_puts(err, "schedule item '");
-      sb_putn(err, name, name_len);
-      sb_puts(err, "': '");
-      sb_puts(err, key_len ? fl_schedule_keys[k].key : fl_schedule_keys[k].item);
-      sb_puts(err, "' given twice");
-      return -1;
-    }
-    if (parse_value(val, val_len, fl_schedule_keys[k].kind, &out->value[k]) != 0) {
-      sb_puts(err, "schedule item '");
-      sb_putn(err, name, name_len);
-      sb_puts(err, "': bad value '");
+    uint64_t v;
+    if (parse_value(val, val_len, fl_schedule_keys[k].kind, &v) != 0) {
+      item_error(err, name, name_len);
+      sb_puts(err, "bad value '");
       sb_putn(err, val, val_len);
       sb_puts(err, fl_schedule_keys[k].kind == FL_VAL_SIZE ? "' (want a size such as 4096, 64K, 1M)"
                                                            : "' (want a number, decimal or 0x-hex)");
       return -1;
     }
-    out->present |= (uint64_t)1 << k;
+    if (set_key(out, k, v, name, name_len, err) != 0) return -1;
     given++;
   }
   if (!given) {
-    sb_puts(err, "schedule item '");
-    sb_putn(err, name, name_len);
-    sb_puts(err, "' needs a value (keys: ");
+    item_error(err, name, name_len);
+    sb_puts(err, "needs a value (keys: ");
     list_keys_of(err, name, name_len);
     sb_puts(err, ")");
     return -1;
@@ -248,6 +268,7 @@ size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len) {
       sb_puts(&b, " ");
       sb_puts(&b, ki->key);
     }
+    if (ki->kind == FL_VAL_FLAG) continue;
     sb_puts(&b, "=");
     uint64_t v = s->value[k];
     if (ki->kind == FL_VAL_SIZE && v && v % (1u << 30) == 0) {

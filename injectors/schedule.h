@@ -15,6 +15,7 @@ extern "C" {
 enum fl_value_kind {
   FL_VAL_SIZE, /* bytes; suffixes K, M, G (powers of 1024) */
   FL_VAL_UINT, /* decimal or 0x-hex */
+  FL_VAL_FLAG, /* a bare word: present or not */
 };
 
 /* The one table of schedule keys. X(ID, item, key, kind, help), in canonical
@@ -24,6 +25,13 @@ enum fl_value_kind {
   X(STACK_MAIN, "stack", "main", FL_VAL_SIZE,                                                \
     "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
     "pthread stacks from it)")                                                               \
+  X(STACK_THREADS, "stack", "threads", FL_VAL_SIZE,                                          \
+    "stack size of every thread the program creates (pthread_create interposed); threads "   \
+    "that chose their own size keep it")                                                     \
+  X(STACK_FORCE, "stack", "force", FL_VAL_FLAG,                                              \
+    "threads= applies to threads that chose their own size too")                             \
+  X(STACK_ALTSTACK, "stack", "altstack", FL_VAL_SIZE,                                        \
+    "shrink every sigaltstack the program installs to this size")                            \
   X(SEED, "seed", "", FL_VAL_UINT, "seed of a sampled schedule, recorded so the run replays")
 
 enum fl_schedule_key {

@@ -22,6 +22,15 @@ TEST(Schedule, SizesTakeSuffixesAndFormatBack) {
   EXPECT_EQ(Schedule::parse("stack main=5000")->canonical(), "stack main=5000");
 }
 
+TEST(Schedule, BareWordFlagsAndCanonicalOrder) {
+  auto s = Schedule::parse("stack force altstack=8K threads=256K main=64K");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(*s->get(FL_KEY_STACK_FORCE), 1u);
+  EXPECT_EQ(*s->get(FL_KEY_STACK_THREADS), 256u * 1024);
+  EXPECT_EQ(s->canonical(), "stack main=64K threads=256K force altstack=8K");
+  EXPECT_FALSE(Schedule::parse("stack threads=256K")->get(FL_KEY_STACK_FORCE));
+}
+
 TEST(Schedule, EmptyIsValidAndMeansNoFaults) {
   auto s = Schedule::parse("");
   ASSERT_TRUE(s);
@@ -37,12 +46,14 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
   };
   for (const auto& c : std::vector<Case>{
            {"warp main=1", "unknown schedule item 'warp' (known: stack, seed)"},
-           {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main)"},
+           {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main, threads, force, altstack)"},
            {"stack main=", "bad value ''"},
            {"stack main=64X", "bad value '64X'"},
            {"stack main=99999999999999999999", "bad value"},
            {"stack main=17179869184G", "bad value"},
-           {"stack", "needs a value (keys: main)"},
+           {"stack", "needs a value (keys: main, threads, force, altstack)"},
+           {"stack force=1", "'force' is a bare word and takes no value"},
+           {"stack force force", "'force' given twice"},
            {"stack main", "expected key=value, got 'main'"},
            {"stack main=1M main=2M", "'main' given twice"},
            {"seed=0x", "bad value '0x'"},

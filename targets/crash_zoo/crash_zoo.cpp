@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -73,6 +74,54 @@ __attribute__((noinline)) void zoo_recurse_in_thread(int depth) {
   pthread_join(t, nullptr);
 }
 
+static void* zoo_report_own_stack(void* out) {
+  pthread_attr_t attr;
+  pthread_getattr_np(pthread_self(), &attr);
+  pthread_attr_getstacksize(&attr, static_cast<size_t*>(out));
+  pthread_attr_destroy(&attr);
+  return nullptr;
+}
+
+// Prints the stack size a default thread and a thread that asked for 4 MiB
+// really got: the stack injector must shrink the first and keep the second.
+__attribute__((noinline)) void zoo_thread_sizes() {
+  size_t sizes[2] = {0, 0};
+  pthread_attr_t own;
+  pthread_attr_init(&own);
+  pthread_attr_setstacksize(&own, 4 << 20);
+  pthread_t t[2];
+  pthread_create(&t[0], nullptr, zoo_report_own_stack, &sizes[0]);
+  pthread_create(&t[1], &own, zoo_report_own_stack, &sizes[1]);
+  pthread_join(t[0], nullptr);
+  pthread_join(t[1], nullptr);
+  size_t after = 0;
+  pthread_attr_getstacksize(&own, &after);
+  std::printf("default=%zu own=%zu attr_after=%zu\n", sizes[0], sizes[1], after);
+}
+
+static void zoo_segv_handler(int) {
+  volatile char scratch[16 * 1024];  // a handler that needs 16 KiB, e.g. to format a report
+  for (size_t i = 0; i < sizeof scratch; i += 512) scratch[i] = 1;
+  _exit(0);
+}
+
+// A SIGSEGV handler on a 64 KiB alternate stack with a guard page below it:
+// it recovers from a null dereference, unless the alternate stack is shrunk.
+__attribute__((noinline)) void zoo_altstack_handler() {
+  const size_t page = 4096, size = 64 * 1024;
+  char* base = static_cast<char*>(mmap(nullptr, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  mprotect(base, page, PROT_NONE);
+  stack_t ss{};
+  ss.ss_sp = base + page;
+  ss.ss_size = size;
+  sigaltstack(&ss, nullptr);
+  struct sigaction sa {};
+  sa.sa_handler = zoo_segv_handler;
+  sa.sa_flags = SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, nullptr);
+  zoo_null_dereference(nullptr);
+}
+
 // Sleeps forever with two grandchildren, one of which leaves the process group,
 // so a timeout must clean up more than the group. Their pids go to pidfile.
 __attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
@@ -111,6 +160,8 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
     if (arg.empty()) for (;;) pause();
     sleep(static_cast<unsigned>(n));
   } else if (kind == "sleep-tree") zoo_sleep_tree(arg);
+  else if (kind == "thread-sizes") zoo_thread_sizes();
+  else if (kind == "altstack-handler") zoo_altstack_handler();
   else if (kind == "print") {
     // Writes n bytes to stdout: exercises the output cap.
     std::string chunk(4096, 'x');
