@@ -103,9 +103,9 @@ int cmd_campaign(const Invocation& inv) {
       req.argv = {driver, fs::absolute(seed).string()};
       req.inject_library = lib.value();
       req.limits.timeout_seconds = repro.timeout_seconds;
-      auto run = run_program(req);
-      if (!run) return bad_input(inv, run.error().message);
-      CrashReport rep = triage(req, run.value());
+      auto triaged = run_and_triage(req);
+      if (!triaged) return bad_input(inv, triaged.error().message);
+      const CrashReport& rep = triaged.value();
       Row row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",
               rep.wall_seconds};
       if (rep.cls != CrashClass::None) {

@@ -17,6 +17,9 @@ constexpr uint64_t kNullPageLimit = 64 * 1024;
 // Linux keeps stack_guard_gap (256 pages) free below a growing stack.
 constexpr uint64_t kMainStackGuardGap = 256 * kPage;
 constexpr uint64_t kNearStackPointer = 64 * 1024;
+// A signal frame with AVX-512 state is about 3.5 KiB; anything under 16 KiB
+// above the stack's end cannot hold frame plus handler.
+constexpr uint64_t kSignalFrameRoom = 16 * 1024;
 
 std::string hex(uint64_t v) {
   char b[24];
@@ -70,7 +73,22 @@ const std::vector<AllocatorPattern>& allocator_patterns() {
 
 }  // namespace
 
+// SIGSEGV from the kernel itself (SI_KERNEL), with the stack pointer at the
+// bottom of its stack: the kernel found no room to push a signal frame.
+static std::optional<StackGuardHit> no_room_for_signal_frame(const CrashSnapshot& s) {
+  if (s.signo != SIGSEGV || s.si_code != SI_KERNEL) return std::nullopt;
+  const std::string where = "no room for a signal frame at the bottom of the stack of " + thread_name(s.thread_index);
+  const MapEntry* m = mapping_containing(s.maps, s.sp);
+  if (!m || m->inaccessible()) return StackGuardHit{where, s.stack_rlimit};
+  const bool is_stack = m->path == "[stack]" || std::any_of(s.maps.begin(), s.maps.end(), [&](const MapEntry& g) {
+    return g.end == m->start && g.inaccessible();
+  });
+  if (is_stack && s.sp - m->start < kSignalFrameRoom) return StackGuardHit{where, m->end - m->start};
+  return std::nullopt;
+}
+
 std::optional<StackGuardHit> stack_guard_hit(const CrashSnapshot& s) {
+  if (auto hit = no_room_for_signal_frame(s)) return hit;
   if (s.signo != SIGSEGV || !address_is_meaningful(s)) return std::nullopt;
   const uint64_t a = s.fault_address, sp = s.sp;
   const MapEntry* m = mapping_containing(s.maps, a);
@@ -132,8 +150,9 @@ Classification classify_snapshot(const CrashSnapshot& s, const std::string& stde
     case SIGSEGV:
     case SIGBUS: {
       if (auto hit = stack_guard_hit(s))
-        return {CrashClass::StackExhaustion, sig + " at " + hex(s.fault_address) + ": " + hit->region, hit->region,
-                hit->stack_size, ""};
+        return {CrashClass::StackExhaustion,
+                sig + (address_is_meaningful(s) ? " at " + hex(s.fault_address) : std::string()) + ": " + hit->region,
+                hit->region, hit->stack_size, ""};
       std::string region = describe_address(s);
       if (!s.frames.empty())
         if (auto alloc = allocator_of_frame(s.frames[0]))

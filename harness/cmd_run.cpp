@@ -66,9 +66,9 @@ int cmd_run(const Invocation& inv) {
   if (!lib) return bad_input(inv, lib.error().message);
   req.inject_library = lib.value();
 
-  auto run = run_program(req);
-  if (!run) return bad_input(inv, run.error().message);
-  CrashReport report = triage(req, run.value());
+  auto triaged = run_and_triage(req);
+  if (!triaged) return bad_input(inv, triaged.error().message);
+  CrashReport& report = triaged.value();
   report.argv = repro.argv;  // as the user gave it: @@, not a temporary path
   std::cerr << verdict_line(report) << "\n";
 

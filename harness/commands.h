@@ -22,5 +22,7 @@ int bad_input(const Invocation& inv, const std::string& message);
 int cmd_run(const Invocation& inv);
 int cmd_replay(const Invocation& inv);
 int cmd_campaign(const Invocation& inv);
+int cmd_stack(const Invocation& inv);
+int cmd_gen(const Invocation& inv);
 
 }  // namespace faultline::cli

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 #include <string_view>
 
 namespace faultline {
@@ -39,9 +40,16 @@ std::string fnv1a_hex(const std::string& s) {
 }
 
 std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& frames) {
-  constexpr size_t kMaxStart = 32, kMaxPeriod = 64, kRepetitions = 4;
-  std::vector<std::string> keys;
-  for (const auto& f : frames) keys.push_back(frame_key(f));
+  // A parser's recursion can pass through a dozen rules per nesting level and
+  // several constructs per period: allow long periods.
+  constexpr size_t kMaxStart = 64, kMaxPeriod = 160, kRepetitions = 4;
+  std::vector<std::string> names;
+  std::vector<size_t> keys;  // interned frame keys: cheap comparisons
+  std::map<std::string, size_t> ids;
+  for (const auto& f : frames) {
+    names.push_back(frame_key(f));
+    keys.push_back(ids.emplace(names.back(), ids.size()).first->second);
+  }
   for (size_t s = 0; s < kMaxStart && s < keys.size(); s++) {
     for (size_t p = 1; p <= kMaxPeriod && s + kRepetitions * p <= keys.size(); p++) {
       bool periodic = true;
@@ -50,7 +58,7 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
       RecursionCycle c;
       c.first_frame = s;
       // Rotation-invariant: the guard page may be hit anywhere in the cycle.
-      std::vector<std::string> cycle(keys.begin() + s, keys.begin() + s + p);
+      std::vector<std::string> cycle(names.begin() + s, names.begin() + s + p);
       auto best = cycle;
       for (size_t r = 1; r < p; r++) {
         std::rotate(cycle.begin(), cycle.begin() + 1, cycle.end());

@@ -56,6 +56,25 @@ const Command kCommands[] = {
      "0 nothing new and every regression still reproduces; 1 a new crash, or a regression that is\n"
      "fixed or flaky; 2 error.",
      "faultline campaign --budget 60 --out out/campaign", 0, false},
+    {"stack", cmd_stack, "faultline stack (--target nested_parser [--shape S] | [--input FILE] -- PROGRAM [ARGS...]) [OPTIONS]",
+     "bisect where the stack runs out: smallest crashing depth, or smallest surviving stack",
+     "With --target nested_parser (and no --depth): for a thread stack of --stack-size, finds the\n"
+     "smallest nesting depth of generated source (--shape, --seed) that exhausts it. With --depth N,\n"
+     "or for any `-- PROGRAM` (reading --input, @@ or stdin): finds the smallest stack, to the page,\n"
+     "that survives. Stacks are shrunk with the `stack` schedule item (threads=, or main= for\n"
+     "--main-thread). Uses at most log2(range)+2 runs, reports bytes per nesting level and the\n"
+     "recursion cycle, and stores the boundary crash in --out as a reproducer that replays N/N.",
+     "0 the search ran (whatever it found); 2 usage error or the program could not be run.",
+     "faultline stack --target nested_parser --shape expr --stack-size 1M\n"
+     "faultline stack --target nested_parser --shape mixed --depth 5000\n"
+     "faultline stack --shrink main -- python3 -c 'import sys, json; sys.setrecursionlimit(10**6); json.loads(\"[\" * 20000)'",
+     0, true},
+    {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
+     "generate deeply nested source for the nested_parser target",
+     "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"
+     "expressions, blocks, generic type arguments, array literals, or a fixed mix of them, with\n"
+     "machine-generated filler at every level (deterministic for N, shape and seed).",
+     "0 written; 2 usage error.", "faultline gen nested --depth 2000 --shape generic > deep.src", 1, false},
 };
 
 const Command* find_command(const std::string& name) {

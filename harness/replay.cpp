@@ -10,9 +10,9 @@ Result<ReplayOutcome> replay(const Reproducer& r, const std::filesystem::path& d
   if (timeout_override) req->limits.timeout_seconds = *timeout_override;
   ReplayOutcome out;
   for (int i = 0; i < times; i++) {
-    auto run = run_program(req.value());
-    if (!run) return run.error();
-    CrashReport rep = triage(req.value(), run.value());
+    auto triaged = run_and_triage(req.value());
+    if (!triaged) return triaged.error();
+    const CrashReport& rep = triaged.value();
     bool matched = rep.cls == r.expected_class && rep.stack_hash == r.expected_hash;
     out.matched += matched;
     out.runs.push_back({rep.cls, rep.stack_hash, matched, rep.wall_seconds});

@@ -57,6 +57,7 @@ nlohmann::json report_json(const CrashReport& r) {
       {"si_code", r.signo ? json(r.si_code) : json(nullptr)},
       {"fault_address", r.fault_address ? json(hex_address(*r.fault_address)) : json(nullptr)},
       {"fault_region", r.fault_region},
+      {"process", r.process.empty() ? json(nullptr) : json(r.process)},
       {"thread", r.thread >= 0 ? json(r.thread) : json(nullptr)},
       {"frames", frames},
       {"frames_truncated", r.frames_truncated},

@@ -58,6 +58,14 @@ bool signal_caught(pid_t tid, int sig) {
   return false;
 }
 
+// The thread group a task belongs to (Tgid: in /proc/<tid>/status).
+pid_t tgid_of(pid_t tid) {
+  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
+  return tid;
+}
+
 CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
   CrashSnapshot s;
   s.tid = tid;
@@ -71,6 +79,9 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
     s.sp = regs.rsp;
   }
   s.handler_installed = signal_caught(tid, si.si_signo);
+  s.pid = pid;
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::getline(comm, s.program);
   rlimit rl{};
   if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
   s.maps = read_maps(pid);
@@ -266,25 +277,34 @@ Result<RunResult> run_program(const RunRequest& req) {
   for (int fd : {out[0], err[0], ev[0]}) set_nonblocking(fd);
 
   RunResult r;
+  r.pid = pid;
   int st = 0;
   // The child stops itself before exec; from here on we see its crash signals.
   if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
     ptrace(PTRACE_SETOPTIONS, pid, nullptr,
-           PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC);
+           PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+               PTRACE_O_TRACEEXEC);
     ptrace(PTRACE_CONT, pid, nullptr, nullptr);
   }
 
-  std::map<pid_t, int> thread_index{{pid, 0}};
-  std::set<pid_t> awaiting_first_stop;
-  int next_index = 1;
-  auto index_of = [&](pid_t tid) {
-    auto [it, inserted] = thread_index.emplace(tid, next_index);
-    if (inserted) {
-      next_index++;
-      awaiting_first_stop.insert(tid);
-    }
-    return it->second;
+  // Every traced task: threads of the program and of every process it forks.
+  struct Task {
+    pid_t tgid;
+    int index;  // thread index within its process: 0 = main thread, then creation order
   };
+  std::map<pid_t, Task> tasks{{pid, {pid, 0}}};
+  std::map<pid_t, int> next_index{{pid, 1}};
+  std::set<pid_t> awaiting_first_stop;  // auto-attached tasks start with a SIGSTOP
+  auto learn = [&](pid_t tid, pid_t tgid) -> const Task& {
+    if (auto it = tasks.find(tid); it != tasks.end()) return it->second;
+    int& next = next_index.try_emplace(tgid, 1).first->second;
+    awaiting_first_stop.insert(tid);
+    return tasks.emplace(tid, Task{tgid, tid == tgid ? 0 : next++}).first->second;
+  };
+  struct ProcessCrashes {
+    std::optional<CrashSnapshot> first_caught, fatal;
+  };
+  std::map<pid_t, ProcessCrashes> crashes;
 
   const auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                  std::chrono::duration<double>(req.limits.timeout_seconds));
@@ -318,16 +338,20 @@ Result<RunResult> run_program(const RunRequest& req) {
         if (w == pid) {
           main_done = true;
           main_status = st;
+        } else if (WIFSIGNALED(st) && crashes.count(w)) {  // a descendant process died of its crash
+          auto& c = crashes[w];
+          r.child_crashes.push_back({w, WTERMSIG(st), c.first_caught ? *c.first_caught : *c.fatal});
         }
         continue;
       }
       if (!WIFSTOPPED(st)) continue;
       const int sig = WSTOPSIG(st), event = st >> 16;
-      const int index = index_of(w);
-      if (event == PTRACE_EVENT_CLONE) {
-        unsigned long new_tid = 0;
-        ptrace(PTRACE_GETEVENTMSG, w, nullptr, &new_tid);
-        index_of(static_cast<pid_t>(new_tid));
+      const Task task = learn(w, tgid_of(w));
+      if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+        unsigned long child = 0;
+        ptrace(PTRACE_GETEVENTMSG, w, nullptr, &child);
+        const pid_t c = static_cast<pid_t>(child);
+        learn(c, event == PTRACE_EVENT_CLONE ? task.tgid : c);
         ptrace(PTRACE_CONT, w, nullptr, nullptr);
         continue;
       }
@@ -335,7 +359,7 @@ Result<RunResult> run_program(const RunRequest& req) {
         ptrace(PTRACE_CONT, w, nullptr, nullptr);
         continue;
       }
-      if (sig == SIGSTOP && awaiting_first_stop.erase(w)) {  // auto-attached new thread
+      if (sig == SIGSTOP && awaiting_first_stop.erase(w)) {  // auto-attached new task
         ptrace(PTRACE_CONT, w, nullptr, nullptr);
         continue;
       }
@@ -345,14 +369,16 @@ Result<RunResult> run_program(const RunRequest& req) {
         continue;
       }
       if (is_crash_signal(sig) && !timed_out) {
-        bool caught = signal_caught(w, sig);
-        auto& slot = caught ? r.first_caught : r.fatal;
-        if (!slot) slot = take_snapshot(pid, w, index, si, req.max_frames);
+        auto& process = crashes[task.tgid];
+        auto& slot = signal_caught(w, sig) ? process.first_caught : process.fatal;
+        if (!slot) slot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
       }
       ptrace(PTRACE_CONT, w, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(sig)));
     }
   }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.first_caught = crashes[pid].first_caught;
+  r.fatal = crashes[pid].fatal;
   kill_descendants(pid);
   drain(out[0], &r.out, nullptr, cap, echo_out);
   drain(err[0], &r.err, nullptr, cap, echo_err);

@@ -1,7 +1,9 @@
 // Runs any program once in a fenced child: own process group, rlimits,
 // a timeout that kills every descendant, capped output, the injector
 // preloaded, and a ptrace stop at the first crash signal so triage can read
-// registers, maps and stack before the process dies.
+// registers, maps and stack before the process dies. The program's threads
+// and the processes it forks are traced too (so a program run under
+// faultline cannot itself use ptrace).
 //
 // While run_program() runs it owns every child of the calling process (it
 // reaps with waitpid(-1)) and blocks SIGCHLD in the calling thread.
@@ -35,11 +37,13 @@ struct RunRequest {
   std::string inject_library;     // empty: run without the injector
   Limits limits;
   bool forward_output = false;    // echo the child's stdout/stderr live (capped)
-  size_t max_frames = 512;
+  size_t max_frames = 1024;  // enough for four trips round a long recursion cycle
 };
 
 // What the tracer saw at a crash signal, before the signal was delivered.
 struct CrashSnapshot {
+  pid_t pid = 0;         // the process (thread group)
+  std::string program;   // its /proc/<pid>/comm
   pid_t tid = 0;
   int thread_index = 0;  // 0 = main thread, then creation order
   int signo = 0;
@@ -66,12 +70,21 @@ struct RunResult {
   int exit_code = 0;    // End::Exited
   int term_signal = 0;  // End::Signaled (and the kill after a timeout)
   double wall_seconds = 0;
+  pid_t pid = 0;  // of the program's process
   CapturedOutput out, err;
   std::vector<fl_event> events;
   // The first crash signal the program handled itself, and the first one
   // that had the default (fatal) disposition. A handler that catches SIGSEGV
   // and then aborts leaves both; the earlier one is the root cause.
   std::optional<CrashSnapshot> first_caught, fatal;
+  // Descendant processes (forks of the program) that died of a crash signal,
+  // in the order they died, with their first crash snapshot.
+  struct ChildCrash {
+    pid_t pid;
+    int term_signal;
+    CrashSnapshot snapshot;
+  };
+  std::vector<ChildCrash> child_crashes;
 };
 
 // Fails only when the program cannot be started (not found, not executable,

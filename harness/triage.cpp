@@ -11,7 +11,10 @@ namespace faultline {
 namespace {
 constexpr size_t kReportedStderrBytes = 4096;
 
-Finding finding_from(const CrashSnapshot& s, const Classification& c) { return {c.cls, c.detail, s.thread_index}; }
+Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main_pid) {
+  std::string where = s.pid == main_pid || s.pid == 0 ? "" : "in child process " + std::to_string(s.pid) + " (" + s.program + "): ";
+  return {c.cls, where + c.detail, s.thread_index};
+}
 }  // namespace
 
 CrashReport triage(const RunRequest& req, const RunResult& run) {
@@ -38,14 +41,20 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   // still the root cause (a crash handler that aborts, a sanitizer report).
   const CrashSnapshot* primary = nullptr;
   if (run.end == RunResult::End::Signaled) primary = run.first_caught ? &*run.first_caught : run.fatal ? &*run.fatal : nullptr;
+  // A wrapper (a shell, a launcher) that fails because a process it started
+  // crashed: the crash is the finding. A parent that exits 0 handled it.
+  const bool failed = run.end == RunResult::End::Signaled || (run.end == RunResult::End::Exited && run.exit_code != 0);
+  if (!primary && failed && !run.child_crashes.empty()) primary = &run.child_crashes.front().snapshot;
 
   if (run.end == RunResult::End::TimedOut) {
     r.findings.push_back({CrashClass::Timeout, "no exit within " + std::to_string(req.limits.timeout_seconds) +
                                                    " s; process group and descendants killed", -1});
   } else if (primary) {
     Classification c = classify_snapshot(*primary, err);
-    r.findings.push_back(finding_from(*primary, c));
-    if (run.fatal && primary != &*run.fatal) r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err)));
+    r.findings.push_back(finding_from(*primary, c, run.pid));
+    if (run.fatal && primary != &*run.fatal)
+      r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err), run.pid));
+    r.process = primary->pid == run.pid ? "main" : "child " + std::to_string(primary->pid) + " (" + primary->program + ")";
     r.signo = primary->signo;
     r.si_code = primary->si_code;
     if (primary->signo == SIGSEGV || primary->signo == SIGBUS) r.fault_address = primary->fault_address;
@@ -69,6 +78,12 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
   if (!r.frames.empty()) r.stack_hash = stack_hash(r.frames, r.recursion_cycle);
   return r;
+}
+
+Result<CrashReport> run_and_triage(const RunRequest& req) {
+  auto run = run_program(req);
+  if (!run) return run.error();
+  return triage(req, run.value());
 }
 
 }  // namespace faultline

@@ -25,6 +25,7 @@ struct CrashReport {
   int si_code = 0;
   std::optional<uint64_t> fault_address;
   std::string fault_region;
+  std::string process;  // "main", or "child <pid> (<comm>)" when a forked process crashed
   int thread = -1;
   uint64_t thread_stack_size = 0;
   std::vector<Frame> frames;
@@ -48,5 +49,8 @@ struct CrashReport {
 };
 
 CrashReport triage(const RunRequest& req, const RunResult& run);
+
+// One run, triaged. Fails only when the program cannot be started.
+Result<CrashReport> run_and_triage(const RunRequest& req);
 
 }  // namespace faultline

@@ -90,6 +90,10 @@ static int parse_value(const char *s, size_t n, enum fl_value_kind kind, uint64_
   return 0;
 }
 
+int fl_parse_size(const char *text, uint64_t *out) {
+  return parse_value(text, str_len(text), FL_VAL_SIZE, out);
+}
+
 static void list_keys_of(struct sbuf *b, const char *item, size_t item_len) {
   int first = 1;
   for (int k = 0; k < FL_KEY_COUNT; k++) {

@@ -64,6 +64,9 @@ int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size
    or 0 if it does not fit. */
 size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len);
 
+/* Parses a size such as "4096", "64K", "1M" (NUL-terminated). Returns 0 or -1. */
+int fl_parse_size(const char *text, uint64_t *out);
+
 static inline int fl_schedule_has(const struct fl_schedule *s, enum fl_schedule_key k) {
   return (int)((s->present >> k) & 1u);
 }

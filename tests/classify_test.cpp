@@ -49,9 +49,24 @@ TEST(Classify, NullWildAndGeneralProtection) {
   EXPECT_EQ(classify_snapshot(segv(0x10, 0x7ffd00000100, {kMainStack}), "").cls, CrashClass::NullDereference);
   EXPECT_EQ(classify_snapshot(segv(0xffff, 0x7ffd00000100, {kMainStack}), "").cls, CrashClass::NullDereference);
   EXPECT_EQ(classify_snapshot(segv(0x10000, 0x7ffd00000100, {kMainStack}), "").cls, CrashClass::WildAccess);
-  auto gp = segv(0, 0x7ffd00000100, {kMainStack});
+  auto gp = segv(0, 0x7ffd00030000, {kMainStack});
   gp.si_code = SI_KERNEL;  // non-canonical pointer: no address, not a null dereference
   EXPECT_EQ(classify_snapshot(gp, "").cls, CrashClass::WildAccess);
+}
+
+TEST(StackGuard, KernelFindsNoRoomForASignalFrame) {
+  // SI_KERNEL SIGSEGV while delivering a signal on a stack that is all used up.
+  auto at_bottom = segv(0, 0x7ffd00000100, {kMainStack});
+  at_bottom.si_code = SI_KERNEL;
+  auto c = classify_snapshot(at_bottom, "");
+  EXPECT_EQ(c.cls, CrashClass::StackExhaustion);
+  EXPECT_EQ(c.region, "no room for a signal frame at the bottom of the stack of main thread");
+  auto in_thread = segv(0, 0x7f0000001800, {kGuard, kThreadStack}, 3);
+  in_thread.si_code = SI_KERNEL;
+  EXPECT_EQ(classify_snapshot(in_thread, "").cls, CrashClass::StackExhaustion);
+  auto roomy = segv(0, 0x7f0000030000, {kGuard, kThreadStack}, 3);
+  roomy.si_code = SI_KERNEL;
+  EXPECT_EQ(classify_snapshot(roomy, "").cls, CrashClass::WildAccess);
 }
 
 TEST(Classify, FaultInsideGlibcMallocIsHeapCorruption) {

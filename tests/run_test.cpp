@@ -177,6 +177,22 @@ TEST(Run, CleanExitIsNoneAndTheInjectorReportedIn) {
   EXPECT_EQ(read_report(d / "r2.json")["injector"]["processes"], 0);
 }
 
+TEST(Run, CrashInAForkedChildIsTheFindingWhenTheParentFails) {
+  ScratchDir d;
+  const std::string crash = shell_quote(zoo_driver()) + " " + shell_quote(zoo_input(d, "null"));
+  auto failed = run_faultline({"run", "-q", "--report", (d / "r.json").string(), "--", "/bin/sh", "-c", crash + "; exit 3"}, d);
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "null-dereference");
+  EXPECT_TRUE(rep["process"].get<std::string>().starts_with("child ")) << rep["process"];
+  EXPECT_NE(rep["findings"][0]["detail"].get<std::string>().find("in child process"), std::string::npos);
+  EXPECT_EQ(blamed_frame(rep)["function"], "zoo_null_dereference");
+
+  auto handled = run_faultline({"run", "-q", "--report", (d / "r2.json").string(), "--", "/bin/sh", "-c", crash + "; true"}, d);
+  EXPECT_EQ(handled.exit_code, 0) << "a parent that exits 0 has dealt with its child";
+  EXPECT_EQ(read_report(d / "r2.json")["class"], "none");
+}
+
 TEST(Run, NonZeroExitIsNotACrash) {
   ScratchDir d;
   auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--", "/bin/sh", "-c", "exit 3"}, d);

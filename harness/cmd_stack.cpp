@@ -1,0 +1,261 @@
+// faultline stack: where does the stack run out? Bisects (a) the smallest
+// nesting depth that exhausts a given stack, or (b) the smallest stack that
+// survives a given input, and stores the boundary crash as a reproducer.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "commands.h"
+#include "corpus.h"
+#include "nested_parser.h"
+#include "report.h"
+#include "run_setup.h"
+#include "stack_search.h"
+
+namespace faultline::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr uint64_t kPage = 4096;
+
+Result<uint64_t> size_option(const Invocation& inv, const char* name) {
+  const std::string text = inv.options[name].as<std::string>();
+  uint64_t v = 0;
+  if (fl_parse_size(text.c_str(), &v) != 0 || v == 0)
+    return Error{std::string("--") + name + ": bad size '" + text + "' (want e.g. 64K, 1M)"};
+  return v;
+}
+
+// "stack main=1M", "stack threads=1M" or both.
+std::string stack_schedule(const std::string& shrink, uint64_t size) {
+  std::string line = "stack";
+  if (shrink != "threads") line += " main=" + std::to_string(size);
+  if (shrink != "main") line += " threads=" + std::to_string(size);
+  return Schedule::parse(line)->canonical();
+}
+
+std::string human_size(uint64_t bytes) {
+  char b[32];
+  if (bytes % (1 << 20) == 0) std::snprintf(b, sizeof b, "%lluM", static_cast<unsigned long long>(bytes >> 20));
+  else if (bytes % 1024 == 0) std::snprintf(b, sizeof b, "%lluK", static_cast<unsigned long long>(bytes >> 10));
+  else std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(bytes));
+  return b;
+}
+
+// A scratch directory for generated inputs, removed on every exit path.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "faultline-stack-XXXXXX").string();
+    if (mkdtemp(t.data())) path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+int cmd_stack(const Invocation& inv) {
+  const auto& o = inv.options;
+  const bool with_target = o.count("target");
+  if (with_target == !inv.program.empty()) return bad_input(inv, "give either --target NAME or `-- PROGRAM ARGS`");
+  auto stack_size = size_option(inv, "stack-size");
+  auto min_stack = size_option(inv, "min-stack");
+  auto max_stack = size_option(inv, "max-stack");
+  for (const auto* r : {&stack_size, &min_stack, &max_stack})
+    if (!*r) return bad_input(inv, r->error().message);
+  if (min_stack.value() >= max_stack.value()) return bad_input(inv, "--min-stack must be below --max-stack");
+  auto shape = nested::shape_from_string(o["shape"].as<std::string>());
+  if (!shape) return bad_input(inv, "--shape must be one of expr, block, generic, array, mixed");
+  const uint64_t seed = o["seed"].as<uint64_t>();
+  const double timeout = o.count("timeout") ? o["timeout"].as<double>() : 10;
+  if (!(timeout > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
+  const bool main_thread = o.count("main-thread");
+  std::string shrink = o["shrink"].as<std::string>();
+  if (shrink != "main" && shrink != "threads" && shrink != "both")
+    return bad_input(inv, "--shrink must be main, threads or both");
+  if (with_target) shrink = main_thread ? "main" : "threads";
+  auto lib = injector_for(true);
+  if (!lib) return bad_input(inv, lib.error().message);
+
+  // What one probe runs: the target's driver on a generated file, or the program.
+  Reproducer base;
+  base.timeout_seconds = timeout;
+  std::string driver;
+  if (with_target) {
+    base.target = o["target"].as<std::string>();
+    if (base.target != "nested_parser")
+      return bad_input(inv, "--target: stack search generates input for nested_parser only");
+    driver = binary_dir() + "/target-" + base.target;
+    if (access(driver.c_str(), X_OK) != 0) return bad_input(inv, "--target: " + driver + " is not built");
+    base.argv = {"target-" + base.target};
+    if (main_thread) base.argv.push_back("--main-thread");
+    base.argv.push_back(kInputPlaceholder);
+    base.input = InputMode::File;
+  } else {
+    base.argv = inv.program;
+    const bool placeholder = std::find(base.argv.begin(), base.argv.end(), kInputPlaceholder) != base.argv.end();
+    if (placeholder && !o.count("input")) return bad_input(inv, "the command line has @@ but no --input FILE was given");
+    if (o.count("input")) base.input = placeholder ? InputMode::File : InputMode::Stdin;
+  }
+  const bool search_depth = with_target && !o.count("depth");
+  if (search_depth && o["max-depth"].as<uint64_t>() < 2) return bad_input(inv, "--max-depth must be at least 2");
+  if (with_target && o.count("depth") && o["depth"].as<uint64_t>() < 1) return bad_input(inv, "--depth must be at least 1");
+
+  TempDir tmp;
+  if (tmp.path.empty()) return bad_input(inv, "cannot create a temporary directory");
+  // The bytes each probe reads; a generated file per depth, or the user's input.
+  auto input_for_depth = [&](uint64_t depth) -> Result<std::string> {
+    const fs::path p = tmp.path / ("depth-" + std::to_string(depth));
+    if (!fs::exists(p)) {
+      auto w = write_file_atomic(p, nested::generate(depth, *shape, seed));
+      if (!w) return w.error();
+    }
+    return p.string();
+  };
+  std::string fixed_input;
+  if (with_target && !search_depth) {
+    auto p = input_for_depth(o["depth"].as<uint64_t>());
+    if (!p) return bad_input(inv, p.error().message);
+    fixed_input = p.value();
+  } else if (o.count("input")) {
+    fixed_input = fs::absolute(o["input"].as<std::string>()).string();
+    if (!fs::is_regular_file(fixed_input)) return bad_input(inv, fixed_input + ": cannot read input file");
+  }
+
+  std::map<uint64_t, CrashReport> crashes;  // by probe value (depth or pages)
+  std::map<uint64_t, std::string> inputs;
+  auto probe = [&](const std::string& input, uint64_t stack, uint64_t key) -> Result<bool> {
+    RunRequest req;
+    req.argv = base.argv;
+    if (with_target) req.argv[0] = driver;
+    for (auto& a : req.argv)
+      if (a == kInputPlaceholder) a = input;
+    if (base.input == InputMode::Stdin) req.stdin_path = input;
+    req.schedule = Schedule::parse(stack_schedule(shrink, stack)).value();
+    req.inject_library = lib.value();
+    req.limits.timeout_seconds = timeout;
+    auto r = run_and_triage(req);
+    if (!r) return r.error();
+    const bool exhausted = r->cls == CrashClass::StackExhaustion;
+    if (exhausted) {
+      crashes[key] = r.value();
+      inputs[key] = input;
+    }
+    return exhausted;
+  };
+
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json result;
+  uint64_t lo, hi, crash_key = 0, stack_of_crash = 0;
+  bool found = false;
+  Result<Boundary> boundary = Boundary{};
+  if (search_depth) {
+    lo = 1;
+    hi = o["max-depth"].as<uint64_t>();
+    boundary = bisect_first_true(lo, hi, [&](uint64_t depth) -> Result<bool> {
+      auto input = input_for_depth(depth);
+      if (!input) return input.error();
+      return probe(input.value(), stack_size.value(), depth);
+    });
+    if (!boundary) return bad_input(inv, boundary.error().message);
+    result = {{"mode", "depth"}, {"stack_size", stack_size.value()}};
+    if (boundary->first_true) {
+      found = true;
+      crash_key = *boundary->first_true;
+      stack_of_crash = stack_size.value();
+      result["min_crashing_depth"] = crash_key;
+      result["bytes_per_level"] = stack_size.value() / crash_key;
+    }
+  } else {
+    lo = (min_stack.value() + kPage - 1) / kPage;
+    hi = max_stack.value() / kPage;
+    // Surviving is monotone in the stack size: find the smallest size that survives.
+    boundary = bisect_first_true(lo, hi, [&](uint64_t pages) -> Result<bool> {
+      auto exhausted = probe(fixed_input, pages * kPage, pages);
+      if (!exhausted) return exhausted.error();
+      return !exhausted.value();
+    });
+    if (!boundary) return bad_input(inv, boundary.error().message);
+    result = {{"mode", "stack"}};
+    if (boundary->first_true) {
+      result["min_surviving_stack"] = *boundary->first_true * kPage;
+      if (*boundary->first_true > lo) {
+        found = true;
+        crash_key = *boundary->first_true - 1;
+        stack_of_crash = crash_key * kPage;
+      }
+      if (with_target) {
+        result["depth"] = o["depth"].as<uint64_t>();
+        result["bytes_per_level"] = *boundary->first_true * kPage / o["depth"].as<uint64_t>();
+      }
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double bound = std::ceil(std::log2(static_cast<double>(hi - lo))) + 2;
+  result["runs"] = boundary->runs;
+  result["run_bound"] = bound;
+  result["seconds"] = seconds;
+  result["shrink"] = shrink;
+  if (with_target) result["target"] = base.target, result["shape"] = nested::to_string(*shape), result["seed"] = seed;
+
+  const std::string what = with_target ? "target " + base.target + ", shape " + std::string(nested::to_string(*shape))
+                                       : "program " + base.argv[0];
+  const std::string which = shrink == "main" ? "main-thread" : shrink == "threads" ? "worker-thread" : "main and thread";
+  std::cout << "faultline stack: " << what << "\n";
+  if (search_depth) {
+    std::cout << "  " << which << " stack " << human_size(stack_size.value()) << ": ";
+    if (found) std::cout << "smallest nesting depth that exhausts it: " << crash_key << " (" << crash_key - 1 << " survives)\n";
+    else std::cout << "no stack exhaustion up to depth " << hi << "\n";
+  } else {
+    std::cout << "  " << (with_target ? "depth " + std::to_string(o["depth"].as<uint64_t>()) + ": " : "");
+    if (!boundary->first_true) std::cout << "still exhausts a " << human_size(hi * kPage) << " " << which << " stack\n";
+    else
+      std::cout << "smallest " << which << " stack that survives: " << human_size(*boundary->first_true * kPage)
+                << (found ? " (" + human_size(stack_of_crash) + " exhausts it)" : " (the smallest tried)") << "\n";
+  }
+  if (found) {
+    const CrashReport& crash = crashes.at(crash_key);
+    if (result.contains("bytes_per_level"))
+      std::cout << "  bytes per nesting level: " << result["bytes_per_level"].get<uint64_t>() << " (stack / depth)";
+    if (crash.recursion_cycle) {
+      result["recursion_cycle"] = {{"functions", crash.recursion_cycle->functions},
+                                   {"bytes_per_cycle", crash.recursion_cycle->bytes_per_level}};
+      std::cout << (result.contains("bytes_per_level") ? "; " : "  ") << crash.recursion_cycle->bytes_per_level
+                << " per trip round the recursion cycle (" << crash.recursion_cycle->functions.size() << " frames)";
+    }
+    std::cout << "\n";
+    Reproducer repro = base;
+    repro.schedule = stack_schedule(shrink, stack_of_crash);
+    repro.expected_class = crash.cls;
+    repro.expected_hash = crash.stack_hash;
+    repro.environment = environment_facts();
+    std::optional<std::string> bytes;
+    if (base.input != InputMode::None) {
+      std::ifstream f(inputs.at(crash_key), std::ios::binary);
+      bytes = std::string((std::istreambuf_iterator<char>(f)), {});
+    }
+    auto stored = store_reproducer(o["out"].as<std::string>(), repro, bytes);
+    if (!stored) return bad_input(inv, stored.error().message);
+    result["reproducer"] = stored->dir.string();
+    result["stack_hash"] = crash.stack_hash;
+    std::cout << "  reproducer: " << stored->dir.string() << (stored->already_known ? " (already stored)" : "") << "\n";
+  }
+  std::printf("  runs: %d (bound log2(range)+2 = %.0f), %.2f s\n", boundary->runs, bound, seconds);
+  if (o.count("report")) {
+    auto w = write_file_atomic(o["report"].as<std::string>(), result.dump(2) + "\n");
+    if (!w) return bad_input(inv, w.error().message);
+  }
+  return kExitClean;
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,35 @@
+#include "stack_search.h"
+
+namespace faultline {
+
+Result<Boundary> bisect_first_true(uint64_t lo, uint64_t hi, const std::function<Result<bool>(uint64_t)>& pred) {
+  Boundary b;
+  auto probe = [&](uint64_t x) {
+    b.runs++;
+    return pred(x);
+  };
+  auto at_hi = probe(hi);
+  if (!at_hi) return at_hi.error();
+  if (!at_hi.value()) return b;
+  if (lo == hi) {
+    b.first_true = hi;
+    return b;
+  }
+  auto at_lo = probe(lo);
+  if (!at_lo) return at_lo.error();
+  if (at_lo.value()) {
+    b.first_true = lo;
+    return b;
+  }
+  // Invariant: pred(lo) false, pred(hi) true.
+  while (hi - lo > 1) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    auto at_mid = probe(mid);
+    if (!at_mid) return at_mid.error();
+    (at_mid.value() ? hi : lo) = mid;
+  }
+  b.first_true = hi;
+  return b;
+}
+
+}  // namespace faultline

@@ -1,0 +1,23 @@
+// Bisection for `faultline stack`: the boundary between runs that exhaust the
+// stack and runs that do not, in at most log2(range) + 2 runs.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include "result.h"
+
+namespace faultline {
+
+struct Boundary {
+  // The smallest x in [lo, hi] with pred(x) true; absent when pred(hi) is
+  // false. pred(lo) true gives lo.
+  std::optional<uint64_t> first_true;
+  int runs = 0;  // calls of pred
+};
+
+// pred must be monotone (false ... false true ... true) on [lo, hi]. Checks
+// hi, then lo, then halves the open range: at most ceil(log2(hi - lo)) + 2 calls.
+Result<Boundary> bisect_first_true(uint64_t lo, uint64_t hi, const std::function<Result<bool>(uint64_t)>& pred);
+
+}  // namespace faultline

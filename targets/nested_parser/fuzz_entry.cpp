@@ -1,0 +1,14 @@
+// libFuzzer / AFL++ entry point for nested_parser. Parses in the calling
+// thread: under the fuzzer a deep enough input overflows the stack, which
+// ASan reports as stack-overflow — the bug this target is for. Not part of
+// any CMake target here; fuzzing builds add it with nested_parser_lib.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "nested_parser.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  nested::parse_source(std::string_view(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
