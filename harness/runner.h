@@ -37,6 +37,7 @@ struct RunRequest {
   std::string inject_library;     // empty: run without the injector
   Limits limits;
   bool forward_output = false;    // echo the child's stdout/stderr live (capped)
+  bool keep_aslr = false;         // default: ASLR off in the child, so runs repeat exactly
   size_t max_frames = 1024;  // enough for four trips round a long recursion cycle
 };
 
