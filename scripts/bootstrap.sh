@@ -2,6 +2,8 @@
 # Idempotent set-up on a fresh Debian 12 machine: installs the Debian packages
 # faultline needs (only the missing ones), configures and builds the `default`
 # preset. Safe to run again; does nothing slow when all is in place.
+# With --fuzz it also installs clang-14, libFuzzer and AFL++ and builds the
+# `fuzz` and `afl` presets (build-fuzz/, build-afl/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,13 @@ packages=(
   libdw-dev libelf-dev elfutils               # unwinding and symbolization
   libc6-dbg                                   # names for libc's own frames (malloc internals)
   nlohmann-json3-dev                          # reports
+  python3                                     # a second real-world program in the tests
 )
+fuzz=0
+if [ "${1:-}" = "--fuzz" ]; then
+  fuzz=1
+  packages+=(clang-14 libclang-rt-14-dev afl++)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -28,3 +36,9 @@ fi
 
 cmake --preset default >/dev/null
 cmake --build --preset default
+if ((fuzz)); then
+  for preset in fuzz afl; do
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset"
+  done
+fi
