@@ -40,10 +40,10 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
 }
 
 void print_table(const std::vector<Row>& rows) {
-  std::printf("%-12s %-10s %-38s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
+  std::printf("%-14s %-10s %-38s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
               "SECONDS");
   for (const auto& r : rows)
-    std::printf("%-12s %-10s %-38s %-24s %-16s %-14s %7.2f\n", r.target.c_str(), r.kind.c_str(), r.item.c_str(),
+    std::printf("%-14s %-10s %-38s %-24s %-16s %-14s %7.2f\n", r.target.c_str(), r.kind.c_str(), r.item.c_str(),
                 r.cls.c_str(), r.hash.c_str(), r.status.c_str(), r.seconds);
 }
 
