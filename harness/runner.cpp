@@ -124,7 +124,6 @@ struct ChildPlan {
   char** envp;
   rlimit as, fsize, nproc, stack;
   bool set_stack;
-  bool keep_aslr;
   sigset_t mask;
 };
 
@@ -150,7 +149,7 @@ struct ChildPlan {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // Same addresses every run: the main stack's usable size, heap and mmap
   // layout no longer vary, so a boundary found once holds on replay.
-  if (!p.keep_aslr) personality(ADDR_NO_RANDOMIZE);
+  personality(ADDR_NO_RANDOMIZE);
   ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
   raise(SIGSTOP);  // lets the parent set ptrace options before exec
   execvpe(p.argv[0], p.argv, p.envp);
@@ -248,7 +247,7 @@ Result<RunResult> run_program(const RunRequest& req) {
 
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
                  limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
-                 limit_of(req.limits.max_processes), {}, false, req.keep_aslr, {}};
+                 limit_of(req.limits.max_processes), {}, false, {}};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
     plan.stack = limit_of(*stack);
     plan.set_stack = true;

@@ -1,7 +1,8 @@
 // Runs any program once in a fenced child: own process group, rlimits,
 // a timeout that kills every descendant, capped output, the injector
 // preloaded, and a ptrace stop at the first crash signal so triage can read
-// registers, maps and stack before the process dies. The program's threads
+// registers, maps and stack before the process dies. ASLR is off in the
+// child, so runs repeat exactly. The program's threads
 // and the processes it forks are traced too (so a program run under
 // faultline cannot itself use ptrace).
 //
@@ -37,7 +38,6 @@ struct RunRequest {
   std::string inject_library;     // empty: run without the injector
   Limits limits;
   bool forward_output = false;    // echo the child's stdout/stderr live (capped)
-  bool keep_aslr = false;         // default: ASLR off in the child, so runs repeat exactly
   size_t max_frames = 1024;  // enough for four trips round a long recursion cycle
 };
 
