@@ -24,7 +24,36 @@ enum fl_event_kind {
   FL_EVENT_THREAD_STACK = 2,
   /* sigaltstack under `stack altstack=`. arg[0] = size given, arg[1] = size asked for. */
   FL_EVENT_ALTSTACK = 3,
+  /* A sentinel fired. arg[0] = enum fl_finding, arg[1] = detail (pointer, signal),
+     arg[2] = allocator calls of this thread so far, arg[3] = thread index.
+     Followed by a checkpoint: FL_CHECKPOINT_SIGNAL raised on the same thread,
+     which the tracer turns into a stack snapshot and swallows. */
+  FL_EVENT_FINDING = 4,
+  /* malloc-signal: the scheduled signal was raised. arg[0] = signal, arg[1] = pc
+     where the allocator is paused, arg[2] = call, arg[3] = instruction. */
+  FL_EVENT_SIGNAL_RAISED = 5,
+  /* malloc-signal trace: one single-step. arg[0] = step, arg[1] = pc, arg[2] = call. */
+  FL_EVENT_STEP = 6,
+  /* The program installed a handler. arg[0] = signal, arg[1] = allocator calls
+     of this thread so far, arg[3] = thread index. */
+  FL_EVENT_HANDLER_INSTALLED = 7,
+  /* malloc-signal: the scheduled call came but the program had no handler for
+     the signal, so nothing was raised. arg[0] = signal, arg[2] = call. */
+  FL_EVENT_POINT_MISSED = 8,
+  /* A timer the program armed was not: under malloc-signal the schedule is the
+     only source of timer signals. arg[0] = 1 setitimer, 2 timer_settime, 3 alarm. */
+  FL_EVENT_TIMER_SUPPRESSED = 9,
 };
+
+enum fl_finding {
+  FL_FINDING_SIGNAL_UNSAFE_REENTRANCY = 1, /* allocator entered from a handler that interrupted it */
+  FL_FINDING_DUPLICATE_ALLOCATION = 2,     /* allocator returned a pointer still live; arg[1] = it */
+  FL_FINDING_LAZY_BINDING = 3,             /* library loaded in a handler; arg[1]: 0 dlopen, 1 la_objopen, 2 la_symbind */
+};
+
+/* Raised by the injector right after a finding so the tracer can read the
+   thread's stack at that moment. Set to SIG_IGN, so outside a tracer it is a no-op. */
+#define FL_CHECKPOINT_SIGNAL 16 /* SIGSTKFLT: unused on Linux */
 
 struct fl_event {
   uint32_t magic;

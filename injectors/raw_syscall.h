@@ -4,6 +4,7 @@
 #define FAULTLINE_RAW_SYSCALL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 
 static inline long fl_syscall6(long n, long a, long b, long c, long d, long e, long f) {
@@ -25,6 +26,14 @@ static inline long fl_sys_getpid(void) { return fl_syscall6(SYS_getpid, 0, 0, 0,
 static inline long fl_sys_gettid(void) { return fl_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0); }
 static inline long fl_sys_fstat(int fd, void *statbuf) {
   return fl_syscall6(SYS_fstat, fd, (long)statbuf, 0, 0, 0, 0);
+}
+
+static inline long fl_sys_tgkill(long pid, long tid, int sig) {
+  return fl_syscall6(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+}
+/* how: SIG_BLOCK / SIG_UNBLOCK / SIG_SETMASK on a kernel sigset (8 bytes). */
+static inline long fl_sys_sigprocmask(int how, const uint64_t *set, uint64_t *old) {
+  return fl_syscall6(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
 #endif

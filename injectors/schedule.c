@@ -2,7 +2,7 @@
 #include "schedule.h"
 
 const struct fl_schedule_key_info fl_schedule_keys[FL_KEY_COUNT] = {
-#define FL_X(id, item, key, kind, help) {item, key, kind, help},
+#define FL_X(id, item, key, kind, required, help) {item, key, kind, required, help},
     FL_SCHEDULE_KEYS(FL_X)
 #undef FL_X
 };
@@ -52,8 +52,45 @@ static int span_eq(const char *s, size_t n, const char *z) {
   return z[i] == '\0';
 }
 
+/* Linux x86_64 numbering, 1..31. */
+static const char *const signal_names[32] = {
+    0,      "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT",   "BUS",  "FPE",    "KILL", "USR1",
+    "SEGV", "USR2", "PIPE",   "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP",   "TSTP", "TTIN",
+    "TTOU", "URG",  "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO",  "PWR",    "SYS"};
+static const char *const signal_full_names[32] = {
+    0,         "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",  "SIGTRAP", "SIGABRT",   "SIGBUS",
+    "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM",
+    "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU",   "SIGURG",
+    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",  "SIGPWR",    "SIGSYS"};
+
+const char *fl_signal_name(int sig) { return sig > 0 && sig < 32 ? signal_full_names[sig] : 0; }
+
+static int span_eq(const char *s, size_t n, const char *z);
+
+/* "SIGPROF", "PROF" or a number 1..64. */
+static int parse_signal(const char *s, size_t n, uint64_t *out) {
+  if (n > 3 && s[0] == 'S' && s[1] == 'I' && s[2] == 'G') {
+    s += 3;
+    n -= 3;
+  }
+  for (int i = 1; i < 32; i++)
+    if (span_eq(s, n, signal_names[i])) {
+      *out = (uint64_t)i;
+      return 0;
+    }
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9' || v > 64) return -1;
+    v = v * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (n == 0 || v < 1 || v > 64) return -1;
+  *out = v;
+  return 0;
+}
+
 /* Parses [s, s+n) as a number; sizes accept K/M/G. Returns 0 on success. */
 static int parse_value(const char *s, size_t n, enum fl_value_kind kind, uint64_t *out) {
+  if (kind == FL_VAL_SIGNAL) return parse_signal(s, n, out);
   uint64_t v = 0;
   size_t i = 0;
   unsigned base = 10;
@@ -178,7 +215,7 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     }
     int k = find_key(name, name_len, key, key_len);
     int has_value = i < n && s[i] == '=';
-    if (k < 0 && has_value) {
+    if (k < 0) {
       item_error(err, name, name_len);
       sb_puts(err, "unknown key '");
       sb_putn(err, key, key_len);
@@ -215,8 +252,9 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
       item_error(err, name, name_len);
       sb_puts(err, "bad value '");
       sb_putn(err, val, val_len);
-      sb_puts(err, fl_schedule_keys[k].kind == FL_VAL_SIZE ? "' (want a size such as 4096, 64K, 1M)"
-                                                           : "' (want a number, decimal or 0x-hex)");
+      sb_puts(err, fl_schedule_keys[k].kind == FL_VAL_SIZE     ? "' (want a size such as 4096, 64K, 1M)"
+                   : fl_schedule_keys[k].kind == FL_VAL_SIGNAL ? "' (want a signal such as SIGPROF or 27)"
+                                                               : "' (want a number, decimal or 0x-hex)");
       return -1;
     }
     if (set_key(out, k, v, name, name_len, err) != 0) return -1;
@@ -227,6 +265,23 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     sb_puts(err, "needs a value (keys: ");
     list_keys_of(err, name, name_len);
     sb_puts(err, ")");
+    return -1;
+  }
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    if (!fl_schedule_keys[k].required || fl_schedule_has(out, (enum fl_schedule_key)k) ||
+        !span_eq(name, name_len, fl_schedule_keys[k].item))
+      continue;
+    item_error(err, name, name_len);
+    sb_puts(err, "'");
+    sb_puts(err, fl_schedule_keys[k].key);
+    sb_puts(err, "' is required");
+    return -1;
+  }
+  /* malloc-signal raises at an instruction or traces the call: one of the two. */
+  if (span_eq(name, name_len, "malloc-signal") &&
+      fl_schedule_has(out, FL_KEY_MS_INSN) == fl_schedule_has(out, FL_KEY_MS_TRACE)) {
+    item_error(err, name, name_len);
+    sb_puts(err, "give exactly one of insn=K and trace");
     return -1;
   }
   return 0;
@@ -284,6 +339,8 @@ size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len) {
     } else if (ki->kind == FL_VAL_SIZE && v && v % 1024 == 0) {
       sb_putu(&b, v >> 10, 0);
       sb_puts(&b, "K");
+    } else if (ki->kind == FL_VAL_SIGNAL && fl_signal_name((int)v)) {
+      sb_puts(&b, fl_signal_name((int)v));
     } else {
       sb_putu(&b, v, ki->kind == FL_VAL_UINT && k == FL_KEY_SEED);
     }

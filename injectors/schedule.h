@@ -16,26 +16,41 @@ enum fl_value_kind {
   FL_VAL_SIZE, /* bytes; suffixes K, M, G (powers of 1024) */
   FL_VAL_UINT, /* decimal or 0x-hex */
   FL_VAL_FLAG, /* a bare word: present or not */
+  FL_VAL_SIGNAL, /* SIGPROF, PROF or 27 */
 };
 
-/* The one table of schedule keys. X(ID, item, key, kind, help), in canonical
-   order. key "" is the item's own value, written item=value.
+/* The one table of schedule keys. X(ID, item, key, kind, required, help), in
+   canonical order. key "" is the item's own value, written item=value; a
+   required key must be given whenever its item is.
    Add a row here and everything else (parser, formatter, --help) follows. */
 #define FL_SCHEDULE_KEYS(X)                                                                  \
-  X(STACK_MAIN, "stack", "main", FL_VAL_SIZE,                                                \
+  X(MS_SIG, "malloc-signal", "sig", FL_VAL_SIGNAL, 1,                                        \
+    "signal raised on the thread while the allocator is paused (the program must handle it)") \
+  X(MS_THREAD, "malloc-signal", "thread", FL_VAL_UINT, 0,                                    \
+    "thread index, 0 = main thread, then creation order (default 0)")                        \
+  X(MS_CALL, "malloc-signal", "call", FL_VAL_UINT, 1,                                        \
+    "which allocator call of that thread, counted from 1 at process start")                  \
+  X(MS_INSN, "malloc-signal", "insn", FL_VAL_UINT, 0,                                        \
+    "single-step that call and raise sig at this instruction (from the call site)")          \
+  X(MS_TRACE, "malloc-signal", "trace", FL_VAL_FLAG, 0,                                      \
+    "single-step the whole call and report every instruction address; raise nothing")        \
+  X(STACK_MAIN, "stack", "main", FL_VAL_SIZE, 0,                                             \
     "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
     "pthread stacks from it)")                                                               \
-  X(STACK_THREADS, "stack", "threads", FL_VAL_SIZE,                                          \
+  X(STACK_THREADS, "stack", "threads", FL_VAL_SIZE, 0,                                       \
     "stack size of every thread the program creates (pthread_create interposed); threads "   \
     "that chose their own size keep it")                                                     \
-  X(STACK_FORCE, "stack", "force", FL_VAL_FLAG,                                              \
+  X(STACK_FORCE, "stack", "force", FL_VAL_FLAG, 0,                                           \
     "threads= applies to threads that chose their own size too")                             \
-  X(STACK_ALTSTACK, "stack", "altstack", FL_VAL_SIZE,                                        \
+  X(STACK_ALTSTACK, "stack", "altstack", FL_VAL_SIZE, 0,                                     \
     "shrink every sigaltstack the program installs to this size")                            \
-  X(SEED, "seed", "", FL_VAL_UINT, "seed of a sampled schedule, recorded so the run replays")
+  X(LAZY_HANDLER, "lazy-handler", "on", FL_VAL_FLAG, 1,                                      \
+    "every handler the program installs first dlopen()s a fresh library, as backtrace() "    \
+    "does on first use")                                                                     \
+  X(SEED, "seed", "", FL_VAL_UINT, 1, "seed of a sampled schedule, recorded so the run replays")
 
 enum fl_schedule_key {
-#define FL_X(id, item, key, kind, help) FL_KEY_##id,
+#define FL_X(id, item, key, kind, required, help) FL_KEY_##id,
   FL_SCHEDULE_KEYS(FL_X)
 #undef FL_X
       FL_KEY_COUNT
@@ -50,6 +65,7 @@ struct fl_schedule_key_info {
   const char *item;
   const char *key;
   enum fl_value_kind kind;
+  int required;
   const char *help;
 };
 extern const struct fl_schedule_key_info fl_schedule_keys[FL_KEY_COUNT];
@@ -63,6 +79,9 @@ int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size
 /* Writes the canonical form ("" for an empty schedule). Returns its length,
    or 0 if it does not fit. */
 size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len);
+
+/* "SIGPROF" for 27; 0 for a number it has no name for. */
+const char *fl_signal_name(int sig);
 
 /* Parses a size such as "4096", "64K", "1M" (NUL-terminated). Returns 0 or -1. */
 int fl_parse_size(const char *text, uint64_t *out);

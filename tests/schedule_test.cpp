@@ -31,6 +31,22 @@ TEST(Schedule, BareWordFlagsAndCanonicalOrder) {
   EXPECT_FALSE(Schedule::parse("stack threads=256K")->get(FL_KEY_STACK_FORCE));
 }
 
+TEST(Schedule, MallocSignalWithSignalNamesAndTheDesignExample) {
+  auto s = Schedule::parse(
+      "malloc-signal sig=SIGPROF thread=0 call=4711 insn=31 ; stack main=64K threads=256K ; lazy-handler on ; "
+      "seed=0x5eed");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(*s->get(FL_KEY_MS_SIG), 27u);
+  EXPECT_EQ(*s->get(FL_KEY_MS_CALL), 4711u);
+  EXPECT_EQ(*s->get(FL_KEY_MS_INSN), 31u);
+  EXPECT_TRUE(s->get(FL_KEY_LAZY_HANDLER));
+  EXPECT_EQ(s->canonical(),
+            "malloc-signal sig=SIGPROF thread=0 call=4711 insn=31 ; stack main=64K threads=256K ; lazy-handler on ; "
+            "seed=0x5eed");
+  EXPECT_EQ(*Schedule::parse("malloc-signal sig=PROF call=1 insn=2")->get(FL_KEY_MS_SIG), 27u);
+  EXPECT_EQ(Schedule::parse("malloc-signal sig=10 call=1 trace")->canonical(), "malloc-signal sig=SIGUSR1 call=1 trace");
+}
+
 TEST(Schedule, EmptyIsValidAndMeansNoFaults) {
   auto s = Schedule::parse("");
   ASSERT_TRUE(s);
@@ -45,7 +61,7 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
     const char* message;
   };
   for (const auto& c : std::vector<Case>{
-           {"warp main=1", "unknown schedule item 'warp' (known: stack, seed)"},
+           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, seed)"},
            {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main, threads, force, altstack)"},
            {"stack main=", "bad value ''"},
            {"stack main=64X", "bad value '64X'"},
@@ -57,6 +73,13 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
            {"stack main", "expected key=value, got 'main'"},
            {"stack main=1M main=2M", "'main' given twice"},
            {"seed=0x", "bad value '0x'"},
+           {"malloc-signal sig=SIGPROF insn=3", "'call' is required"},
+           {"malloc-signal call=3 insn=3", "'sig' is required"},
+           {"malloc-signal sig=SIGPROF call=3", "give exactly one of insn=K and trace"},
+           {"malloc-signal sig=SIGPROF call=3 insn=4 trace", "give exactly one of insn=K and trace"},
+           {"malloc-signal sig=SIGNOPE call=3 insn=4", "want a signal such as SIGPROF"},
+           {"malloc-signal sig=99 call=3 insn=4", "bad value '99'"},
+           {"lazy-handler off", "unknown key 'off'"},
        }) {
     auto s = Schedule::parse(c.line);
     ASSERT_FALSE(s) << c.line;

@@ -1,0 +1,227 @@
+/* The allocator interposition: every malloc-family call is counted per
+   thread, watched by the sentinels, and the scheduled one is single-stepped
+   (malloc-signal). This code runs inside the allocator and from handlers
+   that interrupted it: RULES.md in full. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "inject_internal.h"
+
+static struct {
+  void *(*malloc)(size_t);
+  void (*free)(void *);
+  void *(*calloc)(size_t, size_t);
+  void *(*realloc)(void *, size_t);
+  void *(*reallocarray)(void *, size_t, size_t);
+  void *(*memalign)(size_t, size_t);
+  void *(*aligned_alloc)(size_t, size_t);
+  int (*posix_memalign)(void **, size_t, size_t);
+  void *(*valloc)(size_t);
+  void *(*pvalloc)(size_t);
+} real;
+
+/* ---- before the real allocator is bound: dlsym itself may allocate ---- */
+
+static _Alignas(16) char boot_arena[256 * 1024];
+static size_t boot_used;
+static int binding;
+
+static int from_boot(const void *p) { return (const char *)p >= boot_arena && (const char *)p < boot_arena + sizeof boot_arena; }
+
+static void *boot_alloc(size_t n) {
+  size_t need = (n + 16 + 15) & ~(size_t)15; /* 16-byte header holds the size */
+  size_t at = __atomic_fetch_add(&boot_used, need, __ATOMIC_RELAXED);
+  if (at + need > sizeof boot_arena) return 0;
+  *(size_t *)(boot_arena + at) = n;
+  return boot_arena + at + 16;
+}
+
+static int bind_allocator(void) {
+  if (real.malloc) return 1;
+  if (__atomic_exchange_n(&binding, 1, __ATOMIC_ACQUIRE)) return 0; /* dlsym re-entering us */
+  real.calloc = dlsym(RTLD_NEXT, "calloc");
+  real.free = dlsym(RTLD_NEXT, "free");
+  real.realloc = dlsym(RTLD_NEXT, "realloc");
+  real.reallocarray = dlsym(RTLD_NEXT, "reallocarray");
+  real.memalign = dlsym(RTLD_NEXT, "memalign");
+  real.aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
+  real.posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
+  real.valloc = dlsym(RTLD_NEXT, "valloc");
+  real.pvalloc = dlsym(RTLD_NEXT, "pvalloc");
+  void *m = dlsym(RTLD_NEXT, "malloc");
+  __atomic_store_n(&real.malloc, m, __ATOMIC_RELEASE);
+  return 1;
+}
+
+/* ---- live set: pointers the allocator handed out and that were not freed ---- */
+
+#define LIVE_SLOTS (1u << 20)
+#define LIVE_PROBES 64
+#define TOMBSTONE ((uintptr_t)1)
+static uintptr_t live[LIVE_SLOTS];
+/* A duplicate is only believed after a reentrancy was seen: libc frees some
+   pointers internally (getline's realloc), which would look like one. */
+static int allocator_state_suspect;
+
+static size_t slot_of(uintptr_t p) { return (size_t)((p >> 4) * 0x9E3779B97F4A7C15ull >> 44) & (LIVE_SLOTS - 1); }
+
+/* Returns 1 if p was already live. */
+static int live_insert(uintptr_t p) {
+  size_t free_slot = SIZE_MAX;
+  for (size_t i = 0, s = slot_of(p); i < LIVE_PROBES; i++, s = (s + 1) & (LIVE_SLOTS - 1)) {
+    uintptr_t v = __atomic_load_n(&live[s], __ATOMIC_RELAXED);
+    if (v == p) return 1;
+    if (v == TOMBSTONE && free_slot == SIZE_MAX) free_slot = s;
+    if (v == 0) {
+      if (free_slot == SIZE_MAX) free_slot = s;
+      break;
+    }
+  }
+  if (free_slot != SIZE_MAX) {
+    uintptr_t expected = live[free_slot];
+    if (expected <= TOMBSTONE)
+      __atomic_compare_exchange_n(&live[free_slot], &expected, p, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  }
+  return 0;
+}
+
+static void live_remove(uintptr_t p) {
+  for (size_t i = 0, s = slot_of(p); i < LIVE_PROBES; i++, s = (s + 1) & (LIVE_SLOTS - 1)) {
+    uintptr_t v = __atomic_load_n(&live[s], __ATOMIC_RELAXED);
+    if (v == 0) return;
+    if (v == p) {
+      __atomic_compare_exchange_n(&live[s], &v, TOMBSTONE, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+      return;
+    }
+  }
+}
+
+static void returned(void *p) {
+  if (!p) return;
+  if (live_insert((uintptr_t)p) && __atomic_load_n(&allocator_state_suspect, __ATOMIC_RELAXED))
+    fl_report_finding(FL_FINDING_DUPLICATE_ALLOCATION, (uint64_t)(uintptr_t)p);
+}
+
+static void released(void *p) {
+  if (p) live_remove((uintptr_t)p);
+}
+
+/* ---- entry and exit of every allocator call ---- */
+
+static inline void set_trap_flag(void) { __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" ::: "memory", "cc"); }
+static inline void clear_trap_flag(void) { __asm__ volatile("pushfq; andq $-0x101, (%%rsp); popfq" ::: "memory", "cc"); }
+
+static int scheduled_call(void) {
+  return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && fl_thread_index() == (int)fl_sched.value[FL_KEY_MS_THREAD] &&
+         fl_self.alloc_calls == fl_sched.value[FL_KEY_MS_CALL];
+}
+
+/* Inlined into each wrapper so single-stepping starts right at the call site. */
+static inline __attribute__((always_inline)) void enter(void) {
+  fl_self.alloc_calls++;
+  if (fl_self.in_handler && fl_self.interrupted_alloc) {
+    __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED);
+    fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)fl_self.interrupted_alloc);
+  }
+  fl_self.in_allocator++;
+  if (__builtin_expect(scheduled_call(), 0)) {
+    const int sig = (int)fl_sched.value[FL_KEY_MS_SIG];
+    if (!fl_program_handles(sig)) {
+      fl_emit(FL_EVENT_POINT_MISSED, (uint64_t)sig, 0, fl_self.alloc_calls, 0);
+    } else {
+      fl_self.steps = 0;
+      fl_self.stepping = 1;
+      set_trap_flag();
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void leave(void) {
+  if (__builtin_expect(fl_self.stepping, 0)) {
+    clear_trap_flag();
+    fl_self.stepping = 0;
+  }
+  fl_self.in_allocator--;
+}
+
+FL_EXPORT void *malloc(size_t n) {
+  if (!real.malloc && !bind_allocator()) return boot_alloc(n);
+  enter();
+  void *p = real.malloc(n);
+  leave();
+  returned(p);
+  return p;
+}
+
+FL_EXPORT void free(void *p) {
+  if (!p || from_boot(p)) return;
+  if (!real.malloc && !bind_allocator()) return;
+  released(p);
+  enter();
+  real.free(p);
+  leave();
+}
+
+FL_EXPORT void *calloc(size_t n, size_t size) {
+  if (!real.malloc && !bind_allocator()) {
+    if (size && n > SIZE_MAX / size) return 0;
+    return boot_alloc(n * size); /* the arena is zeroed .bss, used once */
+  }
+  enter();
+  void *p = real.calloc(n, size);
+  leave();
+  returned(p);
+  return p;
+}
+
+FL_EXPORT void *realloc(void *old, size_t n) {
+  if (!real.malloc && !bind_allocator()) return 0;
+  if (old && from_boot(old)) {
+    void *p = malloc(n);
+    size_t had = *(size_t *)((char *)old - 16);
+    if (p) memcpy(p, old, had < n ? had : n);
+    return p;
+  }
+  released(old);
+  enter();
+  void *p = real.realloc(old, n);
+  leave();
+  returned(p ? p : (n ? old : 0)); /* a failed realloc keeps the old block */
+  return p;
+}
+
+FL_EXPORT void *reallocarray(void *old, size_t n, size_t size) {
+  if (size && n > SIZE_MAX / size) {
+    errno = ENOMEM;
+    return 0;
+  }
+  return realloc(old, n * size);
+}
+
+#define FL_ALIGNED(call_expr)              \
+  do {                                     \
+    if (!real.malloc && !bind_allocator()) \
+      return 0;                            \
+    enter();                               \
+    void *p = call_expr;                   \
+    leave();                               \
+    returned(p);                           \
+    return p;                              \
+  } while (0)
+
+FL_EXPORT void *memalign(size_t align, size_t n) { FL_ALIGNED(real.memalign(align, n)); }
+FL_EXPORT void *aligned_alloc(size_t align, size_t n) { FL_ALIGNED(real.aligned_alloc(align, n)); }
+FL_EXPORT void *valloc(size_t n) { FL_ALIGNED(real.valloc(n)); }
+FL_EXPORT void *pvalloc(size_t n) { FL_ALIGNED(real.pvalloc(n)); }
+
+FL_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+  if (!real.malloc && !bind_allocator()) return ENOMEM;
+  enter();
+  int rc = real.posix_memalign(out, align, n);
+  leave();
+  if (rc == 0) returned(*out);
+  return rc;
+}

@@ -1,0 +1,43 @@
+/* State shared by the parts of libfaultline-inject.so. See RULES.md. */
+#ifndef FAULTLINE_INJECT_INTERNAL_H
+#define FAULTLINE_INJECT_INTERNAL_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event_record.h"
+#include "schedule.h"
+
+#define FL_EXPORT __attribute__((visibility("default")))
+/* Static TLS: a __tls_get_addr call could allocate, inside malloc or a handler. */
+#define FL_TLS __thread __attribute__((tls_model("initial-exec")))
+
+struct fl_thread {
+  int index_plus1;          /* thread index + 1; 0 = not known */
+  uint64_t alloc_calls;     /* allocator calls made by this thread */
+  int in_allocator;         /* inside one of our allocator wrappers */
+  int in_handler;           /* inside a program handler we wrapped */
+  int interrupted_alloc;    /* in_allocator when the outermost handler was entered */
+  int stepping;             /* single-stepping the scheduled call */
+  uint64_t steps;
+  int in_probe;             /* our own lazy-handler dlopen: not the program's doing */
+};
+extern FL_TLS struct fl_thread fl_self;
+
+extern struct fl_schedule fl_sched;
+extern int fl_event_fd;
+
+void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+/* Reports a finding (first of each kind per process) and checkpoints the stack. */
+void fl_report_finding(enum fl_finding what, uint64_t detail);
+int fl_thread_index(void); /* -1 when unknown */
+
+/* Set by the sigaction wrapper: the program has a handler for this signal. */
+int fl_program_handles(int sig);
+/* Bound at init: the next definitions of functions we interpose. */
+void fl_bind_signals(void);
+void fl_install_step_handler(void);
+void fl_bind_stack(void);
+
+#endif

@@ -1,0 +1,199 @@
+/* Handlers: every handler the program installs is wrapped so we know when a
+   thread is inside one (the reentrancy sentinel) and, with `lazy-handler on`,
+   so it first loads a library as backtrace() does on first use. Also the
+   single-step handler of malloc-signal, the timer takeover and the dlopen
+   sentinel. See RULES.md: the wrapper and the step handler run in signal context. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+
+#include "inject_internal.h"
+#include "raw_syscall.h"
+
+#define FL_NSIG 65
+#define FL_TRAP_FLAG 0x100
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef int (*setitimer_fn)(int, const struct itimerval *, struct itimerval *);
+typedef int (*timer_settime_fn)(timer_t, int, const struct itimerspec *, struct itimerspec *);
+typedef unsigned (*alarm_fn)(unsigned);
+typedef void *(*dlopen_fn)(const char *, int);
+static sigaction_fn real_sigaction;
+static setitimer_fn real_setitimer;
+static timer_settime_fn real_timer_settime;
+static alarm_fn real_alarm;
+static dlopen_fn real_dlopen;
+
+/* What the program asked for, per signal; the kernel holds our wrapper instead. */
+static struct sigaction program_action[FL_NSIG];
+static int program_has_handler[FL_NSIG];
+static char probe_path[512];
+
+void fl_bind_signals(void) {
+  if (real_sigaction) return;
+  real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+  real_setitimer = (setitimer_fn)dlsym(RTLD_NEXT, "setitimer");
+  real_timer_settime = (timer_settime_fn)dlsym(RTLD_NEXT, "timer_settime");
+  real_alarm = (alarm_fn)dlsym(RTLD_NEXT, "alarm");
+  real_dlopen = (dlopen_fn)dlsym(RTLD_NEXT, "dlopen");
+  /* The probe library lives next to us. */
+  Dl_info self;
+  if (dladdr((void *)fl_bind_signals, &self) && self.dli_fname) {
+    const char *slash = strrchr(self.dli_fname, '/');
+    size_t dir = slash ? (size_t)(slash - self.dli_fname) : 0;
+    const char name[] = "/libfaultline-probe.so";
+    if (dir + sizeof name < sizeof probe_path) {
+      memcpy(probe_path, self.dli_fname, dir);
+      memcpy(probe_path + dir, name, sizeof name);
+    }
+  }
+}
+
+int fl_program_handles(int sig) { return sig > 0 && sig < FL_NSIG && program_has_handler[sig]; }
+
+/* For the rtld-audit module (another namespace, same threads): are we in a
+   program handler right now? Our own probe load does not count. */
+FL_EXPORT int faultline_handler_depth(void) { return fl_self.in_probe ? 0 : fl_self.in_handler; }
+
+/* `lazy-handler on`: what backtrace() does the first time it is called. */
+static void load_probe_once(void) {
+  static int loaded;
+  if (__atomic_exchange_n(&loaded, 1, __ATOMIC_RELAXED) || !probe_path[0]) return;
+  fl_self.in_probe = 1;
+  real_dlopen(probe_path, RTLD_NOW);
+  fl_self.in_probe = 0;
+}
+
+static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
+  if (fl_self.in_handler++ == 0) fl_self.interrupted_alloc = fl_self.in_allocator;
+  if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
+  const struct sigaction *a = &program_action[sig];
+  if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);
+  else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN) a->sa_handler(sig);
+  if (--fl_self.in_handler == 0) fl_self.interrupted_alloc = 0;
+}
+
+/* malloc-signal: one trap per instruction of the scheduled call. At the
+   scheduled instruction, raise the signal and stop stepping; the signal is
+   blocked here (sa_mask), so it is delivered the moment we return, with the
+   allocator paused exactly at that instruction. */
+static void step_handler(int sig, siginfo_t *info, void *ctx) {
+  ucontext_t *uc = ctx;
+  if (!fl_self.stepping) { /* not ours: the program's own SIGTRAP */
+    const struct sigaction *a = &program_action[SIGTRAP];
+    if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);
+    else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN) a->sa_handler(sig);
+    return;
+  }
+  const uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+  const uint64_t step = ++fl_self.steps;
+  if (fl_schedule_has(&fl_sched, FL_KEY_MS_TRACE)) {
+    fl_emit(FL_EVENT_STEP, step, pc, fl_self.alloc_calls, 0);
+    return;
+  }
+  if (step < fl_sched.value[FL_KEY_MS_INSN]) return;
+  uc->uc_mcontext.gregs[REG_EFL] &= ~FL_TRAP_FLAG;
+  fl_self.stepping = 0;
+  const int raised = (int)fl_sched.value[FL_KEY_MS_SIG];
+  fl_emit(FL_EVENT_SIGNAL_RAISED, (uint64_t)raised, pc, fl_self.alloc_calls, step);
+  fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), raised);
+}
+
+void fl_install_step_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = step_handler;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, (int)fl_sched.value[FL_KEY_MS_SIG]);
+  real_sigaction(SIGTRAP, &sa, 0);
+}
+
+static int stepping_owns_sigtrap(void) { return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG); }
+
+FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  fl_bind_signals();
+  if (sig <= 0 || sig >= FL_NSIG || sig == SIGKILL || sig == SIGSTOP) return real_sigaction(sig, act, old);
+  const struct sigaction previous = program_action[sig];
+  const int had_handler = program_has_handler[sig];
+  struct sigaction kernel_old;
+  int rc = 0;
+  if (act) {
+    const int handler = (act->sa_flags & SA_SIGINFO) || (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN);
+    program_action[sig] = *act;
+    program_has_handler[sig] = handler;
+    if (sig == SIGTRAP && stepping_owns_sigtrap()) {
+      rc = real_sigaction(sig, 0, &kernel_old); /* keep the step handler; it forwards */
+    } else if (handler) {
+      struct sigaction wrapped = *act;
+      wrapped.sa_sigaction = handler_wrapper;
+      wrapped.sa_flags |= SA_SIGINFO;
+      rc = real_sigaction(sig, &wrapped, &kernel_old);
+    } else {
+      rc = real_sigaction(sig, act, &kernel_old);
+    }
+    if (handler) fl_emit(FL_EVENT_HANDLER_INSTALLED, (uint64_t)sig, fl_self.alloc_calls, 0,
+                         (uint64_t)(int64_t)fl_thread_index());
+  } else {
+    rc = real_sigaction(sig, 0, &kernel_old);
+  }
+  if (rc == 0 && old) {
+    *old = kernel_old;
+    /* The program sees what it installed, never our wrapper. */
+    if (had_handler || kernel_old.sa_sigaction == handler_wrapper || kernel_old.sa_sigaction == step_handler)
+      *old = previous;
+  }
+  return rc;
+}
+
+/* glibc's signal() reaches sigaction internally, past our interposition. */
+static __sighandler_t install_simple(int sig, __sighandler_t handler, int flags) {
+  struct sigaction act, old;
+  memset(&act, 0, sizeof act);
+  act.sa_handler = handler;
+  act.sa_flags = flags;
+  sigemptyset(&act.sa_mask);
+  if (sigaction(sig, &act, &old) != 0) return SIG_ERR;
+  return old.sa_handler;
+}
+FL_EXPORT __sighandler_t signal(int sig, __sighandler_t handler) { return install_simple(sig, handler, SA_RESTART); }
+FL_EXPORT __sighandler_t bsd_signal(int sig, __sighandler_t handler) { return install_simple(sig, handler, SA_RESTART); }
+FL_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler) {
+  return install_simple(sig, handler, (int)(SA_RESETHAND | SA_NODEFER));
+}
+
+/* Under malloc-signal the schedule is the only source of timer signals. */
+static int timers_taken_over(void) { return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG); }
+
+FL_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *old) {
+  fl_bind_signals();
+  if (!timers_taken_over()) return real_setitimer(which, value, old);
+  if (old) memset(old, 0, sizeof *old);
+  fl_emit(FL_EVENT_TIMER_SUPPRESSED, 1, (uint64_t)which, 0, 0);
+  return 0;
+}
+FL_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *value, struct itimerspec *old) {
+  fl_bind_signals();
+  if (!timers_taken_over()) return real_timer_settime(id, flags, value, old);
+  if (old) memset(old, 0, sizeof *old);
+  fl_emit(FL_EVENT_TIMER_SUPPRESSED, 2, 0, 0, 0);
+  return 0;
+}
+FL_EXPORT unsigned alarm(unsigned seconds) {
+  fl_bind_signals();
+  if (!timers_taken_over()) return real_alarm(seconds);
+  fl_emit(FL_EVENT_TIMER_SUPPRESSED, 3, seconds, 0, 0);
+  return 0;
+}
+
+/* A library loaded from inside a handler: the dynamic linker takes its lock
+   and allocates, whatever the handler interrupted. */
+FL_EXPORT void *dlopen(const char *file, int mode) {
+  fl_bind_signals();
+  if (fl_self.in_handler && !fl_self.in_probe) fl_report_finding(FL_FINDING_LAZY_BINDING, 0);
+  return real_dlopen(file, mode);
+}

@@ -1,0 +1,123 @@
+/* `stack threads=` and `stack altstack=`, and thread numbering: every
+   pthread_create passes through here, so threads are numbered in creation
+   order (main = 0) the same way the harness numbers them. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include "inject_internal.h"
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+typedef int (*sigaltstack_fn)(const stack_t *, stack_t *);
+static pthread_create_fn real_pthread_create;
+static sigaltstack_fn real_sigaltstack;
+
+/* Bound at init (RULES.md 4). A library whose constructor runs before ours
+   and creates a thread gets the lookup then: still ordinary code, not a handler. */
+void fl_bind_stack(void) {
+  if (!real_pthread_create) real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+  if (!real_sigaltstack) real_sigaltstack = (sigaltstack_fn)dlsym(RTLD_NEXT, "sigaltstack");
+}
+
+/* Start trampolines: a fixed pool, claimed and released without locks. */
+#define FL_START_SLOTS 256
+static struct start_slot {
+  int used;
+  int index;
+  void *(*start)(void *);
+  void *arg;
+} start_slots[FL_START_SLOTS];
+static int next_thread_index = 1;
+
+static void *numbered_start(void *p) {
+  struct start_slot *slot = p;
+  void *(*start)(void *) = slot->start;
+  void *arg = slot->arg;
+  fl_self.index_plus1 = slot->index + 1;
+  __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
+  return start(arg);
+}
+
+static size_t scheduled_thread_stack(void) {
+  size_t want = (size_t)fl_sched.value[FL_KEY_STACK_THREADS];
+  const size_t min = (size_t)PTHREAD_STACK_MIN; /* a sysconf value since glibc 2.34 */
+  return want < min ? min : want;
+}
+
+/* A size equal to the process default is indistinguishable from "not chosen". */
+static size_t default_thread_stack(void) {
+  pthread_attr_t def;
+  size_t size = 0;
+  if (pthread_getattr_default_np(&def) == 0) {
+    pthread_attr_getstacksize(&def, &size);
+    pthread_attr_destroy(&def);
+  }
+  return size;
+}
+
+static int caller_provided_stack_memory(const pthread_attr_t *attr) {
+  void *addr = 0;
+  size_t size = 0;
+  /* glibc reports stackaddr - stacksize, which wraps to 0 when no stack was set. */
+  return pthread_attr_getstack(attr, &addr, &size) == 0 && (uintptr_t)addr + size != 0;
+}
+
+/* The program's pthread_create, with the scheduled stack size where it applies. */
+static int create_sized(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
+  if (!fl_schedule_has(&fl_sched, FL_KEY_STACK_THREADS) || (attr && caller_provided_stack_memory(attr)))
+    return real_pthread_create(thread, attr, start, arg);
+  const size_t want = scheduled_thread_stack();
+  if (!attr) {
+    pthread_attr_t local;
+    pthread_attr_init(&local);
+    pthread_attr_setstacksize(&local, want);
+    int rc = real_pthread_create(thread, &local, start, arg);
+    pthread_attr_destroy(&local);
+    fl_emit(FL_EVENT_THREAD_STACK, want, 0, 0, 0);
+    return rc;
+  }
+  size_t own = 0;
+  pthread_attr_getstacksize(attr, &own);
+  const int chose_own = own != default_thread_stack();
+  if (chose_own && !fl_schedule_has(&fl_sched, FL_KEY_STACK_FORCE)) {
+    fl_emit(FL_EVENT_THREAD_STACK, 0, own, 0, 0);
+    return real_pthread_create(thread, attr, start, arg);
+  }
+  /* The caller's attr is borrowed for the call and given back unchanged. */
+  pthread_attr_t *borrowed = (pthread_attr_t *)attr;
+  pthread_attr_setstacksize(borrowed, want);
+  int rc = real_pthread_create(thread, borrowed, start, arg);
+  pthread_attr_setstacksize(borrowed, own);
+  fl_emit(FL_EVENT_THREAD_STACK, want, chose_own ? own : 0, 0, 0);
+  return rc;
+}
+
+FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
+  fl_bind_stack();
+  const int index = __atomic_fetch_add(&next_thread_index, 1, __ATOMIC_RELAXED);
+  for (int i = 0; i < FL_START_SLOTS; i++) {
+    struct start_slot *slot = &start_slots[i];
+    if (__atomic_exchange_n(&slot->used, 1, __ATOMIC_ACQUIRE)) continue;
+    slot->index = index;
+    slot->start = start;
+    slot->arg = arg;
+    int rc = create_sized(thread, attr, numbered_start, slot);
+    if (rc != 0) __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
+    return rc;
+  }
+  return create_sized(thread, attr, start, arg); /* pool exhausted: the thread stays unnumbered */
+}
+
+FL_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {
+  fl_bind_stack();
+  if (ss && fl_schedule_has(&fl_sched, FL_KEY_STACK_ALTSTACK) && !(ss->ss_flags & SS_DISABLE) &&
+      ss->ss_size > fl_sched.value[FL_KEY_STACK_ALTSTACK]) {
+    stack_t shrunk = *ss;
+    shrunk.ss_size = (size_t)fl_sched.value[FL_KEY_STACK_ALTSTACK];
+    fl_emit(FL_EVENT_ALTSTACK, shrunk.ss_size, ss->ss_size, 0, 0);
+    return real_sigaltstack(&shrunk, old);
+  }
+  return real_sigaltstack(ss, old);
+}
