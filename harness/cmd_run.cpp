@@ -18,53 +18,17 @@ int cmd_run(const Invocation& inv) {
   auto schedule = Schedule::parse(o["schedule"].as<std::string>());
   if (!schedule) return bad_input(inv, "--schedule: " + schedule.error().message);
 
-  Reproducer repro;
-  if (o.count("target")) {
-    if (!inv.program.empty()) return bad_input(inv, "give either --target or `-- PROGRAM`, not both");
-    repro.target = o["target"].as<std::string>();
-    repro.argv = {"target-" + repro.target, kInputPlaceholder};
-  } else {
-    if (inv.program.empty()) return bad_input(inv, "no program given (usage: faultline run [OPTIONS] -- PROGRAM [ARGS...])");
-    repro.argv = inv.program;
-  }
-  std::optional<std::string> input;
-  if (o.count("input")) {
-    const std::string path = o["input"].as<std::string>();
-    std::ifstream f(path, std::ios::binary);
-    if (!f || std::filesystem::is_directory(path)) return bad_input(inv, path + ": cannot read input file");
-    std::stringstream ss;
-    ss << f.rdbuf();
-    input = ss.str();
-  }
-  const bool has_placeholder = std::find(repro.argv.begin(), repro.argv.end(), kInputPlaceholder) != repro.argv.end();
-  if (has_placeholder && !input) return bad_input(inv, "the command line has @@ but no --input FILE was given");
-  repro.input = !input ? InputMode::None : has_placeholder ? InputMode::File : InputMode::Stdin;
+  auto spec = program_spec(inv);
+  if (!spec) return bad_input(inv, spec.error().message);
+  Reproducer& repro = spec->repro;
+  const std::optional<std::string>& input = spec->input;
   repro.schedule = schedule->canonical();
-  if (o.count("timeout")) repro.timeout_seconds = o["timeout"].as<double>();
-  if (!(repro.timeout_seconds > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
-
-  // The run reads its input from where the user keeps it; the reproducer gets a copy.
-  RunRequest req;
+  RunRequest& req = spec->request;
   req.schedule = schedule.value();
-  req.argv = repro.argv;
-  if (!repro.target.empty()) {
-    req.argv[0] = binary_dir() + "/target-" + repro.target;
-    if (access(req.argv[0].c_str(), X_OK) != 0) return bad_input(inv, "--target: no built target named '" + repro.target + "' (" + req.argv[0] + ")");
-  }
-  if (input) {
-    const std::string abs = std::filesystem::absolute(o["input"].as<std::string>()).string();
-    for (auto& a : req.argv)
-      if (a == kInputPlaceholder) a = abs;
-    if (repro.input == InputMode::Stdin) req.stdin_path = abs;
-  }
-  req.limits.timeout_seconds = repro.timeout_seconds;
   req.limits.address_space_bytes = o["memory-limit-mb"].as<uint64_t>() << 20;
   req.limits.file_size_bytes = o["file-size-limit-mb"].as<uint64_t>() << 20;
   req.limits.output_cap_bytes = o["output-limit-kb"].as<uint64_t>() << 10;
   req.forward_output = !o.count("quiet");
-  auto lib = injector_for(!o.count("no-inject"));
-  if (!lib) return bad_input(inv, lib.error().message);
-  req.inject_library = lib.value();
 
   auto triaged = run_and_triage(req);
   if (!triaged) return bad_input(inv, triaged.error().message);

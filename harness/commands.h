@@ -24,5 +24,6 @@ int cmd_replay(const Invocation& inv);
 int cmd_campaign(const Invocation& inv);
 int cmd_stack(const Invocation& inv);
 int cmd_gen(const Invocation& inv);
+int cmd_explore(const Invocation& inv);
 
 }  // namespace faultline::cli

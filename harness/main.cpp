@@ -69,6 +69,19 @@ const Command kCommands[] = {
      "faultline stack --target nested_parser --shape mixed --depth 5000\n"
      "faultline stack --shrink main -- python3 -c 'import sys, json; sys.setrecursionlimit(10**6); json.loads(\"[\" * 20000)'",
      0, true},
+    {"explore", cmd_explore,
+     "faultline explore --injector malloc-signal (--target T | [--input F] -- PROGRAM [ARGS...]) [OPTIONS]",
+     "search the instruction points inside malloc where the program's own signal handler breaks it",
+     "First a census run finds when the program installs its handler for --signal. Then, call by\n"
+     "call of --thread, one run single-steps the allocator call and records its instruction\n"
+     "addresses, and one run per not-yet-covered address raises the signal exactly there, so the\n"
+     "program's handler runs with the allocator paused at that instruction. Sentinels in the\n"
+     "injector name the cause: signal-unsafe-reentrancy, duplicate-allocation,\n"
+     "lazy-binding-in-signal-handler. With --seed, points are sampled at random instead. Each\n"
+     "finding is stored in --out as a reproducer whose schedule replays it exactly.",
+     "0 no finding within --max-runs; 1 a finding; 2 usage error.",
+     "faultline explore --injector malloc-signal --target profiler_backtrace --max-runs 100\n"
+     "faultline explore --keep-going --max-runs 400 -- ./server --selftest", 0, true},
     {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
      "generate deeply nested source for the nested_parser target",
      "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"

@@ -23,6 +23,17 @@ const char* end_name(RunResult::End e) {
   return "?";
 }
 
+// "function (file:line)" per frame: the short form used inside findings.
+nlohmann::json stack_summary(const std::vector<Frame>& frames) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : frames) {
+    std::string s = f.function.empty() ? f.module + "+" + hex_address(f.module_offset) : f.function;
+    if (!f.file.empty()) s += " (" + f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + ")";
+    out.push_back(s);
+  }
+  return out;
+}
+
 const Frame* first_hashed_frame(const CrashReport& r) {
   for (const auto& f : r.frames)
     if (f.in_hash) return &f;
@@ -37,6 +48,9 @@ nlohmann::json report_json(const CrashReport& r) {
   for (const auto& f : r.findings) {
     json j = {{"class", to_string(f.cls)}, {"detail", f.detail}};
     if (f.thread >= 0) j["thread"] = f.thread;
+    if (!f.frames.empty()) j["stack"] = stack_summary(f.frames);
+    if (!f.handler_stack.empty()) j["handler_stack"] = stack_summary(f.handler_stack);
+    if (!f.interrupted_stack.empty()) j["interrupted_stack"] = stack_summary(f.interrupted_stack);
     findings.push_back(j);
   }
   json frames = json::array();
@@ -74,6 +88,20 @@ nlohmann::json report_json(const CrashReport& r) {
         {"altstacks_shrunk", r.altstacks_shrunk}}},
   };
   if (r.thread_stack_size) j["thread_stack_size"] = r.thread_stack_size;
+  if (r.injection)
+    j["injection"] = {{"signal", signal_name(r.injection->signo)}, {"pc", hex_address(r.injection->pc)},
+                      {"call", r.injection->call}, {"insn", r.injection->insn}};
+  if (r.injection_missed) j["injection_missed"] = "the scheduled call came before the program had a handler for the signal";
+  if (r.timers_suppressed) j["injector"]["timers_suppressed"] = r.timers_suppressed;
+  if (!r.handlers_installed.empty()) {
+    j["injector"]["handlers_installed"] = json::array();
+    for (const auto& h : r.handlers_installed)
+      j["injector"]["handlers_installed"].push_back({{"signal", signal_name(h.signo)}, {"at_call", h.at_call}, {"thread", h.thread}});
+  }
+  if (!r.traced_pcs.empty()) {
+    j["trace"] = json::array();
+    for (uint64_t pc : r.traced_pcs) j["trace"].push_back(hex_address(pc));
+  }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
   if (r.recursion_cycle) {
     j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},

@@ -1,13 +1,27 @@
 // Small pieces every command that runs programs needs.
 #pragma once
+#include <optional>
 #include <string>
 
+#include "commands.h"
+#include "corpus.h"
 #include "result.h"
+#include "runner.h"
 
 namespace faultline::cli {
 
 // The injector to preload: $FAULTLINE_INJECT_LIB, else ../lib/ next to the
 // faultline binary. "" when disabled; an error when it should be there and is not.
 Result<std::string> injector_for(bool enabled);
+
+// What to run, from --target NAME or `-- PROGRAM ARGS`, --input FILE and
+// --timeout: as a reproducer skeleton (argv with @@, portable) and as a
+// ready request (driver path resolved, input bound, injector set).
+struct ProgramSpec {
+  Reproducer repro;                  // no schedule or expectation yet
+  std::optional<std::string> input;  // the input's bytes, for reproducers
+  RunRequest request;
+};
+Result<ProgramSpec> program_spec(const Invocation& inv);
 
 }  // namespace faultline::cli

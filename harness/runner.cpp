@@ -191,6 +191,19 @@ void kill_descendants(pid_t pgid) {
   }
 }
 
+// Moves the complete records at the front of `bytes` into the result.
+void decode_events(std::string& bytes, RunResult& r) {
+  size_t off = 0;
+  for (; off + sizeof(fl_event) <= bytes.size(); off += sizeof(fl_event)) {
+    fl_event e;
+    std::memcpy(&e, bytes.data() + off, sizeof e);
+    if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION) continue;
+    r.events.push_back(e);
+    if (e.kind == FL_EVENT_FINDING) r.injector_findings.push_back({e, std::nullopt});
+  }
+  bytes.erase(0, off);
+}
+
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 // Reads what is available; returns false at EOF.
@@ -336,6 +349,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (out_open) out_open = drain(out[0], &r.out, nullptr, cap, echo_out);
     if (err_open) err_open = drain(err[0], &r.err, nullptr, cap, echo_err);
     if (ev_open) ev_open = drain(ev[0], nullptr, &event_bytes, 0, -1);
+    decode_events(event_bytes, r);
 
     for (pid_t w; (w = waitpid(-1, &st, __WALL | WNOHANG)) > 0;) {
       if (WIFEXITED(st) || WIFSIGNALED(st)) {
@@ -372,7 +386,21 @@ Result<RunResult> run_program(const RunRequest& req) {
         ptrace(PTRACE_CONT, w, nullptr, nullptr);
         continue;
       }
-      if (is_crash_signal(sig) && !timed_out) {
+      if (sig == FL_CHECKPOINT_SIGNAL && si.si_code == SI_TKILL) {
+        // The injector just reported a finding on this thread: read its stack now, then swallow the signal.
+        drain(ev[0], nullptr, &event_bytes, 0, -1);
+        decode_events(event_bytes, r);
+        for (auto it = r.injector_findings.rbegin(); it != r.injector_findings.rend(); ++it) {
+          if (it->event.tid != w || it->snapshot) continue;
+          it->snapshot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
+          break;
+        }
+        ptrace(PTRACE_CONT, w, nullptr, nullptr);
+        continue;
+      }
+      // Single-steps of the malloc-signal injector are not crashes.
+      const bool single_step = sig == SIGTRAP && si.si_code == TRAP_TRACE;
+      if (is_crash_signal(sig) && !single_step && !timed_out) {
         auto& process = crashes[task.tgid];
         auto& slot = signal_caught(w, sig) ? process.first_caught : process.fatal;
         if (!slot) slot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
@@ -387,6 +415,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   drain(out[0], &r.out, nullptr, cap, echo_out);
   drain(err[0], &r.err, nullptr, cap, echo_err);
   drain(ev[0], nullptr, &event_bytes, 0, -1);
+  decode_events(event_bytes, r);
   int exec_errno = 0;
   bool exec_failed = read(status[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
   for (int fd : {out[0], err[0], ev[0], status[0]}) close(fd);
@@ -394,11 +423,6 @@ Result<RunResult> run_program(const RunRequest& req) {
   if (exec_failed)
     return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(exec_errno)};
 
-  for (size_t off = 0; off + sizeof(fl_event) <= event_bytes.size(); off += sizeof(fl_event)) {
-    fl_event e;
-    std::memcpy(&e, event_bytes.data() + off, sizeof e);
-    if (e.magic == FL_EVENT_MAGIC && e.version == FL_EVENT_VERSION) r.events.push_back(e);
-  }
   if (timed_out) {
     r.end = RunResult::End::TimedOut;
     r.term_signal = SIGKILL;

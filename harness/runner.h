@@ -86,6 +86,13 @@ struct RunResult {
     CrashSnapshot snapshot;
   };
   std::vector<ChildCrash> child_crashes;
+  // Sentinel findings reported by the injector, in order, each with the
+  // stack of its thread at that moment (from the checkpoint that follows it).
+  struct InjectorFinding {
+    fl_event event;
+    std::optional<CrashSnapshot> snapshot;
+  };
+  std::vector<InjectorFinding> injector_findings;
 };
 
 // Fails only when the program cannot be started (not found, not executable,

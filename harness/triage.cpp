@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "classify.h"
@@ -10,6 +12,46 @@ namespace faultline {
 
 namespace {
 constexpr size_t kReportedStderrBytes = 4096;
+
+std::string hex_of(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+Finding injector_finding(const RunResult::InjectorFinding& f) {
+  const auto& e = f.event;
+  Finding out;
+  out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
+  const std::string at_call = " (allocator call " + std::to_string(e.arg[2]) + " of thread " + std::to_string(out.thread) + ")";
+  switch (e.arg[0]) {
+    case FL_FINDING_SIGNAL_UNSAFE_REENTRANCY:
+      out.cls = CrashClass::SignalUnsafeReentrancy;
+      out.detail = "allocator entered from a " + signal_name(static_cast<int>(e.arg[1])) +
+                   " handler that interrupted it" + at_call;
+      break;
+    case FL_FINDING_DUPLICATE_ALLOCATION:
+      out.cls = CrashClass::DuplicateAllocation;
+      out.detail = "allocator returned " + hex_of(e.arg[1]) + ", which is still live" + at_call;
+      break;
+    default:
+      out.cls = CrashClass::LazyBindingInSignalHandler;
+      out.detail = e.arg[1] == 0   ? "dlopen() called from a signal handler"
+                   : e.arg[1] == 1 ? "the dynamic linker loaded a library while a signal handler ran"
+                                   : "the dynamic linker resolved a symbol while a signal handler ran";
+      break;
+  }
+  if (f.snapshot) {
+    out.frames = f.snapshot->frames;
+    auto trampoline = std::find_if(out.frames.begin(), out.frames.end(),
+                                   [](const Frame& fr) { return fr.function == "__restore_rt"; });
+    if (trampoline != out.frames.end()) {
+      out.handler_stack.assign(out.frames.begin(), trampoline);
+      out.interrupted_stack.assign(trampoline + 1, out.frames.end());
+    }
+  }
+  return out;
+}
 
 Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main_pid) {
   std::string where = s.pid == main_pid || s.pid == 0 ? "" : "in child process " + std::to_string(s.pid) + " (" + s.program + "): ";
@@ -33,8 +75,17 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
       case FL_EVENT_HELLO: injected.insert(e.pid); break;
       case FL_EVENT_THREAD_STACK: (e.arg[0] ? r.thread_stacks_shrunk : r.thread_stacks_kept)++; break;
       case FL_EVENT_ALTSTACK: r.altstacks_shrunk++; break;
+      case FL_EVENT_SIGNAL_RAISED: r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]}; break;
+      case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
+      case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
+      case FL_EVENT_STEP: r.traced_pcs.push_back(e.arg[1]); break;
+      case FL_EVENT_HANDLER_INSTALLED:
+        r.handlers_installed.push_back({static_cast<int>(e.arg[0]), e.arg[1], static_cast<int>(static_cast<int64_t>(e.arg[3]))});
+        break;
     }
   }
+  // Sentinel findings come first: they happened before any crash they led to.
+  for (const auto& f : run.injector_findings) r.findings.push_back(injector_finding(f));
   r.injected_processes = static_cast<int>(injected.size());
 
   // A crash signal the program caught and then died of something else is
@@ -51,6 +102,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
                                                    " s; process group and descendants killed", -1});
   } else if (primary) {
     Classification c = classify_snapshot(*primary, err);
+    const bool sentinel_first = !r.findings.empty();
     r.findings.push_back(finding_from(*primary, c, run.pid));
     if (run.fatal && primary != &*run.fatal)
       r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err), run.pid));
@@ -64,6 +116,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
     r.allocator = c.allocator;
     r.frames = primary->frames;
     r.frames_truncated = primary->frames_truncated;
+    if (sentinel_first) r.frames = r.findings.front().frames;  // the root cause's stack
   } else if (run.end == RunResult::End::Signaled) {
     // No stop was seen: SIGKILL cannot be intercepted. We did not send it, so
     // the likeliest sender is the kernel's out-of-memory killer.
@@ -74,6 +127,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
     r.signo = run.term_signal;
   }
 
+  if (!primary && !r.findings.empty() && r.frames.empty()) r.frames = r.findings.front().frames;
   r.cls = r.findings.empty() ? CrashClass::None : r.findings.front().cls;
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
   if (!r.frames.empty()) r.stack_hash = stack_hash(r.frames, r.recursion_cycle);

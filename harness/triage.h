@@ -12,9 +12,23 @@
 namespace faultline {
 
 struct Finding {
+  Finding() = default;
+  Finding(CrashClass c, std::string d, int t) : cls(c), detail(std::move(d)), thread(t) {}
   CrashClass cls = CrashClass::None;
   std::string detail;  // the evidence, in words
   int thread = -1;     // thread index, -1 when not tied to a thread
+  // Injector findings: the thread's stack when the sentinel fired; for a
+  // reentrancy, split at the signal frame into the handler's part and the
+  // interrupted code's part.
+  std::vector<Frame> frames;
+  std::vector<Frame> handler_stack, interrupted_stack;
+};
+
+// What the malloc-signal injector did in the run.
+struct Injection {
+  int signo = 0;
+  uint64_t pc = 0;  // where the allocator was paused
+  uint64_t call = 0, insn = 0;
 };
 
 struct CrashReport {
@@ -46,6 +60,16 @@ struct CrashReport {
   int thread_stacks_shrunk = 0;  // threads given the `stack threads=` size
   int thread_stacks_kept = 0;    // threads that chose their own size and kept it
   int altstacks_shrunk = 0;
+  std::optional<Injection> injection;  // the scheduled signal was raised
+  bool injection_missed = false;       // the scheduled call came with no handler installed
+  int timers_suppressed = 0;
+  struct HandlerInstalled {
+    int signo;
+    uint64_t at_call;  // allocator calls the installing thread had made
+    int thread;
+  };
+  std::vector<HandlerInstalled> handlers_installed;
+  std::vector<uint64_t> traced_pcs;    // malloc-signal trace: the call's instruction addresses
 };
 
 CrashReport triage(const RunRequest& req, const RunResult& run);

@@ -124,7 +124,7 @@ static inline __attribute__((always_inline)) void enter(void) {
   fl_self.alloc_calls++;
   if (fl_self.in_handler && fl_self.interrupted_alloc) {
     __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED);
-    fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)fl_self.interrupted_alloc);
+    fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)fl_self.handler_sig);
   }
   fl_self.in_allocator++;
   if (__builtin_expect(scheduled_call(), 0)) {

@@ -46,7 +46,7 @@ enum fl_event_kind {
 };
 
 enum fl_finding {
-  FL_FINDING_SIGNAL_UNSAFE_REENTRANCY = 1, /* allocator entered from a handler that interrupted it */
+  FL_FINDING_SIGNAL_UNSAFE_REENTRANCY = 1, /* allocator entered from a handler that interrupted it; arg[1] = signal */
   FL_FINDING_DUPLICATE_ALLOCATION = 2,     /* allocator returned a pointer still live; arg[1] = it */
   FL_FINDING_LAZY_BINDING = 3,             /* library loaded in a handler; arg[1]: 0 dlopen, 1 la_objopen, 2 la_symbind */
 };

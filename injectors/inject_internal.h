@@ -19,6 +19,7 @@ struct fl_thread {
   int in_allocator;         /* inside one of our allocator wrappers */
   int in_handler;           /* inside a program handler we wrapped */
   int interrupted_alloc;    /* in_allocator when the outermost handler was entered */
+  int handler_sig;          /* the signal of the outermost handler */
   int stepping;             /* single-stepping the scheduled call */
   uint64_t steps;
   int in_probe;             /* our own lazy-handler dlopen: not the program's doing */

@@ -69,7 +69,10 @@ static void load_probe_once(void) {
 }
 
 static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
-  if (fl_self.in_handler++ == 0) fl_self.interrupted_alloc = fl_self.in_allocator;
+  if (fl_self.in_handler++ == 0) {
+    fl_self.interrupted_alloc = fl_self.in_allocator;
+    fl_self.handler_sig = sig;
+  }
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
   const struct sigaction *a = &program_action[sig];
   if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);

@@ -1,0 +1,59 @@
+// faultline explore: search malloc-signal schedules until the program's own
+// handler, run with the allocator paused, gives a finding.
+#include <iostream>
+
+#include "commands.h"
+#include "corpus.h"
+#include "explore.h"
+#include "report.h"
+#include "run_setup.h"
+
+namespace faultline::cli {
+
+int cmd_explore(const Invocation& inv) {
+  const auto& o = inv.options;
+  if (o["injector"].as<std::string>() != "malloc-signal")
+    return bad_input(inv, "--injector: only malloc-signal can be explored (stack: use `faultline stack`)");
+  uint64_t signo = 0;
+  auto sig = Schedule::parse("malloc-signal sig=" + o["signal"].as<std::string>() + " call=1 trace");
+  if (!sig) return bad_input(inv, "--signal: '" + o["signal"].as<std::string>() + "' is not a signal");
+  signo = *sig->get(FL_KEY_MS_SIG);
+  ExploreOptions opt;
+  opt.signo = static_cast<int>(signo);
+  opt.thread = o["thread"].as<int>();
+  opt.max_runs = o["max-runs"].as<int>();
+  opt.keep_going = o.count("keep-going");
+  if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
+  if (opt.max_runs < 2) return bad_input(inv, "--max-runs must be at least 2");
+  if (opt.thread < 0) return bad_input(inv, "--thread must be 0 or more");
+  auto spec = program_spec(inv);
+  if (!spec) return bad_input(inv, spec.error().message);
+  const std::string out = o["out"].as<std::string>();
+
+  int stored_new = 0;
+  Result<bool> store_error = true;
+  auto result = explore_malloc_signal(spec->request, opt, [&](const ExploreHit& hit) {
+    std::cout << "run " << hit.run << ": " << hit.schedule << " -> " << verdict_line(hit.report).substr(11) << "\n";
+    Reproducer repro = spec->repro;
+    repro.schedule = hit.schedule;
+    repro.expected_class = hit.report.cls;
+    repro.expected_hash = hit.report.stack_hash;
+    repro.environment = environment_facts();
+    auto stored = store_reproducer(out, repro, spec->input);
+    if (!stored) {
+      store_error = stored.error();
+      return;
+    }
+    stored_new += !stored->already_known;
+    std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << "\n";
+  });
+  if (!result) return bad_input(inv, result.error().message);
+  if (!store_error) return bad_input(inv, store_error.error().message);
+  std::cout << "faultline explore: " << result->runs << " runs, " << result->points_tried << " points tried, "
+            << result->points_pruned << " pruned (address already covered), " << result->hits.size()
+            << " findings; handler installed before allocator call " << result->first_call << " of thread "
+            << opt.thread << "\n";
+  return result->hits.empty() ? kExitClean : kExitFound;
+}
+
+}  // namespace faultline::cli
