@@ -26,7 +26,7 @@ bool belongs_to(const std::string& commands, const std::string& command) {
 
 const std::vector<OptionRow>& option_table() {
   static const std::vector<OptionRow> rows = {
-      {"run replay campaign stack gen explore", "help,h", {}, "show this manual page and exit"},
+      {"run replay campaign stack gen explore minimize", "help,h", {}, "show this manual page and exit"},
       {"run", "schedule,s", value<std::string>("LINE", ""),
        "fault schedule, e.g. \"stack main=64K\" (`faultline --help` lists the items)"},
       {"run stack explore", "target", value<std::string>("NAME"),
@@ -63,7 +63,7 @@ const std::vector<OptionRow>& option_table() {
       {"stack", "out,o", value<std::string>("DIR", "stack-repros"),
        "where the boundary crash is stored as a reproducer"},
       {"explore", "injector", value<std::string>("KIND", "malloc-signal"), "what to explore: malloc-signal"},
-      {"explore", "max-runs,n", value<int>("N", 100), "stop after N runs (the census and traces count)"},
+      {"explore minimize", "max-runs,n", value<int>("N", 100), "stop after N runs (explore: the census and traces count)"},
       {"explore", "seed", value<uint64_t>("X"),
        "sample (call, instruction) points at random from seed X instead of enumerating them"},
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},

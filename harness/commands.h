@@ -25,5 +25,6 @@ int cmd_campaign(const Invocation& inv);
 int cmd_stack(const Invocation& inv);
 int cmd_gen(const Invocation& inv);
 int cmd_explore(const Invocation& inv);
+int cmd_minimize(const Invocation& inv);
 
 }  // namespace faultline::cli

@@ -190,6 +190,10 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   return Stored{final_dir, false};
 }
 
+Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
+  return write_file_atomic(dir / "repro.json", to_json(r).dump(2) + "\n");
+}
+
 Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir) {
   RunRequest req;
   auto schedule = Schedule::parse(r.schedule);

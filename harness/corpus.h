@@ -45,6 +45,9 @@ struct Stored {
 // Stores under out_dir/<class>-<hash>/; never overwrites an existing bucket.
 Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, const std::optional<std::string>& input);
 
+// Replaces DIR/repro.json atomically (minimize: same bucket, smaller schedule).
+Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r);
+
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
 
 // The run a reproducer describes: target resolved, "@@" bound to dir/input.

@@ -82,6 +82,13 @@ const Command kCommands[] = {
      "0 no finding within --max-runs; 1 a finding; 2 usage error.",
      "faultline explore --injector malloc-signal --target profiler_backtrace --max-runs 100\n"
      "faultline explore --keep-going --max-runs 400 -- ./server --selftest", 0, true},
+    {"minimize", cmd_minimize, "faultline minimize REPRO [--max-runs N]",
+     "shrink a reproducer's schedule: fewest items, earliest allocator call, same class",
+     "Reruns REPRO with each schedule item other than malloc-signal removed, keeping the removals\n"
+     "that still give the expected class, then tries the earliest allocator call (same instruction)\n"
+     "that still gives it. The smaller reproducer is stored beside REPRO under its own name.",
+     "0 minimized (or already minimal); 1 REPRO no longer reproduces; 2 usage error or bad reproducer.",
+     "faultline minimize explore-out/signal-unsafe-reentrancy-bbcf8fb819f428e9", 1, false},
     {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
      "generate deeply nested source for the nested_parser target",
      "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"

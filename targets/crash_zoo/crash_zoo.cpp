@@ -2,6 +2,7 @@
 // names that triage reports short and stable across compilers.
 #include "crash_zoo.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -122,6 +123,30 @@ __attribute__((noinline)) void zoo_altstack_handler() {
   zoo_null_dereference(nullptr);
 }
 
+static void zoo_loading_handler(int) { dlopen("libm.so.6", RTLD_NOW); }
+
+// A handler that loads a library: the dynamic linker's locks and allocator
+// inside a signal handler.
+__attribute__((noinline)) void zoo_dlopen_in_handler() {
+  signal(SIGUSR1, zoo_loading_handler);
+  raise(SIGUSR1);
+}
+
+static void zoo_quiet_handler(int) { (void)!write(1, "handled\n", 8); }
+
+// The injector wraps handlers; the program must still see its own.
+__attribute__((noinline)) void zoo_sigaction_roundtrip() {
+  struct sigaction sa {}, old {};
+  sa.sa_handler = zoo_quiet_handler;
+  sigaction(SIGUSR2, &sa, nullptr);
+  sigaction(SIGUSR2, nullptr, &old);
+  void (*previous)(int) = signal(SIGUSR2, zoo_quiet_handler);
+  std::printf("%s %s\n", old.sa_handler == zoo_quiet_handler ? "same" : "different",
+              previous == zoo_quiet_handler ? "same" : "different");
+  std::fflush(stdout);
+  raise(SIGUSR2);
+}
+
 // Sleeps forever with two grandchildren, one of which leaves the process group,
 // so a timeout must clean up more than the group. Their pids go to pidfile.
 __attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
@@ -162,6 +187,8 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
   } else if (kind == "sleep-tree") zoo_sleep_tree(arg);
   else if (kind == "thread-sizes") zoo_thread_sizes();
   else if (kind == "altstack-handler") zoo_altstack_handler();
+  else if (kind == "dlopen-in-handler") zoo_dlopen_in_handler();
+  else if (kind == "sigaction-roundtrip") zoo_sigaction_roundtrip();
   else if (kind == "print") {
     // Writes n bytes to stdout: exercises the output cap.
     std::string chunk(4096, 'x');

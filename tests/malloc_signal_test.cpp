@@ -1,0 +1,139 @@
+// The malloc-signal injector and its sentinels on the seed bug: a SIGPROF
+// profiler calling backtrace() in its handler (targets/profiler_backtrace).
+#include "test_support.h"
+
+namespace faultline::test {
+namespace {
+
+std::string profiler() { return std::string(FAULTLINE_BIN_DIR) + "/target-profiler_backtrace"; }
+
+struct Run {
+  CliResult cli;
+  nlohmann::json report;
+};
+
+Run run_profiler(const ScratchDir& d, const std::string& schedule, bool fixed = false) {
+  std::vector<std::string> args = {"run", "--report", (d / "r.json").string(), "--schedule", schedule, "--", profiler()};
+  if (fixed) args.push_back("--fixed");
+  Run r;
+  r.cli = run_faultline(args, d);
+  r.report = read_report(d / "r.json");
+  return r;
+}
+
+bool stack_mentions(const nlohmann::json& stack, const std::string& function) {
+  for (const auto& f : stack)
+    if (f.get<std::string>().starts_with(function)) return true;
+  return false;
+}
+
+TEST(MallocSignal, ExploreFindsTheSeedBugAtItsCauseAndItReplays) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--injector", "malloc-signal", "--target", "profiler_backtrace", "--max-runs",
+                          "100", "--out", (d / "out").string()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> signal-unsafe-reentrancy"), std::string::npos) << r.out;
+  std::vector<fs::path> repros;
+  for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
+  ASSERT_EQ(repros.size(), 1u);
+  EXPECT_TRUE(repros[0].filename().string().starts_with("signal-unsafe-reentrancy-"));
+  auto replay = run_faultline({"replay", repros[0].string(), "--times", "20"}, d);
+  EXPECT_EQ(replay.exit_code, 0) << replay.out;
+  EXPECT_NE(replay.out.find("20/20 reproduced"), std::string::npos) << replay.out;
+}
+
+TEST(MallocSignal, FixedVariantGivesNoFindingOverTheSameBudget) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--injector", "malloc-signal", "--max-runs", "100", "--out",
+                          (d / "out").string(), "--", profiler(), "--fixed"},
+                         d);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("100 runs"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 0 findings"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(d / "out"));
+}
+
+TEST(MallocSignal, TcachePointGivesTheSamePointerTwiceWithBothStacks) {
+  ScratchDir d;
+  // Call 43 is a tcache hit of the size the handler's first malloc asks for;
+  // instruction 32 lies between reading the tcache head and storing the new one.
+  auto r = run_profiler(d, "malloc-signal sig=SIGPROF call=43 insn=32");
+  EXPECT_EQ(r.cli.exit_code, 1);
+  ASSERT_GE(r.report["findings"].size(), 2u) << r.report["findings"];
+  EXPECT_EQ(r.report["class"], "signal-unsafe-reentrancy");
+  EXPECT_EQ(r.report["findings"][1]["class"], "duplicate-allocation");
+  const auto& first = r.report["findings"][0];
+  EXPECT_TRUE(stack_mentions(first["handler_stack"], "profiler_on_sigprof")) << first["handler_stack"];
+  EXPECT_TRUE(stack_mentions(first["interrupted_stack"], "workload_make_record")) << first["interrupted_stack"];
+  EXPECT_TRUE(stack_mentions(first["interrupted_stack"], "malloc")) << first["interrupted_stack"];
+  EXPECT_EQ(r.report["injection"]["call"], 43);
+  EXPECT_EQ(r.report["injection"]["insn"], 32);
+  EXPECT_EQ(r.report["injection"]["signal"], "SIGPROF");
+  // Replayable exactly: the same pointer is handed out twice every time.
+  auto again = run_profiler(d, "malloc-signal sig=SIGPROF call=43 insn=32");
+  EXPECT_EQ(again.report["findings"][1]["detail"], r.report["findings"][1]["detail"]);
+}
+
+TEST(MallocSignal, ProgramTimersAreTakenOverSoTheScheduleIsTheOnlySignal) {
+  ScratchDir d;
+  auto r = run_profiler(d, "malloc-signal sig=SIGPROF call=43 insn=32", true);
+  EXPECT_EQ(r.cli.exit_code, 0) << r.cli.err;
+  EXPECT_EQ(r.report["class"], "none");
+  EXPECT_GE(r.report["injector"]["timers_suppressed"].get<int>(), 1);
+  EXPECT_TRUE(r.cli.out.starts_with("samples=1 ")) << r.cli.out;  // exactly the scheduled one
+  auto never = run_profiler(d, "malloc-signal sig=SIGPROF call=999999999 insn=1", true);
+  EXPECT_TRUE(never.cli.out.starts_with("samples=0 ")) << never.cli.out;
+}
+
+TEST(MallocSignal, ACallBeforeTheHandlerExistsRaisesNothing) {
+  ScratchDir d;
+  auto r = run_profiler(d, "malloc-signal sig=SIGPROF call=1 insn=5", true);
+  EXPECT_EQ(r.report["class"], "none");
+  EXPECT_TRUE(r.report.contains("injection_missed"));
+  EXPECT_FALSE(r.report.contains("injection"));
+}
+
+TEST(LazyHandler, ExposesTheBugInAHandlerThatWouldNotLoadAnythingItself) {
+  ScratchDir d;
+  auto plain = run_profiler(d, "malloc-signal sig=SIGPROF call=43 insn=32", true);
+  EXPECT_EQ(plain.report["class"], "none");
+  auto what_if = run_profiler(d, "malloc-signal sig=SIGPROF call=43 insn=32 ; lazy-handler on", true);
+  EXPECT_EQ(what_if.report["class"], "signal-unsafe-reentrancy");
+}
+
+TEST(Sentinels, DlopenInAHandlerIsLazyBinding) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--target", "crash_zoo", "--input",
+                          zoo_input(d, "dlopen-in-handler")},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "lazy-binding-in-signal-handler");
+  EXPECT_TRUE(stack_mentions(rep["findings"][0]["handler_stack"], "zoo_loading_handler")) << rep["findings"][0];
+}
+
+TEST(Sentinels, WrappedHandlersLookUnchangedToTheProgram) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--target", "crash_zoo", "--input", zoo_input(d, "sigaction-roundtrip")}, d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "same same\nhandled\n");
+}
+
+TEST(Minimize, DropsExtrasAndFindsTheEarliestCall) {
+  ScratchDir d;
+  auto run = run_faultline({"run", "-q", "--out", (d / "out").string(), "--target", "profiler_backtrace",
+                            "--schedule", "malloc-signal sig=SIGPROF call=61 insn=32 ; stack threads=1M ; seed=0x5eed"},
+                           d);
+  ASSERT_EQ(run.exit_code, 1);
+  fs::path repro;
+  for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
+  auto m = run_faultline({"minimize", repro.string()}, d);
+  EXPECT_EQ(m.exit_code, 0) << m.out << m.err;
+  EXPECT_EQ(read_report(repro / "repro.json")["schedule"], "malloc-signal sig=SIGPROF thread=0 call=1 insn=32");
+  auto replay = run_faultline({"replay", repro.string(), "--times", "3"}, d);
+  EXPECT_EQ(replay.exit_code, 0) << replay.out;
+}
+
+}  // namespace
+}  // namespace faultline::test
