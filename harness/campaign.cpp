@@ -101,6 +101,9 @@ int cmd_campaign(const Invocation& inv) {
       repro.input = InputMode::File;
       RunRequest req;
       req.argv = {driver, fs::absolute(seed).string()};
+      // The program's own timers would make seed runs differ from run to run.
+      req.schedule = Schedule::parse("timers off").value();
+      repro.schedule = req.schedule.canonical();
       req.inject_library = lib.value();
       req.limits.timeout_seconds = repro.timeout_seconds;
       auto triaged = run_and_triage(req);

@@ -15,7 +15,7 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 bool is_runtime_frame(const Frame& f) {
   static constexpr std::array<std::string_view, 9> kRuntimeModules = {
       "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so",
-      "libpthread.so", "linux-vdso", "libfaultline-inject.so"};
+      "libpthread.so", "linux-vdso", "libfaultline-"};  // our injector, audit module and probe
   if (f.function == "__restore_rt") return true;
   return std::any_of(kRuntimeModules.begin(), kRuntimeModules.end(),
                      [&](std::string_view m) { return starts_with(f.module, m); });

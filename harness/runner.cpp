@@ -94,16 +94,24 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
 
 std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino) {
   std::vector<std::string> env;
-  std::string preload;
+  std::string preload, audit_env, audit_lib;
   for (char** e = environ; *e; e++) {
     std::string_view kv(*e);
     auto name = kv.substr(0, kv.find('='));
     if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
+    else if (name == "LD_AUDIT") audit_env = std::string(kv.substr(9));
     else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != "LIBC_FATAL_STDERR_")
       env.emplace_back(kv);
   }
-  if (!req.inject_library.empty()) preload = req.inject_library + (preload.empty() ? "" : ":" + preload);
+  if (!req.inject_library.empty()) {
+    preload = req.inject_library + (preload.empty() ? "" : ":" + preload);
+    // The rtld-audit module sits next to the injector.
+    const std::string audit = req.inject_library.substr(0, req.inject_library.rfind('/') + 1) + "libfaultline-audit.so";
+    if (access(audit.c_str(), R_OK) == 0) audit_lib = audit;
+  }
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
+  if (!audit_lib.empty()) env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
+  else if (!audit_env.empty()) env.push_back("LD_AUDIT=" + audit_env);
   env.push_back(std::string(FL_ENV_SCHEDULE) + "=" + req.schedule.canonical());
   env.push_back(std::string(FL_ENV_EVENT_FD) + "=" + std::to_string(event_fd) + ":" + std::to_string(event_ino));
   // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.

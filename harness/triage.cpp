@@ -78,6 +78,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
       case FL_EVENT_SIGNAL_RAISED: r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]}; break;
       case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
+      case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
       case FL_EVENT_STEP: r.traced_pcs.push_back(e.arg[1]); break;
       case FL_EVENT_HANDLER_INSTALLED:
         r.handlers_installed.push_back({static_cast<int>(e.arg[0]), e.arg[1], static_cast<int>(static_cast<int64_t>(e.arg[3]))});

@@ -43,6 +43,8 @@ enum fl_event_kind {
   /* A timer the program armed was not: under malloc-signal the schedule is the
      only source of timer signals. arg[0] = 1 setitimer, 2 timer_settime, 3 alarm. */
   FL_EVENT_TIMER_SUPPRESSED = 9,
+  /* rtld-audit: a symbol was lazily bound while a handler ran (counted, not a finding). */
+  FL_EVENT_LAZY_SYMBOL_IN_HANDLER = 10,
 };
 
 enum fl_finding {

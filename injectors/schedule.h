@@ -47,6 +47,9 @@ enum fl_value_kind {
   X(LAZY_HANDLER, "lazy-handler", "on", FL_VAL_FLAG, 1,                                      \
     "every handler the program installs first dlopen()s a fresh library, as backtrace() "    \
     "does on first use")                                                                     \
+  X(TIMERS_OFF, "timers", "off", FL_VAL_FLAG, 1,                                            \
+    "the program's timers (setitimer, timer_settime, alarm) are not armed, so only the "      \
+    "schedule raises signals (implied by malloc-signal)")                                    \
   X(SEED, "seed", "", FL_VAL_UINT, 1, "seed of a sampled schedule, recorded so the run replays")
 
 enum fl_schedule_key {

@@ -59,6 +59,14 @@ int fl_program_handles(int sig) { return sig > 0 && sig < FL_NSIG && program_has
    program handler right now? Our own probe load does not count. */
 FL_EXPORT int faultline_handler_depth(void) { return fl_self.in_probe ? 0 : fl_self.in_handler; }
 
+/* For the rtld-audit module: a load (1) or a symbol binding (2) it saw in a
+   handler. A load takes the loader lock and allocates: a finding. glibc's
+   lazy PLT binding itself takes neither, so a binding is only counted. */
+FL_EXPORT void faultline_report_lazy_binding(int how) {
+  if (how == 1) fl_report_finding(FL_FINDING_LAZY_BINDING, (uint64_t)how);
+  else fl_emit(FL_EVENT_LAZY_SYMBOL_IN_HANDLER, 0, fl_self.alloc_calls, 0, (uint64_t)(int64_t)fl_thread_index());
+}
+
 /* `lazy-handler on`: what backtrace() does the first time it is called. */
 static void load_probe_once(void) {
   static int loaded;
@@ -170,7 +178,9 @@ FL_EXPORT __sighandler_t sysv_signal(int sig, __sighandler_t handler) {
 }
 
 /* Under malloc-signal the schedule is the only source of timer signals. */
-static int timers_taken_over(void) { return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG); }
+static int timers_taken_over(void) {
+  return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) || fl_schedule_has(&fl_sched, FL_KEY_TIMERS_OFF);
+}
 
 FL_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *old) {
   fl_bind_signals();
