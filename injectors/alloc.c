@@ -62,8 +62,10 @@ static int bind_allocator(void) {
 #define LIVE_PROBES 64
 #define TOMBSTONE ((uintptr_t)1)
 static uintptr_t live[LIVE_SLOTS];
-/* A duplicate is only believed after a reentrancy was seen: libc frees some
-   pointers internally (getline's realloc), which would look like one. */
+/* Tracking starts when a reentrancy is seen: from then on the allocator's
+   state is suspect and every pointer it hands out is checked. Before, the
+   set costs nothing (and could not be trusted: libc frees some pointers
+   internally, getline's realloc for one, past our interposition). */
 static int allocator_state_suspect;
 
 static size_t slot_of(uintptr_t p) { return (size_t)((p >> 4) * 0x9E3779B97F4A7C15ull >> 44) & (LIVE_SLOTS - 1); }
@@ -99,14 +101,15 @@ static void live_remove(uintptr_t p) {
   }
 }
 
+static inline int suspect(void) { return __builtin_expect(__atomic_load_n(&allocator_state_suspect, __ATOMIC_RELAXED), 0); }
+
 static void returned(void *p) {
-  if (!p) return;
-  if (live_insert((uintptr_t)p) && __atomic_load_n(&allocator_state_suspect, __ATOMIC_RELAXED))
+  if (p && suspect() && live_insert((uintptr_t)p))
     fl_report_finding(FL_FINDING_DUPLICATE_ALLOCATION, (uint64_t)(uintptr_t)p);
 }
 
 static void released(void *p) {
-  if (p) live_remove((uintptr_t)p);
+  if (p && suspect()) live_remove((uintptr_t)p);
 }
 
 /* ---- entry and exit of every allocator call ---- */
@@ -119,9 +122,13 @@ static int scheduled_call(void) {
          fl_self.alloc_calls == fl_sched.value[FL_KEY_MS_CALL];
 }
 
-/* Inlined into each wrapper so single-stepping starts right at the call site. */
-static inline __attribute__((always_inline)) void enter(void) {
+/* Inlined into each wrapper so single-stepping starts right at the call site.
+   Returns whether the call is watched: until the program installs a handler
+   (or a malloc-signal is scheduled) nothing can interrupt the allocator, and
+   a call costs one counter increment. */
+static inline __attribute__((always_inline)) int enter(void) {
   fl_self.alloc_calls++;
+  if (__builtin_expect(!__atomic_load_n(&fl_watching, __ATOMIC_RELAXED), 1)) return 0;
   if (fl_self.in_handler && fl_self.interrupted_alloc) {
     __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED);
     fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)fl_self.handler_sig);
@@ -137,9 +144,11 @@ static inline __attribute__((always_inline)) void enter(void) {
       set_trap_flag();
     }
   }
+  return 1;
 }
 
-static inline __attribute__((always_inline)) void leave(void) {
+static inline __attribute__((always_inline)) void leave(int watched) {
+  if (!watched) return;
   if (__builtin_expect(fl_self.stepping, 0)) {
     clear_trap_flag();
     fl_self.stepping = 0;
@@ -149,9 +158,9 @@ static inline __attribute__((always_inline)) void leave(void) {
 
 FL_EXPORT void *malloc(size_t n) {
   if (!real.malloc && !bind_allocator()) return boot_alloc(n);
-  enter();
+  const int watched = enter();
   void *p = real.malloc(n);
-  leave();
+  leave(watched);
   returned(p);
   return p;
 }
@@ -160,9 +169,9 @@ FL_EXPORT void free(void *p) {
   if (!p || from_boot(p)) return;
   if (!real.malloc && !bind_allocator()) return;
   released(p);
-  enter();
+  const int watched = enter();
   real.free(p);
-  leave();
+  leave(watched);
 }
 
 FL_EXPORT void *calloc(size_t n, size_t size) {
@@ -170,9 +179,9 @@ FL_EXPORT void *calloc(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) return 0;
     return boot_alloc(n * size); /* the arena is zeroed .bss, used once */
   }
-  enter();
+  const int watched = enter();
   void *p = real.calloc(n, size);
-  leave();
+  leave(watched);
   returned(p);
   return p;
 }
@@ -186,9 +195,9 @@ FL_EXPORT void *realloc(void *old, size_t n) {
     return p;
   }
   released(old);
-  enter();
+  const int watched = enter();
   void *p = real.realloc(old, n);
-  leave();
+  leave(watched);
   returned(p ? p : (n ? old : 0)); /* a failed realloc keeps the old block */
   return p;
 }
@@ -205,9 +214,9 @@ FL_EXPORT void *reallocarray(void *old, size_t n, size_t size) {
   do {                                     \
     if (!real.malloc && !bind_allocator()) \
       return 0;                            \
-    enter();                               \
+    const int watched = enter();           \
     void *p = call_expr;                   \
-    leave();                               \
+    leave(watched);                        \
     returned(p);                           \
     return p;                              \
   } while (0)
@@ -219,9 +228,9 @@ FL_EXPORT void *pvalloc(size_t n) { FL_ALIGNED(real.pvalloc(n)); }
 
 FL_EXPORT int posix_memalign(void **out, size_t align, size_t n) {
   if (!real.malloc && !bind_allocator()) return ENOMEM;
-  enter();
+  const int watched = enter();
   int rc = real.posix_memalign(out, align, n);
-  leave();
+  leave(watched);
   if (rc == 0) returned(*out);
   return rc;
 }

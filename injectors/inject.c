@@ -9,6 +9,7 @@
 #include "raw_syscall.h"
 
 int fl_event_fd = -1;
+int fl_watching;
 struct fl_schedule fl_sched;
 FL_TLS struct fl_thread fl_self;
 
@@ -66,6 +67,9 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   if (line && fl_schedule_parse(line, &fl_sched, err, sizeof err) != 0) fl_sched.present = 0;
   /* Ignored: a checkpoint outside a tracer does nothing. */
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
-  if (fl_schedule_has(&fl_sched, FL_KEY_MS_SIG)) fl_install_step_handler();
+  if (fl_schedule_has(&fl_sched, FL_KEY_MS_SIG)) {
+    fl_install_step_handler();
+    __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
+  }
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
 }

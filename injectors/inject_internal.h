@@ -27,6 +27,9 @@ struct fl_thread {
 extern FL_TLS struct fl_thread fl_self;
 
 extern struct fl_schedule fl_sched;
+/* Allocator calls are watched (reentrancy, stepping) once anything could
+   interrupt them: a program handler, or a malloc-signal schedule. */
+extern int fl_watching;
 extern int fl_event_fd;
 
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);

@@ -137,6 +137,7 @@ FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     const int handler = (act->sa_flags & SA_SIGINFO) || (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN);
     program_action[sig] = *act;
     program_has_handler[sig] = handler;
+    if (handler) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
     if (sig == SIGTRAP && stepping_owns_sigtrap()) {
       rc = real_sigaction(sig, 0, &kernel_old); /* keep the step handler; it forwards */
     } else if (handler) {
