@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string_view>
 
 namespace faultline {
@@ -16,7 +17,12 @@ bool is_runtime_frame(const Frame& f) {
   static constexpr std::array<std::string_view, 9> kRuntimeModules = {
       "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so",
       "libpthread.so", "linux-vdso", "libfaultline-"};  // our injector, audit module and probe
-  if (f.function == "__restore_rt") return true;
+  // The same code linked statically into the executable: named, not by module.
+  static const std::set<std::string_view> kRuntimeFunctions = {
+      "__restore_rt", "malloc", "free", "calloc", "realloc", "_int_malloc", "_int_free", "__libc_malloc",
+      "__libc_free", "raise", "abort", "__pthread_kill_implementation", "__pthread_kill_internal", "__GI_raise",
+      "__GI_abort", "__libc_start_call_main", "__libc_start_main_impl", "__libc_start_main", "_start"};
+  if (kRuntimeFunctions.count(f.function)) return true;
   return std::any_of(kRuntimeModules.begin(), kRuntimeModules.end(),
                      [&](std::string_view m) { return starts_with(f.module, m); });
 }

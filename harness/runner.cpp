@@ -22,6 +22,7 @@
 #include <set>
 #include <sstream>
 
+#include "ptrace_injector.h"
 #include "unwind.h"
 
 extern char** environ;
@@ -67,30 +68,6 @@ pid_t tgid_of(pid_t tid) {
   return tid;
 }
 
-CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
-  CrashSnapshot s;
-  s.tid = tid;
-  s.thread_index = thread_index;
-  s.signo = si.si_signo;
-  s.si_code = si.si_code;
-  s.fault_address = reinterpret_cast<uint64_t>(si.si_addr);
-  user_regs_struct regs{};
-  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
-    s.pc = regs.rip;
-    s.sp = regs.rsp;
-  }
-  s.handler_installed = signal_caught(tid, si.si_signo);
-  s.pid = pid;
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::getline(comm, s.program);
-  rlimit rl{};
-  if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
-  s.maps = read_maps(pid);
-  Unwound u = unwind_stopped_thread(pid, tid, max_frames);
-  s.frames = std::move(u.frames);
-  s.frames_truncated = u.truncated;
-  return s;
-}
 
 std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino) {
   std::vector<std::string> env;
@@ -236,6 +213,31 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
 
 }  // namespace
 
+CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
+  CrashSnapshot s;
+  s.tid = tid;
+  s.thread_index = thread_index;
+  s.signo = si.si_signo;
+  s.si_code = si.si_code;
+  s.fault_address = reinterpret_cast<uint64_t>(si.si_addr);
+  user_regs_struct regs{};
+  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
+    s.pc = regs.rip;
+    s.sp = regs.rsp;
+  }
+  s.handler_installed = signal_caught(tid, si.si_signo);
+  s.pid = pid;
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::getline(comm, s.program);
+  rlimit rl{};
+  if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
+  s.maps = read_maps(pid);
+  Unwound u = unwind_stopped_thread(pid, tid, max_frames);
+  s.frames = std::move(u.frames);
+  s.frames_truncated = u.truncated;
+  return s;
+}
+
 std::string default_inject_library() {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -330,6 +332,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     std::optional<CrashSnapshot> first_caught, fatal;
   };
   std::map<pid_t, ProcessCrashes> crashes;
+  PtraceInjector ptrace_injector(req.schedule, req.max_frames);
 
   const auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                  std::chrono::duration<double>(req.limits.timeout_seconds));
@@ -382,6 +385,7 @@ Result<RunResult> run_program(const RunRequest& req) {
         continue;
       }
       if (event != 0) {  // exec
+        if (task.tgid == pid) ptrace_injector.on_exec(pid, r);
         ptrace(PTRACE_CONT, w, nullptr, nullptr);
         continue;
       }
@@ -406,6 +410,7 @@ Result<RunResult> run_program(const RunRequest& req) {
         ptrace(PTRACE_CONT, w, nullptr, nullptr);
         continue;
       }
+      if (ptrace_injector.on_signal(task.tgid, w, task.index, sig, si, r)) continue;
       // Single-steps of the malloc-signal injector are not crashes.
       const bool single_step = sig == SIGTRAP && si.si_code == TRAP_TRACE;
       if (is_crash_signal(sig) && !single_step && !timed_out) {

@@ -9,6 +9,7 @@
 // While run_program() runs it owns every child of the calling process (it
 // reaps with waitpid(-1)) and blocks SIGCHLD in the calling thread.
 #pragma once
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -93,7 +94,11 @@ struct RunResult {
     std::optional<CrashSnapshot> snapshot;
   };
   std::vector<InjectorFinding> injector_findings;
+  int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)
 };
+
+// What the tracer reads of a thread it holds in a ptrace stop.
+CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames);
 
 // Fails only when the program cannot be started (not found, not executable,
 // bad stdin file); every other outcome is a RunResult.

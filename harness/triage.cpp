@@ -69,6 +69,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.wall_seconds = run.wall_seconds;
   const std::string& err = run.err.tail;
   r.stderr_tail = err.size() > kReportedStderrBytes ? err.substr(err.size() - kReportedStderrBytes) : err;
+  r.ptrace_allocator_symbols = run.ptrace_allocator_symbols;
   std::set<int32_t> injected;
   for (const auto& e : run.events) {
     switch (e.kind) {

@@ -118,7 +118,8 @@ static inline void set_trap_flag(void) { __asm__ volatile("pushfq; orq $0x100, (
 static inline void clear_trap_flag(void) { __asm__ volatile("pushfq; andq $-0x101, (%%rsp); popfq" ::: "memory", "cc"); }
 
 static int scheduled_call(void) {
-  return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && fl_thread_index() == (int)fl_sched.value[FL_KEY_MS_THREAD] &&
+  return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE) &&
+         fl_thread_index() == (int)fl_sched.value[FL_KEY_MS_THREAD] &&
          fl_self.alloc_calls == fl_sched.value[FL_KEY_MS_CALL];
 }
 

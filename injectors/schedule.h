@@ -34,6 +34,9 @@ enum fl_value_kind {
     "single-step that call and raise sig at this instruction (from the call site)")          \
   X(MS_TRACE, "malloc-signal", "trace", FL_VAL_FLAG, 0,                                      \
     "single-step the whole call and report every instruction address; raise nothing")        \
+  X(MS_PTRACE, "malloc-signal", "ptrace", FL_VAL_FLAG, 0,                                    \
+    "do it from the tracer: breakpoints on the executable's own allocator symbols and "      \
+    "PTRACE_SINGLESTEP (static binaries, statically linked allocators)")                     \
   X(STACK_MAIN, "stack", "main", FL_VAL_SIZE, 0,                                             \
     "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
     "pthread stacks from it)")                                                               \

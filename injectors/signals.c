@@ -124,7 +124,9 @@ void fl_install_step_handler(void) {
   real_sigaction(SIGTRAP, &sa, 0);
 }
 
-static int stepping_owns_sigtrap(void) { return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG); }
+static int stepping_owns_sigtrap(void) {
+  return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE);
+}
 
 FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   fl_bind_signals();

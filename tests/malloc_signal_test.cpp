@@ -27,6 +27,12 @@ std::vector<std::string> classes(const nlohmann::json& report) {
   return out;
 }
 
+std::string blamed(const nlohmann::json& report) {
+  for (const auto& f : report["frames"])
+    if (f["in_hash"]) return f["function"];
+  return "";
+}
+
 bool stack_mentions(const nlohmann::json& stack, const std::string& function) {
   for (const auto& f : stack)
     if (f.get<std::string>().starts_with(function)) return true;
@@ -148,6 +154,43 @@ TEST(Minimize, DropsExtrasAndFindsTheEarliestCall) {
   EXPECT_LE(std::stoi(minimized.substr(prefix.size())), 10) << minimized;
   auto replay = run_faultline({"replay", repro.string(), "--times", "3"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out;
+}
+
+}  // namespace
+}  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+std::string static_profiler() { return std::string(FAULTLINE_BIN_DIR) + "/target-static_profiler"; }
+
+TEST(PtraceMode, StaticBinaryGetsTheSignalInsideItsOwnMalloc) {
+  ScratchDir d;
+  const std::string schedule = "malloc-signal sig=SIGPROF call=20 insn=5 ptrace";
+  // "quiet": no natural profiler timer, so only the schedule raises SIGPROF.
+  auto r = run_faultline({"run", "-q", "--report", (d / "r.json").string(), "--schedule", schedule, "--out",
+                          (d / "out").string(), "--", static_profiler(), "quiet"},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "signal-unsafe-reentrancy");
+  EXPECT_EQ(rep["ptrace_allocator_breakpoints"], 4);
+  EXPECT_EQ(rep["injection"]["call"], 20);
+  EXPECT_EQ(rep["injector"]["processes"], 0) << "a static binary cannot load the injector";
+  EXPECT_TRUE(stack_mentions(rep["findings"][0]["handler_stack"], "static_profiler_on_sigprof"))
+      << rep["findings"][0];
+  EXPECT_EQ(blamed(rep), "static_profiler_on_sigprof");
+  fs::path repro;
+  for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
+  auto replay = run_faultline({"replay", repro.string(), "--times", "10"}, d);
+  EXPECT_EQ(replay.exit_code, 0) << replay.out;
+
+  // The in-process injector cannot reach it: the same point without `ptrace` does nothing.
+  auto in_process = run_faultline({"run", "-q", "--report", (d / "r2.json").string(), "--schedule",
+                                   "malloc-signal sig=SIGPROF call=20 insn=5", "--", static_profiler(), "quiet"},
+                                  d);
+  EXPECT_EQ(in_process.exit_code, 0);
+  EXPECT_FALSE(read_report(d / "r2.json").contains("injection"));
 }
 
 }  // namespace

@@ -1,0 +1,169 @@
+#include "ptrace_injector.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+
+namespace faultline {
+
+namespace {
+
+// The allocator's entry points, as the in-process injector counts them.
+const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
+
+// Allocator symbols defined in the executable itself, and whether it is position independent.
+std::map<std::string, uint64_t> allocator_symbols(const std::string& exe, bool* pie) {
+  std::map<std::string, uint64_t> found;
+  elf_version(EV_CURRENT);
+  int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return found;
+  if (Elf* e = elf_begin(fd, ELF_C_READ, nullptr)) {
+    GElf_Ehdr eh;
+    *pie = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
+    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) continue;
+      Elf_Data* data = elf_getdata(scn, nullptr);
+      for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+        GElf_Sym sym;
+        if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+            sym.st_shndx == SHN_UNDEF || !sym.st_value)
+          continue;
+        const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
+        if (name && kAllocatorSymbols.count(name)) found.emplace(name, sym.st_value);
+      }
+    }
+    elf_end(e);
+  }
+  close(fd);
+  return found;
+}
+
+uint64_t load_bias(pid_t pid, const std::string& exe) {
+  for (const auto& m : read_maps(pid))
+    if (m.path == exe) return m.start;  // the first mapping of the file: offset 0
+  return 0;
+}
+
+}  // namespace
+
+PtraceInjector::PtraceInjector(const Schedule& s, size_t max_frames) : max_frames_(max_frames) {
+  active_ = s.get(FL_KEY_MS_PTRACE).has_value() && s.get(FL_KEY_MS_INSN).has_value();
+  if (!active_) return;
+  signo_ = static_cast<int>(*s.get(FL_KEY_MS_SIG));
+  thread_ = static_cast<int>(s.get(FL_KEY_MS_THREAD).value_or(0));
+  call_ = *s.get(FL_KEY_MS_CALL);
+  insn_ = *s.get(FL_KEY_MS_INSN);
+}
+
+bool PtraceInjector::write_byte(pid_t pid, uint64_t addr, uint8_t byte, uint8_t* old) {
+  errno = 0;
+  long word = ptrace(PTRACE_PEEKTEXT, pid, reinterpret_cast<void*>(addr), nullptr);
+  if (errno) return false;
+  if (old) *old = static_cast<uint8_t>(word & 0xff);
+  word = (word & ~0xffL) | byte;
+  return ptrace(PTRACE_POKETEXT, pid, reinterpret_cast<void*>(addr), reinterpret_cast<void*>(word)) == 0;
+}
+
+void PtraceInjector::on_exec(pid_t pid, RunResult& r) {
+  if (!active_ || !breakpoints_.empty()) return;
+  char buf[4096];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
+  if (n <= 0) return;
+  const std::string exe(buf, n);
+  bool pie = false;
+  const auto symbols = allocator_symbols(exe, &pie);
+  const uint64_t bias = pie ? load_bias(pid, exe) : 0;
+  for (const auto& [name, addr] : symbols) {
+    uint8_t old = 0;
+    if (write_byte(pid, addr + bias, 0xcc, &old)) breakpoints_[addr + bias] = old;
+  }
+  r.ptrace_allocator_symbols = static_cast<int>(breakpoints_.size());
+}
+
+void PtraceInjector::disarm_all(pid_t tgid) {
+  for (const auto& [addr, old] : breakpoints_) write_byte(tgid, addr, old, nullptr);
+  breakpoints_.clear();
+}
+
+bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r) {
+  if (!active_) return false;
+  // The schedule is the only source of this signal: swallow the program's own.
+  if (sig == signo_ && si.si_code != SI_TKILL && si.si_code != SI_USER) {
+    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    return true;
+  }
+  if (sig != SIGTRAP || si.si_code != SI_KERNEL) return false;
+  user_regs_struct regs{};
+  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) return false;
+  const uint64_t addr = regs.rip - 1;
+  const bool at_return = interrupted_ && tid == injected_tid_ && addr == return_address_;
+  auto bp = breakpoints_.find(addr);
+  if (bp == breakpoints_.end() && !at_return) return false;
+
+  if (at_return && regs.rsp > entry_sp_) {
+    // The interrupted call returned: nothing left to watch, run at full speed.
+    interrupted_ = false;
+    regs.rip = addr;
+    ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+    disarm_all(tgid);
+    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    return true;
+  }
+  const uint64_t calls = ++calls_[tid];
+  // Step over the breakpoint: original byte back, one instruction, int3 again.
+  const uint8_t original = bp != breakpoints_.end() ? bp->second : 0;
+  write_byte(tgid, addr, original, nullptr);
+  regs.rip = addr;
+  ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+  // Read after the original byte is back: the stack is the one at the call.
+  if (interrupted_ && tid == injected_tid_ && !reported_) {
+    reported_ = true;  // the allocator entered again, on top of the call we interrupted
+    fl_event e{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_FINDING, tgid, tid,
+               {FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, static_cast<uint64_t>(signo_), calls,
+                static_cast<uint64_t>(thread_index)}};
+    r.events.push_back(e);
+    r.injector_findings.push_back({e, take_snapshot(tgid, tid, thread_index, si, max_frames_)});
+  }
+  const bool scheduled = !injected_ && thread_index == thread_ && calls == call_;
+  const uint64_t steps = scheduled ? insn_ : 1;
+  uint64_t return_address = 0;
+  if (scheduled) {
+    errno = 0;
+    return_address = static_cast<uint64_t>(ptrace(PTRACE_PEEKDATA, tid, reinterpret_cast<void*>(regs.rsp), nullptr));
+    entry_sp_ = regs.rsp;
+  }
+  int st = 0;
+  for (uint64_t k = 0; k < steps; k++) {
+    if (ptrace(PTRACE_SINGLESTEP, tid, nullptr, nullptr) != 0 || waitpid(tid, &st, __WALL) != tid ||
+        !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
+      return true;  // it died or stopped for something else: the main loop sees the rest
+  }
+  write_byte(tgid, addr, 0xcc, nullptr);
+  if (!scheduled) {
+    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    return true;
+  }
+  user_regs_struct at{};
+  ptrace(PTRACE_GETREGS, tid, nullptr, &at);
+  injected_ = interrupted_ = true;
+  injected_tid_ = tid;
+  return_address_ = return_address;
+  uint8_t old = 0;
+  if (return_address && !breakpoints_.count(return_address) && write_byte(tgid, return_address, 0xcc, &old))
+    breakpoints_[return_address] = old;
+  r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_SIGNAL_RAISED, tgid, tid,
+                              {static_cast<uint64_t>(signo_), at.rip, calls, insn_}});
+  // Delivered now, with the allocator paused right here.
+  ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(signo_)));
+  return true;
+}
+
+}  // namespace faultline
