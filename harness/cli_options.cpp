@@ -69,6 +69,8 @@ const std::vector<OptionRow>& option_table() {
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},
       {"explore", "thread", value<int>("T", 0), "the thread whose allocator calls are interrupted (0 = main)"},
       {"explore", "keep-going", {}, "do not stop at the first finding"},
+      {"explore", "ptrace", {},
+       "inject from the tracer (breakpoints on the executable's own allocator): for static binaries"},
       {"explore", "out,o", value<std::string>("DIR", "explore-out"), "where reproducers of findings are stored"},
       {"replay", "times,n", value<int>("N", 1), "rerun the reproducer N times"},
       {"campaign", "budget,b", value<double>("SECONDS", 120), "stop starting new runs after SECONDS"},

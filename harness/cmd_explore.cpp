@@ -23,6 +23,7 @@ int cmd_explore(const Invocation& inv) {
   opt.thread = o["thread"].as<int>();
   opt.max_runs = o["max-runs"].as<int>();
   opt.keep_going = o.count("keep-going");
+  opt.ptrace = o.count("ptrace");
   if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
   if (opt.max_runs < 2) return bad_input(inv, "--max-runs must be at least 2");
   if (opt.thread < 0) return bad_input(inv, "--thread must be 0 or more");
@@ -51,8 +52,11 @@ int cmd_explore(const Invocation& inv) {
   if (!store_error) return bad_input(inv, store_error.error().message);
   std::cout << "faultline explore: " << result->runs << " runs, " << result->points_tried << " points tried, "
             << result->points_pruned << " pruned (address already covered), " << result->hits.size()
-            << " findings; handler installed before allocator call " << result->first_call << " of thread "
-            << opt.thread << "\n";
+            << " findings; "
+            << (opt.ptrace ? std::string("tracer-side (ptrace), calls tried from 1")
+                           : "handler installed before allocator call " + std::to_string(result->first_call) +
+                                 " of thread " + std::to_string(opt.thread))
+            << "\n";
   return result->hits.empty() ? kExitClean : kExitFound;
 }
 

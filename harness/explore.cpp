@@ -6,9 +6,10 @@
 
 namespace faultline {
 
-std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn) {
+std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn, bool ptrace) {
   std::string line = "malloc-signal sig=" + std::to_string(signo) + " thread=" + std::to_string(thread) +
-                     " call=" + std::to_string(call) + (insn ? " insn=" + std::to_string(*insn) : " trace");
+                     " call=" + std::to_string(call) + (insn ? " insn=" + std::to_string(*insn) : " trace") +
+                     (ptrace ? " ptrace" : "");
   return Schedule::parse(line)->canonical();
 }
 
@@ -27,6 +28,24 @@ Result<CrashReport> run_with(const RunRequest& base, const std::string& schedule
 Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const ExploreOptions& opt,
                                             const std::function<void(const ExploreHit&)>& on_hit) {
   ExploreResult out;
+  if (opt.ptrace) {  // nothing in the process to take a census or a trace: every point in order
+    out.first_call = 1;
+    for (uint64_t call = 1; out.runs < opt.max_runs; call++) {
+      for (uint64_t insn = 1; insn <= opt.max_insn && out.runs < opt.max_runs; insn++) {
+        out.runs++;
+        out.points_tried++;
+        const std::string schedule = malloc_signal_schedule(opt.signo, opt.thread, call, insn, true);
+        auto rep = run_with(base, schedule);
+        if (!rep) return rep.error();
+        if (rep->injection_missed) break;  // no handler yet at this call: the next call
+        if (rep->cls == CrashClass::None) continue;
+        out.hits.push_back({schedule, rep.value(), out.runs});
+        on_hit(out.hits.back());
+        if (!opt.keep_going) return out;
+      }
+    }
+    return out;
+  }
   // Census: when does the program install its handler? A call that is never
   // reached costs nothing, and its timers are already taken over.
   auto census = run_with(base, malloc_signal_schedule(opt.signo, opt.thread, UINT64_MAX >> 1, std::nullopt));

@@ -22,6 +22,7 @@ struct ExploreOptions {
   uint64_t call_range = 2000;    // random mode: calls sampled after the handler is installed
   uint64_t max_insn = 64;        // random mode: instruction points sampled per call
   bool keep_going = false;
+  bool ptrace = false;  // tracer-side mode (static binaries): no census or traces, insn 1..max_insn per call
 };
 
 struct ExploreHit {
@@ -42,6 +43,7 @@ struct ExploreResult {
 Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const ExploreOptions& opt,
                                             const std::function<void(const ExploreHit&)>& on_hit);
 
-std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn);
+std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn,
+                                   bool ptrace = false);
 
 }  // namespace faultline

@@ -132,7 +132,13 @@ bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig,
     r.events.push_back(e);
     r.injector_findings.push_back({e, take_snapshot(tgid, tid, thread_index, si, max_frames_)});
   }
-  const bool scheduled = !injected_ && thread_index == thread_ && calls == call_;
+  bool scheduled = !injected_ && thread_index == thread_ && calls == call_;
+  if (scheduled && !signal_caught(tid, signo_)) {  // no handler yet: raising it would only kill the program
+    r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_POINT_MISSED, tgid, tid,
+                                {static_cast<uint64_t>(signo_), 0, calls, 0}});
+    scheduled = false;
+    injected_ = true;  // the point has passed
+  }
   const uint64_t steps = scheduled ? insn_ : 1;
   uint64_t return_address = 0;
   if (scheduled) {
@@ -146,11 +152,15 @@ bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig,
         !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
       return true;  // it died or stopped for something else: the main loop sees the rest
   }
-  write_byte(tgid, addr, 0xcc, nullptr);
   if (!scheduled) {
+    // Once the point has passed with nothing left to watch, every breakpoint goes:
+    // counting the rest of the program's calls would only slow it down.
+    if (injected_ && !interrupted_) disarm_all(tgid);
+    else write_byte(tgid, addr, 0xcc, nullptr);
     ptrace(PTRACE_CONT, tid, nullptr, nullptr);
     return true;
   }
+  write_byte(tgid, addr, 0xcc, nullptr);
   user_regs_struct at{};
   ptrace(PTRACE_GETREGS, tid, nullptr, &at);
   injected_ = interrupted_ = true;

@@ -49,16 +49,6 @@ void append_capped(CapturedOutput& c, const char* data, size_t n, size_t cap) {
   if (c.tail.size() > kTailBytes) c.tail.erase(0, c.tail.size() - kTailBytes);
 }
 
-// The signal's disposition in the tracee: SigCgt is a hex mask, bit sig-1.
-bool signal_caught(pid_t tid, int sig) {
-  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("SigCgt:", 0) != 0) continue;
-    uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
-    return (mask >> (sig - 1)) & 1u;
-  }
-  return false;
-}
 
 // The thread group a task belongs to (Tgid: in /proc/<tid>/status).
 pid_t tgid_of(pid_t tid) {
@@ -212,6 +202,17 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
 }
 
 }  // namespace
+
+// The signal's disposition in the tracee: SigCgt is a hex mask, bit sig-1.
+bool signal_caught(pid_t tid, int sig) {
+  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
+  for (std::string line; std::getline(f, line);) {
+    if (line.rfind("SigCgt:", 0) != 0) continue;
+    uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+    return (mask >> (sig - 1)) & 1u;
+  }
+  return false;
+}
 
 CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
   CrashSnapshot s;

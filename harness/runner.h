@@ -97,6 +97,9 @@ struct RunResult {
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)
 };
 
+// Whether the program has a handler for sig (SigCgt of /proc/<tid>/status).
+bool signal_caught(pid_t tid, int sig);
+
 // What the tracer reads of a thread it holds in a ptrace stop.
 CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames);
 

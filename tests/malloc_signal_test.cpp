@@ -193,5 +193,15 @@ TEST(PtraceMode, StaticBinaryGetsTheSignalInsideItsOwnMalloc) {
   EXPECT_FALSE(read_report(d / "r2.json").contains("injection"));
 }
 
+TEST(PtraceMode, ExploreFindsItInAStaticBinary) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--ptrace", "--max-runs", "100", "--out", (d / "out").string(), "--",
+                          static_profiler(), "quiet"},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> signal-unsafe-reentrancy"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ptrace"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace faultline::test
