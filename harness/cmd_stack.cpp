@@ -90,12 +90,11 @@ int cmd_stack(const Invocation& inv) {
   // What one probe runs: the target's driver on a generated file, or the program.
   Reproducer base;
   base.timeout_seconds = timeout;
-  std::string driver;
   if (with_target) {
     base.target = o["target"].as<std::string>();
     if (base.target != "nested_parser")
       return bad_input(inv, "--target: stack search generates input for nested_parser only");
-    driver = binary_dir() + "/target-" + base.target;
+    const std::string driver = binary_dir() + "/target-" + base.target;
     if (access(driver.c_str(), X_OK) != 0) return bad_input(inv, "--target: " + driver + " is not built");
     base.argv = {"target-" + base.target};
     if (main_thread) base.argv.push_back("--main-thread");
@@ -135,16 +134,12 @@ int cmd_stack(const Invocation& inv) {
   std::map<uint64_t, CrashReport> crashes;  // by probe value (depth or pages)
   std::map<uint64_t, std::string> inputs;
   auto probe = [&](const std::string& input, uint64_t stack, uint64_t key) -> Result<bool> {
-    RunRequest req;
-    req.argv = base.argv;
-    if (with_target) req.argv[0] = driver;
-    for (auto& a : req.argv)
-      if (a == kInputPlaceholder) a = input;
-    if (base.input == InputMode::Stdin) req.stdin_path = input;
-    req.schedule = Schedule::parse(stack_schedule(shrink, stack)).value();
-    req.inject_library = lib.value();
-    req.limits.timeout_seconds = timeout;
-    auto r = run_and_triage(req);
+    Reproducer with_stack = base;
+    with_stack.schedule = stack_schedule(shrink, stack);
+    auto req = request_for(with_stack, input, binary_dir());
+    if (!req) return req.error();
+    req->inject_library = lib.value();
+    auto r = run_and_triage(req.value());
     if (!r) return r.error();
     const bool exhausted = r->cls == CrashClass::StackExhaustion;
     if (exhausted) {

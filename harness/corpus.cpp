@@ -194,19 +194,22 @@ Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
   return write_file_atomic(dir / "repro.json", to_json(r).dump(2) + "\n");
 }
 
-Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir) {
+Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const std::string& bin_dir) {
   RunRequest req;
   auto schedule = Schedule::parse(r.schedule);
   if (!schedule) return schedule.error();
   req.schedule = schedule.value();
   req.argv = r.argv;
   if (!r.target.empty()) req.argv[0] = bin_dir + "/target-" + r.target;
-  const std::string input = fs::absolute(dir / "input").string();
   for (auto& a : req.argv)
-    if (a == kInputPlaceholder) a = input;
-  if (r.input == InputMode::Stdin) req.stdin_path = input;
+    if (a == kInputPlaceholder) a = input_path;
+  if (r.input == InputMode::Stdin) req.stdin_path = input_path;
   req.limits.timeout_seconds = r.timeout_seconds;
   return req;
+}
+
+Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir) {
+  return request_for(r, fs::absolute(dir / "input").string(), bin_dir);
 }
 
 nlohmann::json environment_facts() {

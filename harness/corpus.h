@@ -50,7 +50,10 @@ Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r);
 
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
 
-// The run a reproducer describes: target resolved, "@@" bound to dir/input.
+// The run a reproducer describes: target resolved to bin_dir/target-<name>,
+// "@@" (or stdin) bound to input_path, schedule and timeout set.
+Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const std::string& bin_dir);
+// ... for a stored reproducer: its input is dir/input.
 Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir);
 
 // Facts about where a reproducer was captured: libc, kernel, allocator, time.

@@ -49,23 +49,14 @@ Result<ProgramSpec> program_spec(const Invocation& inv) {
   if (o.count("timeout")) repro.timeout_seconds = o["timeout"].as<double>();
   if (!(repro.timeout_seconds > 0)) return Error{"--timeout must be a positive number of seconds"};
 
-  RunRequest& req = spec.request;
-  req.argv = repro.argv;
-  if (!repro.target.empty()) {
-    req.argv[0] = binary_dir() + "/target-" + repro.target;
-    if (access(req.argv[0].c_str(), X_OK) != 0)
-      return Error{"--target: no built target named '" + repro.target + "' (" + req.argv[0] + ")"};
-  }
-  if (spec.input) {
-    const std::string abs = std::filesystem::absolute(input_path).string();
-    for (auto& a : req.argv)
-      if (a == kInputPlaceholder) a = abs;
-    if (repro.input == InputMode::Stdin) req.stdin_path = abs;
-  }
-  req.limits.timeout_seconds = repro.timeout_seconds;
+  auto req = request_for(repro, input_path.empty() ? "" : std::filesystem::absolute(input_path).string(), binary_dir());
+  if (!req) return req.error();
+  if (!repro.target.empty() && access(req->argv[0].c_str(), X_OK) != 0)
+    return Error{"--target: no built target named '" + repro.target + "' (" + req->argv[0] + ")"};
+  spec.request = req.value();
   auto lib = injector_for(!o.count("no-inject"));
   if (!lib) return lib.error();
-  req.inject_library = lib.value();
+  spec.request.inject_library = lib.value();
   return spec;
 }
 

@@ -17,19 +17,24 @@ static void profiler_on_sigprof(int sig) {
   samples++;
 }
 
+void profiler_install(void (*handler)(int), long interval_us) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGPROF, &sa, 0);
+  if (interval_us <= 0) return;
+  struct itimerval it = {{0, interval_us}, {0, interval_us}};
+  setitimer(ITIMER_PROF, &it, 0);
+}
+
 void profiler_start(int fixed, long interval_us) {
   if (fixed) {
     void *frames[4];
     backtrace(frames, 4); /* the fix: libgcc_s is loaded here, outside any handler */
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = profiler_on_sigprof;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGPROF, &sa, 0);
-  struct itimerval it = {{0, interval_us}, {0, interval_us}};
-  setitimer(ITIMER_PROF, &it, 0);
+  profiler_install(profiler_on_sigprof, interval_us);
 }
 
 void profiler_stop(void) {

@@ -10,6 +10,8 @@
 
 /* fixed: call backtrace() once before installing the handler (the fix). */
 void profiler_start(int fixed, long interval_us);
+/* Installs handler for SIGPROF and, if interval_us > 0, arms ITIMER_PROF. */
+void profiler_install(void (*handler)(int), long interval_us);
 void profiler_stop(void);
 unsigned long profiler_samples(void);
 

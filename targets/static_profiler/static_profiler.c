@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "profiler.h"
 
@@ -24,14 +23,7 @@ static void static_profiler_on_sigprof(int sig) {
 
 int main(int argc, char **argv) {
   (void)argv;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = static_profiler_on_sigprof;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGPROF, &sa, 0);
-  struct itimerval it = {{0, 1000}, {0, 1000}};
-  if (argc < 2) setitimer(ITIMER_PROF, &it, 0); /* any argument: no natural profiler */
+  profiler_install(static_profiler_on_sigprof, argc < 2 ? 1000 : 0); /* any argument: no natural timer */
   unsigned long long sum = workload_run(0, 0, 2000);
   printf("samples=%lu checksum=%llu\n", samples, sum);
   return 0;
