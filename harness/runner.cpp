@@ -323,8 +323,10 @@ Result<RunResult> run_program(const RunRequest& req) {
   std::map<pid_t, Task> tasks{{pid, {pid, 0}}};
   std::map<pid_t, int> next_index{{pid, 1}};
   std::set<pid_t> awaiting_first_stop;  // auto-attached tasks start with a SIGSTOP
+  // tgid 0: not known yet, read it from /proc (only for a task not seen before).
   auto learn = [&](pid_t tid, pid_t tgid) -> const Task& {
     if (auto it = tasks.find(tid); it != tasks.end()) return it->second;
+    if (tgid == 0) tgid = tgid_of(tid);
     int& next = next_index.try_emplace(tgid, 1).first->second;
     awaiting_first_stop.insert(tid);
     return tasks.emplace(tid, Task{tgid, tid == tgid ? 0 : next++}).first->second;
@@ -376,7 +378,7 @@ Result<RunResult> run_program(const RunRequest& req) {
       }
       if (!WIFSTOPPED(st)) continue;
       const int sig = WSTOPSIG(st), event = st >> 16;
-      const Task task = learn(w, tgid_of(w));
+      const Task task = learn(w, 0);
       if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
         unsigned long child = 0;
         ptrace(PTRACE_GETEVENTMSG, w, nullptr, &child);
