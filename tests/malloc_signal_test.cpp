@@ -55,6 +55,20 @@ TEST(MallocSignal, ExploreFindsTheSeedBugAtItsCauseAndItReplays) {
   EXPECT_NE(replay.out.find("20/20 reproduced"), std::string::npos) << replay.out;
 }
 
+TEST(MallocSignal, SeededRandomPointsAreReproducible) {
+  ScratchDir d;
+  auto explore = [&](const std::string& seed) {
+    return run_faultline({"explore", "--target", "profiler_backtrace", "--seed", seed, "--max-runs", "40", "--out",
+                          (d / ("out-" + seed)).string()},
+                         d);
+  };
+  auto first = explore("7"), again = explore("7");
+  EXPECT_EQ(first.exit_code, 1) << first.out;
+  const std::string hit = first.out.substr(0, first.out.find(" -> "));
+  EXPECT_NE(hit.find("malloc-signal sig=SIGPROF thread=0 call="), std::string::npos) << first.out;
+  EXPECT_EQ(again.out.substr(0, again.out.find(" -> ")), hit) << "the same seed samples the same points";
+}
+
 TEST(MallocSignal, FixedVariantGivesNoFindingOverTheSameBudget) {
   ScratchDir d;
   auto r = run_faultline({"explore", "--injector", "malloc-signal", "--max-runs", "100", "--out",
