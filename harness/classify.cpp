@@ -1,5 +1,7 @@
 #include "classify.h"
 
+#include "allocators.h"
+
 #include <signal.h>
 #include <string.h>
 
@@ -67,6 +69,9 @@ const std::vector<AllocatorPattern>& allocator_patterns() {
                            R"(posix_memalign|aligned_alloc|pvalloc|valloc)\(\): .+)")},
       {"glibc", std::regex(R"(^(double free or corruption.*|corrupted size vs\. prev_size.*|)"
                            R"(corrupted double-linked list.*))")},
+      {"jemalloc", std::regex(R"(^<jemalloc>: .+)")},
+      {"tcmalloc", std::regex(R"((src/tcmalloc\.cc.*\] .+|Attempt to free invalid pointer.*|tcmalloc: .+))")},
+      {"mimalloc", std::regex(R"(^mimalloc: error: .+)")},
   };
   return patterns;
 }
@@ -125,7 +130,10 @@ std::optional<std::string> allocator_of_frame(const Frame& f) {
       R"(^(malloc|free|cfree|realloc|calloc|_int_malloc|_int_free|_int_realloc|_int_memalign|)"
       R"(malloc_consolidate|unlink_chunk|tcache_get|tcache_put|sysmalloc|__libc_(malloc|free|realloc|calloc|memalign)|)"
       R"(__GI___libc_(malloc|free|realloc)|_mid_memalign|aligned_alloc|posix_memalign|memalign)$)");
-  if (f.module.rfind("libc.so", 0) == 0 && std::regex_search(f.function, glibc_malloc)) return "glibc";
+  const Allocator* a = allocator_of_module(f.module);
+  if (!a) return std::nullopt;
+  // Everything in a swapped-in allocator's library is allocator code; in libc, only malloc's.
+  if (std::string(a->name) != "glibc" || std::regex_search(f.function, glibc_malloc)) return std::string(a->name);
   return std::nullopt;
 }
 
@@ -156,7 +164,9 @@ Classification classify_snapshot(const CrashSnapshot& s, const std::string& stde
       std::string region = describe_address(s);
       if (!s.frames.empty())
         if (auto alloc = allocator_of_frame(s.frames[0]))
-          return {CrashClass::HeapCorruption, sig + " inside the allocator (" + *alloc + " " + s.frames[0].function + ")",
+          return {CrashClass::HeapCorruption,
+                  sig + " inside the allocator (" + *alloc +
+                      (s.frames[0].function.empty() ? "" : " " + s.frames[0].function) + ")",
                   region, 0, *alloc};
       if (address_is_meaningful(s) && s.fault_address < kNullPageLimit)
         return {CrashClass::NullDereference, sig + " at " + hex(s.fault_address), region, 0, ""};

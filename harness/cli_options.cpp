@@ -26,7 +26,7 @@ bool belongs_to(const std::string& commands, const std::string& command) {
 
 const std::vector<OptionRow>& option_table() {
   static const std::vector<OptionRow> rows = {
-      {"run replay campaign stack gen explore minimize", "help,h", {}, "show this manual page and exit"},
+      {"run replay campaign stack gen explore minimize alloc", "help,h", {}, "show this manual page and exit"},
       {"run", "schedule,s", value<std::string>("LINE", ""),
        "fault schedule, e.g. \"stack main=64K\" (`faultline --help` lists the items)"},
       {"run stack explore", "target", value<std::string>("NAME"),
@@ -36,7 +36,7 @@ const std::vector<OptionRow>& option_table() {
       {"run stack", "report,r", value<std::string>("FILE"), "write the JSON report to FILE (atomically)"},
       {"run", "out,o", value<std::string>("DIR"),
        "when the run crashes, store a reproducer in DIR/<class>-<stack hash>/ (an existing one is kept)"},
-      {"run replay stack explore", "timeout,t", value<double>("SECONDS"),
+      {"run replay stack explore alloc", "timeout,t", value<double>("SECONDS"),
        "kill the whole process tree after SECONDS (default 10; replay: the reproducer's own)"},
       {"run", "memory-limit-mb", value<uint64_t>("MB", 8192), "address-space limit of the child (RLIMIT_AS)"},
       {"run", "file-size-limit-mb", value<uint64_t>("MB", 64), "largest file the child may write (RLIMIT_FSIZE)"},

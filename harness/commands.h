@@ -26,5 +26,6 @@ int cmd_stack(const Invocation& inv);
 int cmd_gen(const Invocation& inv);
 int cmd_explore(const Invocation& inv);
 int cmd_minimize(const Invocation& inv);
+int cmd_alloc(const Invocation& inv);
 
 }  // namespace faultline::cli

@@ -14,9 +14,10 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 }  // namespace
 
 bool is_runtime_frame(const Frame& f) {
-  static constexpr std::array<std::string_view, 9> kRuntimeModules = {
-      "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so",
-      "libpthread.so", "linux-vdso", "libfaultline-"};  // our injector, audit module and probe
+  static constexpr std::array<std::string_view, 12> kRuntimeModules = {
+      "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so", "libpthread.so", "linux-vdso",
+      "libfaultline-",  // our injector, audit module and probe
+      "libjemalloc", "libtcmalloc", "libmimalloc"};  // swapped-in allocators: same bug, other allocator
   // The same code linked statically into the executable: named, not by module.
   static const std::set<std::string_view> kRuntimeFunctions = {
       "__restore_rt", "malloc", "free", "calloc", "realloc", "_int_malloc", "_int_free", "__libc_malloc",

@@ -89,6 +89,14 @@ const Command kCommands[] = {
      "that still gives it. The smaller reproducer is stored beside REPRO under its own name.",
      "0 minimized (or already minimal); 1 REPRO no longer reproduces; 2 usage error or bad reproducer.",
      "faultline minimize explore-out/signal-unsafe-reentrancy-bbcf8fb819f428e9", 1, false},
+    {"alloc", cmd_alloc, "faultline alloc REPRO [--timeout SECONDS]",
+     "run a reproducer under glibc, jemalloc, tcmalloc and mimalloc and compare",
+     "Reruns REPRO once per allocator (its schedule with `alloc <name>`: the allocator is preloaded\n"
+     "under the injector) and prints allocator, class, stack hash, time and findings. A hang is a\n"
+     "`timeout` (default 5 s here). If the executable defines malloc/free itself, no swap can\n"
+     "reach it: says so and runs it once with its own allocator.",
+     "0 the table was printed; 2 usage error or bad reproducer.",
+     "faultline alloc repros/heap-size-mismatch-0123456789abcdef", 1, false},
     {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
      "generate deeply nested source for the nested_parser target",
      "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"

@@ -1,50 +1,17 @@
 #include "ptrace_injector.h"
 
-#include <elf.h>
+#include "allocators.h"
+
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <set>
 
 namespace faultline {
 
 namespace {
-
-// The allocator's entry points, as the in-process injector counts them.
-const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
-
-// Allocator symbols defined in the executable itself, and whether it is position independent.
-std::map<std::string, uint64_t> allocator_symbols(const std::string& exe, bool* pie) {
-  std::map<std::string, uint64_t> found;
-  elf_version(EV_CURRENT);
-  int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return found;
-  if (Elf* e = elf_begin(fd, ELF_C_READ, nullptr)) {
-    GElf_Ehdr eh;
-    *pie = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
-    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
-      GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) continue;
-      Elf_Data* data = elf_getdata(scn, nullptr);
-      for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
-        GElf_Sym sym;
-        if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-            sym.st_shndx == SHN_UNDEF || !sym.st_value)
-          continue;
-        const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
-        if (name && kAllocatorSymbols.count(name)) found.emplace(name, sym.st_value);
-      }
-    }
-    elf_end(e);
-  }
-  close(fd);
-  return found;
-}
 
 uint64_t load_bias(pid_t pid, const std::string& exe) {
   for (const auto& m : read_maps(pid))
@@ -79,7 +46,7 @@ void PtraceInjector::on_exec(pid_t pid, RunResult& r) {
   if (n <= 0) return;
   const std::string exe(buf, n);
   bool pie = false;
-  const auto symbols = allocator_symbols(exe, &pie);
+  const auto symbols = executable_allocator_symbols(exe, &pie);
   const uint64_t bias = pie ? load_bias(pid, exe) : 0;
   for (const auto& [name, addr] : symbols) {
     uint8_t old = 0;

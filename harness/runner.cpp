@@ -22,6 +22,7 @@
 #include <set>
 #include <sstream>
 
+#include "allocators.h"
 #include "ptrace_injector.h"
 #include "unwind.h"
 
@@ -59,17 +60,21 @@ pid_t tgid_of(pid_t tid) {
 }
 
 
-std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino) {
+std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino,
+                                           const std::string& allocator_library) {
   std::vector<std::string> env;
-  std::string preload, audit_env, audit_lib;
+  std::string preload, audit_env, audit_lib, tunables;
   for (char** e = environ; *e; e++) {
     std::string_view kv(*e);
     auto name = kv.substr(0, kv.find('='));
     if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
     else if (name == "LD_AUDIT") audit_env = std::string(kv.substr(9));
+    else if (name == "GLIBC_TUNABLES") tunables = std::string(kv.substr(15));
     else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != "LIBC_FATAL_STDERR_")
       env.emplace_back(kv);
   }
+  // The swapped-in allocator goes right after the injector, whose RTLD_NEXT it becomes.
+  if (!allocator_library.empty()) preload = allocator_library + (preload.empty() ? "" : ":" + preload);
   if (!req.inject_library.empty()) {
     preload = req.inject_library + (preload.empty() ? "" : ":" + preload);
     // The rtld-audit module sits next to the injector.
@@ -77,8 +82,14 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
     if (access(audit.c_str(), R_OK) == 0) audit_lib = audit;
   }
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
-  if (!audit_lib.empty()) env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
+  if (!audit_lib.empty()) {
+    env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
+    // With an audit namespace, glibc's 512-byte static TLS surplus is too small
+    // for an allocator that uses initial-exec TLS (jemalloc) to be preloaded.
+    tunables += std::string(tunables.empty() ? "" : ":") + "glibc.rtld.optional_static_tls=4096";
+  }
   else if (!audit_env.empty()) env.push_back("LD_AUDIT=" + audit_env);
+  if (!tunables.empty()) env.push_back("GLIBC_TUNABLES=" + tunables);
   env.push_back(std::string(FL_ENV_SCHEDULE) + "=" + req.schedule.canonical());
   env.push_back(std::string(FL_ENV_EVENT_FD) + "=" + std::to_string(event_fd) + ":" + std::to_string(event_ino));
   // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.
@@ -266,7 +277,13 @@ Result<RunResult> run_program(const RunRequest& req) {
   fstat(ev[1], &ev_stat);
 
   std::vector<std::string> argv_s = req.argv;
-  std::vector<std::string> env_s = child_environment(req, ev[1], ev_stat.st_ino);
+  auto allocator_library = allocator_library_path(scheduled_allocator(req.schedule));
+  if (!allocator_library) {
+    close_all();
+    close(in_fd);
+    return allocator_library.error();
+  }
+  std::vector<std::string> env_s = child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value());
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),

@@ -277,6 +277,13 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     sb_puts(err, "' is required");
     return -1;
   }
+  if (span_eq(name, name_len, "alloc") && fl_schedule_has(out, FL_KEY_ALLOC_GLIBC) + fl_schedule_has(out, FL_KEY_ALLOC_JEMALLOC) +
+                                               fl_schedule_has(out, FL_KEY_ALLOC_TCMALLOC) +
+                                               fl_schedule_has(out, FL_KEY_ALLOC_MIMALLOC) != 1) {
+    item_error(err, name, name_len);
+    sb_puts(err, "give exactly one allocator");
+    return -1;
+  }
   /* malloc-signal raises at an instruction or traces the call: one of the two. */
   if (span_eq(name, name_len, "malloc-signal") &&
       fl_schedule_has(out, FL_KEY_MS_INSN) == fl_schedule_has(out, FL_KEY_MS_TRACE)) {

@@ -50,6 +50,13 @@ enum fl_value_kind {
   X(LAZY_HANDLER, "lazy-handler", "on", FL_VAL_FLAG, 1,                                      \
     "every handler the program installs first dlopen()s a fresh library, as backtrace() "    \
     "does on first use")                                                                     \
+  X(ALLOC_GLIBC, "alloc", "glibc", FL_VAL_FLAG, 0, "run on glibc's malloc (the default)")   \
+  X(ALLOC_JEMALLOC, "alloc", "jemalloc", FL_VAL_FLAG, 0,                                     \
+    "preload Debian's libjemalloc.so.2 under the injector")                                 \
+  X(ALLOC_TCMALLOC, "alloc", "tcmalloc", FL_VAL_FLAG, 0,                                     \
+    "preload Debian's libtcmalloc_minimal.so.4 under the injector")                         \
+  X(ALLOC_MIMALLOC, "alloc", "mimalloc", FL_VAL_FLAG, 0,                                     \
+    "preload Debian's libmimalloc.so.2 under the injector")                                 \
   X(TIMERS_OFF, "timers", "off", FL_VAL_FLAG, 1,                                            \
     "the program's timers (setitimer, timer_settime, alarm) are not armed, so only the "      \
     "schedule raises signals (implied by malloc-signal)")                                    \

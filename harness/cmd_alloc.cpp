@@ -1,0 +1,97 @@
+// faultline alloc: the same reproducer under every allocator, side by side.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "allocators.h"
+#include "commands.h"
+#include "corpus.h"
+#include "run_setup.h"
+
+namespace faultline::cli {
+
+namespace {
+
+// The program as execvp would find it.
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return name;
+}
+
+// The schedule without any `alloc` item, plus `alloc <name>`.
+std::string with_allocator(const std::string& schedule, const Allocator& a) {
+  std::string out;
+  for (size_t start = 0; start <= schedule.size();) {
+    size_t end = schedule.find(" ; ", start);
+    if (end == std::string::npos) end = schedule.size();
+    const std::string item = schedule.substr(start, end - start);
+    if (!item.empty() && item.rfind("alloc ", 0) != 0) out += (out.empty() ? "" : " ; ") + item;
+    start = end + 3;
+  }
+  return out + (out.empty() ? "" : " ; ") + "alloc " + a.name;
+}
+
+}  // namespace
+
+int cmd_alloc(const Invocation& inv) {
+  if (inv.operands.empty()) return bad_input(inv, "no reproducer given (usage: faultline alloc REPRO)");
+  const fs::path dir = fs::is_directory(inv.operands[0]) ? fs::path(inv.operands[0]) : fs::path(inv.operands[0]).parent_path();
+  auto repro = load_reproducer(dir);
+  if (!repro) return bad_input(inv, repro.error().message);
+  const double timeout = inv.options.count("timeout") ? inv.options["timeout"].as<double>() : 5;
+  if (!(timeout > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
+  auto lib = injector_for(true);
+  if (!lib) return bad_input(inv, lib.error().message);
+  auto base = request_for(repro.value(), dir, binary_dir());
+  if (!base) return bad_input(inv, base.error().message);
+
+  const std::string exe = resolve_program(base->argv[0]);
+  bool pie = false;
+  const auto own = executable_allocator_symbols(exe, &pie);
+  std::printf("%-10s %-32s %-16s %8s  %s\n", "ALLOCATOR", "CLASS", "STACK HASH", "SECONDS", "FINDINGS");
+  auto row = [&](const std::string& label, const std::string& schedule) -> Result<bool> {
+    RunRequest req = base.value();
+    req.schedule = Schedule::parse(schedule).value();
+    req.inject_library = lib.value();
+    req.limits.timeout_seconds = timeout;
+    auto rep = run_and_triage(req);
+    if (!rep) return rep.error();
+    std::string findings;
+    for (const auto& f : rep->findings) findings += (findings.empty() ? "" : ", ") + std::string(to_string(f.cls));
+    std::printf("%-10s %-32s %-16s %8.2f  %s\n", label.c_str(), std::string(to_string(rep->cls)).c_str(),
+                rep->stack_hash.c_str(), rep->wall_seconds, findings.c_str());
+    return true;
+  };
+  if (!own.empty()) {
+    // Its allocator is linked in: no LD_PRELOAD reaches it, and neither do the in-process sentinels.
+    std::string names;
+    for (const auto& [name, addr] : own) names += (names.empty() ? "" : ", ") + name;
+    auto r = row("built-in", repro->schedule);
+    if (!r) return bad_input(inv, r.error().message);
+    std::cout << "\nswap impossible: " << exe << " defines " << names
+              << " itself (a statically linked allocator); LD_PRELOAD and the in-process sentinels cannot reach it.\n"
+                 "Observe it from the tracer instead: `malloc-signal ... ptrace`, `faultline explore --ptrace`.\n";
+    return kExitClean;
+  }
+  for (const auto& a : allocators()) {
+    if (auto path = allocator_library_path(a); !path) {
+      std::printf("%-10s %s\n", a.name, path.error().message.c_str());
+      continue;
+    }
+    auto r = row(a.name, with_allocator(repro->schedule, a));
+    if (!r) return bad_input(inv, r.error().message);
+  }
+  return kExitClean;
+}
+
+}  // namespace faultline::cli
