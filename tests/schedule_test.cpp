@@ -61,7 +61,7 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
     const char* message;
   };
   for (const auto& c : std::vector<Case>{
-           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, timers, seed)"},
+           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, alloc, timers, seed)"},
            {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main, threads, force, altstack)"},
            {"stack main=", "bad value ''"},
            {"stack main=64X", "bad value '64X'"},
@@ -80,6 +80,8 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
            {"malloc-signal sig=SIGNOPE call=3 insn=4", "want a signal such as SIGPROF"},
            {"malloc-signal sig=99 call=3 insn=4", "bad value '99'"},
            {"lazy-handler off", "unknown key 'off'"},
+           {"alloc jemalloc tcmalloc", "give exactly one allocator"},
+           {"alloc dlmalloc", "unknown key 'dlmalloc'"},
        }) {
     auto s = Schedule::parse(c.line);
     ASSERT_FALSE(s) << c.line;
