@@ -58,7 +58,9 @@ int cmd_alloc(const Invocation& inv) {
   const std::string exe = resolve_program(base->argv[0]);
   bool pie = false;
   const auto own = executable_allocator_symbols(exe, &pie);
-  std::printf("%-10s %-32s %-16s %8s  %s\n", "ALLOCATOR", "CLASS", "STACK HASH", "SECONDS", "FINDINGS");
+  // OUTCOME is how the program ended on that allocator; SENTINELS what the
+  // injector saw on the way (the same on every allocator, for a deterministic bug).
+  std::printf("%-10s %-20s %-34s %-16s %8s\n", "ALLOCATOR", "OUTCOME", "SENTINELS", "STACK HASH", "SECONDS");
   auto row = [&](const std::string& label, const std::string& schedule) -> Result<bool> {
     RunRequest req = base.value();
     req.schedule = Schedule::parse(schedule).value();
@@ -66,10 +68,13 @@ int cmd_alloc(const Invocation& inv) {
     req.limits.timeout_seconds = timeout;
     auto rep = run_and_triage(req);
     if (!rep) return rep.error();
-    std::string findings;
-    for (const auto& f : rep->findings) findings += (findings.empty() ? "" : ", ") + std::string(to_string(f.cls));
-    std::printf("%-10s %-32s %-16s %8.2f  %s\n", label.c_str(), std::string(to_string(rep->cls)).c_str(),
-                rep->stack_hash.c_str(), rep->wall_seconds, findings.c_str());
+    std::string outcome = "none", sentinels;
+    for (const auto& f : rep->findings) {
+      if (f.sentinel) sentinels += (sentinels.empty() ? "" : ", ") + std::string(to_string(f.cls));
+      else outcome = to_string(f.cls);
+    }
+    std::printf("%-10s %-20s %-34s %-16s %8.2f\n", label.c_str(), outcome.c_str(), sentinels.empty() ? "-" : sentinels.c_str(),
+                rep->stack_hash.c_str(), rep->wall_seconds);
     return true;
   };
   if (!own.empty()) {

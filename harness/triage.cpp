@@ -22,6 +22,7 @@ std::string hex_of(uint64_t v) {
 Finding injector_finding(const RunResult::InjectorFinding& f) {
   const auto& e = f.event;
   Finding out;
+  out.sentinel = true;
   out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
   const std::string at_call = " (allocator call " + std::to_string(e.arg[2]) + " of thread " + std::to_string(out.thread) + ")";
   switch (e.arg[0]) {
@@ -34,6 +35,15 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
       out.cls = CrashClass::DuplicateAllocation;
       out.detail = "allocator returned " + hex_of(e.arg[1]) + ", which is still live" + at_call;
       break;
+    case FL_FINDING_HEAP_SIZE_MISMATCH: {
+      out.cls = CrashClass::HeapSizeMismatch;
+      const uint64_t given = e.arg[1] & 0xffffffffu, usable = (e.arg[1] >> 32) & 0x7fffffffu;
+      out.detail = (e.arg[1] >> 63) ? "aligned delete of a block that is not aligned as it says (usable " +
+                                          std::to_string(usable) + " bytes)"
+                                    : "sized delete of " + std::to_string(given) + " bytes on a block of " +
+                                          std::to_string(usable) + " usable bytes";
+      break;
+    }
     default:
       out.cls = CrashClass::LazyBindingInSignalHandler;
       out.detail = e.arg[1] == 0   ? "dlopen() called from a signal handler"

@@ -17,6 +17,7 @@ struct Finding {
   CrashClass cls = CrashClass::None;
   std::string detail;  // the evidence, in words
   int thread = -1;     // thread index, -1 when not tied to a thread
+  bool sentinel = false;  // reported by an injector sentinel, not by how the program ended
   // Injector findings: the thread's stack when the sentinel fired; for a
   // reentrancy, split at the signal frame into the handler's part and the
   // interrupted code's part.

@@ -51,7 +51,15 @@ enum fl_finding {
   FL_FINDING_SIGNAL_UNSAFE_REENTRANCY = 1, /* allocator entered from a handler that interrupted it; arg[1] = signal */
   FL_FINDING_DUPLICATE_ALLOCATION = 2,     /* allocator returned a pointer still live; arg[1] = it */
   FL_FINDING_LAZY_BINDING = 3,             /* library loaded in a handler; arg[1]: 0 dlopen, 1 la_objopen, 2 la_symbind */
+  FL_FINDING_HEAP_SIZE_MISMATCH = 4,       /* sized/aligned delete disagreeing with the block; arg[1] = FL_MISMATCH(...) */
 };
+
+/* heap-size-mismatch detail: the size the program gave (low 32 bits, saturated),
+   what the block really holds (high 31 bits), and whether it is the alignment
+   that is wrong (top bit). */
+#define FL_MISMATCH(given, usable, bad_alignment)                                                     \
+  ((uint64_t)((given) > 0xffffffffu ? 0xffffffffu : (given)) |                                        \
+   ((uint64_t)((usable) > 0x7fffffffu ? 0x7fffffffu : (usable)) << 32) | ((uint64_t)(bad_alignment) << 63))
 
 /* Raised by the injector right after a finding so the tracer can read the
    thread's stack at that moment. Set to SIG_IGN, so outside a tracer it is a no-op. */

@@ -15,6 +15,7 @@ packages=(
   libc6-dbg                                   # names for libc's own frames (malloc internals)
   nlohmann-json3-dev                          # reports
   python3                                     # a second real-world program in the tests
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0   # the allocator differential
 )
 fuzz=0
 if [ "${1:-}" = "--fuzz" ]; then

@@ -80,6 +80,21 @@ TEST(Classify, FaultInsideGlibcMallocIsHeapCorruption) {
   EXPECT_EQ(c.allocator, "glibc");
 }
 
+TEST(Classify, FaultAnywhereInASwappedInAllocatorIsHeapCorruptionNamingIt) {
+  auto s = segv(0x4141414141, 0x7ffd00030000, {kMainStack});
+  Frame top;
+  top.module = "libjemalloc.so.2";  // stripped: no function name
+  s.frames = {top};
+  auto c = classify_snapshot(s, "");
+  EXPECT_EQ(c.cls, CrashClass::HeapCorruption);
+  EXPECT_EQ(c.allocator, "jemalloc");
+  Frame libc_other;
+  libc_other.module = "libc.so.6";
+  libc_other.function = "memcpy";
+  s.frames = {libc_other};
+  EXPECT_NE(classify_snapshot(s, "").cls, CrashClass::HeapCorruption) << "libc is not all allocator";
+}
+
 TEST(Classify, AllocatorAbortMessages) {
   for (const char* msg : {"free(): double free detected in tcache 2", "malloc(): unaligned tcache chunk detected",
                           "double free or corruption (fasttop)", "corrupted size vs. prev_size",
@@ -90,6 +105,18 @@ TEST(Classify, AllocatorAbortMessages) {
     EXPECT_EQ(a->message, msg);
   }
   EXPECT_FALSE(find_allocator_abort("calling free() twice is bad\nAssertion `x' failed.\n"));
+  struct Other {
+    const char* line;
+    const char* allocator;
+  };
+  for (const auto& o : std::vector<Other>{
+           {"<jemalloc>: size mismatch detected (true size 640 vs input size 44800)", "jemalloc"},
+           {"src/tcmalloc.cc:333] Attempt to free invalid pointer 0x55d0c0a00010 ", "tcmalloc"},
+           {"mimalloc: error: double free detected of block 0x7f1b00010080 with size 32", "mimalloc"}}) {
+    auto a = find_allocator_abort(std::string(o.line) + "\n");
+    ASSERT_TRUE(a) << o.line;
+    EXPECT_EQ(a->allocator, o.allocator);
+  }
   CrashSnapshot abrt;
   abrt.signo = SIGABRT;
   EXPECT_EQ(classify_snapshot(abrt, "free(): invalid pointer\n").cls, CrashClass::HeapCorruption);

@@ -1,0 +1,79 @@
+/* heap-size-mismatch: C++ sized and aligned deletes are checked against the
+   block the allocator really handed out (malloc_usable_size), before the
+   real delete runs. glibc ignores the size; jemalloc trusts it. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "inject_internal.h"
+
+typedef void (*delete_sized_fn)(void *, size_t);
+typedef void (*delete_sized_aligned_fn)(void *, size_t, size_t);
+typedef void (*delete_aligned_fn)(void *, size_t);
+static struct {
+  size_t (*usable_size)(void *);
+  delete_sized_fn del_sized, del_array_sized;
+  delete_sized_aligned_fn del_sized_aligned, del_array_sized_aligned;
+  delete_aligned_fn del_aligned, del_array_aligned;
+} next;
+
+static void bind_next(void) {
+  if (next.usable_size) return;
+  next.del_sized = (delete_sized_fn)dlsym(RTLD_NEXT, "_ZdlPvm");
+  next.del_array_sized = (delete_sized_fn)dlsym(RTLD_NEXT, "_ZdaPvm");
+  next.del_sized_aligned = (delete_sized_aligned_fn)dlsym(RTLD_NEXT, "_ZdlPvmSt11align_val_t");
+  next.del_array_sized_aligned = (delete_sized_aligned_fn)dlsym(RTLD_NEXT, "_ZdaPvmSt11align_val_t");
+  next.del_aligned = (delete_aligned_fn)dlsym(RTLD_NEXT, "_ZdlPvSt11align_val_t");
+  next.del_array_aligned = (delete_aligned_fn)dlsym(RTLD_NEXT, "_ZdaPvSt11align_val_t");
+  __atomic_store_n(&next.usable_size, (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size"), __ATOMIC_RELEASE);
+}
+
+/* Size classes round up: a block may hold a quarter more than was asked
+   for, and never less. A given size outside that is not this block's. */
+static void check(void *p, size_t given, size_t align) {
+  if (!p || !next.usable_size) return;
+  const size_t usable = next.usable_size(p);
+  const size_t slack = usable / 4 > 32 ? usable / 4 : 32;
+  const int bad_alignment = align && ((uintptr_t)p & (align - 1));
+  if (bad_alignment || (given && (given > usable || given + slack < usable)))
+    fl_report_finding(FL_FINDING_HEAP_SIZE_MISMATCH, FL_MISMATCH(given, usable, bad_alignment));
+}
+
+FL_EXPORT void _ZdlPvm(void *p, size_t size) {
+  bind_next();
+  check(p, size, 0);
+  if (next.del_sized) next.del_sized(p, size);
+  else free(p);
+}
+FL_EXPORT void _ZdaPvm(void *p, size_t size) {
+  bind_next();
+  check(p, size, 0);
+  if (next.del_array_sized) next.del_array_sized(p, size);
+  else free(p);
+}
+FL_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t size, size_t align) {
+  bind_next();
+  check(p, size, align);
+  if (next.del_sized_aligned) next.del_sized_aligned(p, size, align);
+  else free(p);
+}
+FL_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t size, size_t align) {
+  bind_next();
+  check(p, size, align);
+  if (next.del_array_sized_aligned) next.del_array_sized_aligned(p, size, align);
+  else free(p);
+}
+FL_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t align) {
+  bind_next();
+  check(p, 0, align);
+  if (next.del_aligned) next.del_aligned(p, align);
+  else free(p);
+}
+FL_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
+  bind_next();
+  check(p, 0, align);
+  if (next.del_array_aligned) next.del_array_aligned(p, align);
+  else free(p);
+}

@@ -1,0 +1,99 @@
+// Allocator-dependent heap corruption: the raw_parts target (sized delete with
+// the wrong size) under every allocator, the heap-size-mismatch sentinel, the
+// `alloc` table, and static allocators that no swap can reach.
+#include "test_support.h"
+
+namespace faultline::test {
+namespace {
+
+const std::vector<std::string> kAllocators = {"glibc", "jemalloc", "tcmalloc", "mimalloc"};
+
+std::string raw_parts() { return std::string(FAULTLINE_BIN_DIR) + "/target-raw_parts"; }
+
+std::string raw_input(const ScratchDir& d, uint8_t claimed, bool aligned) {
+  const auto p = d / ("raw-" + std::to_string(claimed) + (aligned ? "-aligned" : ""));
+  write_file(p, std::string{static_cast<char>(claimed), static_cast<char>(aligned ? 1 : 0)} + "payload");
+  return p.string();
+}
+
+nlohmann::json run_report(const ScratchDir& d, const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"run", "-q", "--timeout", "5", "--report", (d / "r.json").string()};
+  all.insert(all.end(), args.begin(), args.end());
+  run_faultline(all, d);
+  return read_report(d / "r.json");
+}
+
+TEST(HeapSizeMismatch, SizedDeleteWithTheClaimedSizeIsCaughtAtTheDelete) {
+  ScratchDir d;
+  auto rep = run_report(d, {"--schedule", "alloc glibc", "--", raw_parts(), raw_input(d, 80, false)});
+  EXPECT_EQ(rep["class"], "heap-size-mismatch");
+  EXPECT_EQ(rep["findings"][0]["detail"], "sized delete of 44800 bytes on a block of 568 usable bytes");
+  EXPECT_EQ(rep["exit"]["code"], 0) << "glibc ignores the size: the program itself survives";
+  for (const auto& f : rep["frames"])
+    if (f["in_hash"]) {
+      EXPECT_EQ(f["function"], "raw_parts_release");
+      break;
+    }
+}
+
+TEST(HeapSizeMismatch, AlignedDeleteIsCheckedToo) {
+  ScratchDir d;
+  auto rep = run_report(d, {"--", raw_parts(), raw_input(d, 4, true)});
+  EXPECT_EQ(rep["class"], "heap-size-mismatch");
+}
+
+TEST(HeapSizeMismatch, FixedVariantIsCleanUnderEveryAllocator) {
+  ScratchDir d;
+  for (const auto& a : kAllocators) {
+    for (bool aligned : {false, true}) {
+      auto rep = run_report(d, {"--schedule", "alloc " + a, "--", raw_parts(), "--fixed", raw_input(d, 80, aligned)});
+      EXPECT_EQ(rep["class"], "none") << a << (aligned ? " aligned" : "") << ": " << rep["findings"];
+    }
+  }
+}
+
+TEST(AllocCommand, SameReproducerDiffersByAllocator) {
+  ScratchDir d;
+  auto run = run_faultline({"run", "-q", "--out", (d / "out").string(), "--target", "raw_parts", "--input",
+                            raw_input(d, 80, false)},
+                           d);
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  fs::path repro;
+  for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
+  auto table = run_faultline({"alloc", repro.string()}, d);
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  std::map<std::string, std::string> outcome, sentinels;
+  std::istringstream lines(table.out);
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line)) {
+    std::istringstream cols(line);
+    std::string name, out, sent;
+    cols >> name >> out >> sent;
+    outcome[name] = out;
+    sentinels[name] = sent;
+  }
+  EXPECT_EQ(outcome["glibc"], "none") << table.out;
+  EXPECT_TRUE(outcome["jemalloc"] == "heap-corruption" || outcome["jemalloc"] == "timeout") << table.out;
+  for (const auto& a : kAllocators) EXPECT_EQ(sentinels[a], "heap-size-mismatch") << a << "\n" << table.out;
+}
+
+TEST(AllocCommand, StaticallyLinkedAllocatorCannotBeSwapped) {
+  ScratchDir d;
+  const std::string static_binary = std::string(FAULTLINE_BIN_DIR) + "/target-static_profiler";
+  auto run = run_faultline({"run", "-q", "--out", (d / "out").string(), "--schedule",
+                            "malloc-signal sig=SIGPROF call=20 insn=5 ptrace", "--", static_binary, "quiet"},
+                           d);
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  fs::path repro;
+  for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
+  auto table = run_faultline({"alloc", repro.string()}, d);
+  EXPECT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("swap impossible"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("defines calloc, free, malloc, realloc itself"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("built-in"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("jemalloc "), std::string::npos) << "no pretend swap rows";
+}
+
+}  // namespace
+}  // namespace faultline::test
