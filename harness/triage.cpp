@@ -44,6 +44,14 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
                                           std::to_string(usable) + " usable bytes";
       break;
     }
+    case FL_FINDING_DOUBLE_FREE:
+      out.cls = CrashClass::DoubleFree;
+      out.detail = "free of " + hex_of(e.arg[1]) + ", already freed and still in quarantine (the second free was dropped)";
+      break;
+    case FL_FINDING_USE_AFTER_FREE:
+      out.cls = CrashClass::UseAfterFree;
+      out.detail = "block " + hex_of(e.arg[1]) + " was written after it was freed (its poison changed in quarantine)";
+      break;
     default:
       out.cls = CrashClass::LazyBindingInSignalHandler;
       out.detail = e.arg[1] == 0   ? "dlopen() called from a signal handler"
@@ -89,6 +97,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
       case FL_EVENT_SIGNAL_RAISED: r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]}; break;
       case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
+      case FL_EVENT_DELAYED: r.delays++; break;
       case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
       case FL_EVENT_STEP: r.traced_pcs.push_back(e.arg[1]); break;
       case FL_EVENT_HANDLER_INSTALLED:

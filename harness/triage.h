@@ -64,6 +64,7 @@ struct CrashReport {
   std::optional<Injection> injection;  // the scheduled signal was raised
   bool injection_missed = false;       // the scheduled call came with no handler installed
   int timers_suppressed = 0;
+  int delays = 0;  // `delay`: threads paused
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: allocator breakpoints armed
   int lazy_symbols_in_handlers = 0;  // PLT bindings inside handlers (glibc makes these safe)
   struct HandlerInstalled {

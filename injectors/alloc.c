@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "inject_internal.h"
+#include "raw_syscall.h"
 
 static struct {
   void *(*malloc)(size_t);
@@ -21,6 +22,7 @@ static struct {
   int (*posix_memalign)(void **, size_t, size_t);
   void *(*valloc)(size_t);
   void *(*pvalloc)(size_t);
+  size_t (*usable_size)(void *);
 } real;
 
 /* ---- before the real allocator is bound: dlsym itself may allocate ---- */
@@ -51,6 +53,7 @@ static int bind_allocator(void) {
   real.posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
   real.valloc = dlsym(RTLD_NEXT, "valloc");
   real.pvalloc = dlsym(RTLD_NEXT, "pvalloc");
+  real.usable_size = dlsym(RTLD_NEXT, "malloc_usable_size");
   void *m = dlsym(RTLD_NEXT, "malloc");
   __atomic_store_n(&real.malloc, m, __ATOMIC_RELEASE);
   return 1;
@@ -112,6 +115,61 @@ static void released(void *p) {
   if (p && suspect()) live_remove((uintptr_t)p);
 }
 
+/* ---- quarantine: freed blocks held back, poisoned, so a second free or a
+   write after free is seen (schedule `quarantine=N`) ---- */
+
+#define QUARANTINE_MAX 4096
+#define QUARANTINE_INDEX (1u << 16)
+#define POISON_BYTE 0xfd
+#define POISON_BYTES 64
+static void *quarantine[QUARANTINE_MAX];
+static uint64_t quarantine_next;
+static uintptr_t quarantined[QUARANTINE_INDEX]; /* direct-mapped: which blocks are held */
+
+static size_t held_slot(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 48); }
+static size_t poisoned_bytes(void *p) {
+  size_t usable = real.usable_size ? real.usable_size(p) : 0;
+  return usable < POISON_BYTES ? usable : POISON_BYTES;
+}
+
+/* Returns 1 when the block is now held (the caller must not free it). */
+static int quarantine_hold(void *p) {
+  const uint64_t len = fl_sched.value[FL_KEY_QUARANTINE] < QUARANTINE_MAX ? fl_sched.value[FL_KEY_QUARANTINE] : QUARANTINE_MAX;
+  if (!len) return 0;
+  if (__atomic_load_n(&quarantined[held_slot(p)], __ATOMIC_RELAXED) == (uintptr_t)p) {
+    /* Held since its last free and given to nobody since: freed twice. Dropped. */
+    fl_report_finding(FL_FINDING_DOUBLE_FREE, (uint64_t)(uintptr_t)p);
+    return 1;
+  }
+  memset(p, POISON_BYTE, poisoned_bytes(p));
+  __atomic_store_n(&quarantined[held_slot(p)], (uintptr_t)p, __ATOMIC_RELAXED);
+  void *old = __atomic_exchange_n(&quarantine[__atomic_fetch_add(&quarantine_next, 1, __ATOMIC_RELAXED) % len], p, __ATOMIC_ACQ_REL);
+  if (old) {
+    uintptr_t expected = (uintptr_t)old;
+    __atomic_compare_exchange_n(&quarantined[held_slot(old)], &expected, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    const unsigned char *bytes = old;
+    for (size_t i = 0, n = poisoned_bytes(old); i < n; i++)
+      if (bytes[i] != POISON_BYTE) {
+        fl_report_finding(FL_FINDING_USE_AFTER_FREE, (uint64_t)(uintptr_t)old);
+        break;
+      }
+    real.free(old);
+  }
+  return 1;
+}
+
+/* ---- delay: one thread paused at one allocator call (schedule `delay`) ---- */
+
+static void maybe_delay(void) {
+  if (!fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL) ||
+      fl_thread_index() != (int)fl_sched.value[FL_KEY_DELAY_THREAD] || fl_self.alloc_calls != fl_sched.value[FL_KEY_DELAY_CALL])
+    return;
+  const uint64_t us = fl_sched.value[FL_KEY_DELAY_US];
+  fl_emit(FL_EVENT_DELAYED, us, 0, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
+  struct fl_timespec t = {(long)(us / 1000000), (long)(us % 1000000) * 1000};
+  fl_sys_nanosleep(&t);
+}
+
 /* ---- entry and exit of every allocator call ---- */
 
 static inline void set_trap_flag(void) { __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" ::: "memory", "cc"); }
@@ -130,6 +188,7 @@ static int scheduled_call(void) {
 static inline __attribute__((always_inline)) int enter(void) {
   fl_self.alloc_calls++;
   if (__builtin_expect(!__atomic_load_n(&fl_watching, __ATOMIC_RELAXED), 1)) return 0;
+  maybe_delay();
   if (fl_self.in_handler && fl_self.interrupted_alloc) {
     __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED);
     fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)fl_self.handler_sig);
@@ -171,7 +230,7 @@ FL_EXPORT void free(void *p) {
   if (!real.malloc && !bind_allocator()) return;
   released(p);
   const int watched = enter();
-  real.free(p);
+  if (!quarantine_hold(p)) real.free(p);
   leave(watched);
 }
 

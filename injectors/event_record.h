@@ -45,6 +45,8 @@ enum fl_event_kind {
   FL_EVENT_TIMER_SUPPRESSED = 9,
   /* rtld-audit: a symbol was lazily bound while a handler ran (counted, not a finding). */
   FL_EVENT_LAZY_SYMBOL_IN_HANDLER = 10,
+  /* delay: a thread was paused. arg[0] = microseconds, arg[2] = call, arg[3] = thread index. */
+  FL_EVENT_DELAYED = 11,
 };
 
 enum fl_finding {
@@ -52,6 +54,8 @@ enum fl_finding {
   FL_FINDING_DUPLICATE_ALLOCATION = 2,     /* allocator returned a pointer still live; arg[1] = it */
   FL_FINDING_LAZY_BINDING = 3,             /* library loaded in a handler; arg[1]: 0 dlopen, 1 la_objopen, 2 la_symbind */
   FL_FINDING_HEAP_SIZE_MISMATCH = 4,       /* sized/aligned delete disagreeing with the block; arg[1] = FL_MISMATCH(...) */
+  FL_FINDING_DOUBLE_FREE = 5,              /* free of a block still held in quarantine; arg[1] = pointer */
+  FL_FINDING_USE_AFTER_FREE = 6,           /* a quarantined block was written; arg[1] = pointer */
 };
 
 /* heap-size-mismatch detail: the size the program gave (low 32 bits, saturated),

@@ -67,6 +67,7 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   if (line && fl_schedule_parse(line, &fl_sched, err, sizeof err) != 0) fl_sched.present = 0;
   /* Ignored: a checkpoint outside a tracer does nothing. */
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
+  if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL)) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE)) {
     fl_install_step_handler();
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);

@@ -36,4 +36,11 @@ static inline long fl_sys_sigprocmask(int how, const uint64_t *set, uint64_t *ol
   return fl_syscall6(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
+struct fl_timespec {
+  long tv_sec, tv_nsec;
+};
+static inline long fl_sys_nanosleep(const struct fl_timespec *t) {
+  return fl_syscall6(SYS_nanosleep, (long)t, 0, 0, 0, 0, 0);
+}
+
 #endif

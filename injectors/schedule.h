@@ -57,6 +57,13 @@ enum fl_value_kind {
     "preload Debian's libtcmalloc_minimal.so.4 under the injector")                         \
   X(ALLOC_MIMALLOC, "alloc", "mimalloc", FL_VAL_FLAG, 0,                                     \
     "preload Debian's libmimalloc.so.2 under the injector")                                 \
+  X(QUARANTINE, "quarantine", "", FL_VAL_UINT, 1,                                             \
+    "hold this many freed blocks (at most 4096) before really freeing them, poisoned: a "   \
+    "second free or a write to a held block is caught (double-free, use-after-free)")       \
+  X(DELAY_THREAD, "delay", "thread", FL_VAL_UINT, 0, "thread index to pause (default 0)")    \
+  X(DELAY_CALL, "delay", "call", FL_VAL_UINT, 1, "at this allocator call of that thread")    \
+  X(DELAY_US, "delay", "us", FL_VAL_UINT, 1,                                                 \
+    "for this many microseconds: widens a race window to make an interleaving happen")       \
   X(TIMERS_OFF, "timers", "off", FL_VAL_FLAG, 1,                                            \
     "the program's timers (setitimer, timer_settime, alarm) are not armed, so only the "      \
     "schedule raises signals (implied by malloc-signal)")                                    \

@@ -97,3 +97,49 @@ TEST(AllocCommand, StaticallyLinkedAllocatorCannotBeSwapped) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+std::string pool() { return std::string(FAULTLINE_BIN_DIR) + "/target-pool_double_free"; }
+
+// The worker marks its job done, then logs (its first allocator call), then
+// checks whether the submitter gave up. Pausing it in that malloc lets the
+// submitter see "done", give up and free the job first; the worker then frees
+// it again. Every time, not once in a million.
+const std::string kWindow = "delay thread=1 call=1 us=1000";
+
+TEST(DoubleFree, DelayMakesTheRareInterleavingHappenAndTheQuarantineCatchesIt) {
+  ScratchDir d;
+  auto caught = run_report(d, {"--schedule", kWindow + " ; quarantine=64", "--", pool()});
+  EXPECT_EQ(caught["class"], "double-free");
+  EXPECT_EQ(caught["injector"]["delays"], 1);
+  EXPECT_NE(caught["findings"][0]["detail"].get<std::string>().find("still in quarantine"), std::string::npos);
+  EXPECT_EQ(caught["findings"][0]["thread"], 1) << "the worker frees second";
+  EXPECT_TRUE(caught["stack_hash"].is_string());
+  // Without the window there is no double free, and the quarantine stays quiet.
+  EXPECT_EQ(run_report(d, {"--schedule", "quarantine=64", "--", pool()})["class"], "none");
+  // Without the quarantine it is silent: glibc's tcache check looks only in the freeing thread's cache.
+  EXPECT_EQ(run_report(d, {"--schedule", kWindow, "--", pool()})["class"], "none");
+}
+
+TEST(DoubleFree, FixedPoolIsCleanUnderEveryAllocator) {
+  ScratchDir d;
+  for (const auto& a : kAllocators) {
+    auto rep = run_report(d, {"--schedule", kWindow + " ; quarantine=64 ; alloc " + a, "--", pool(), "--fixed"});
+    EXPECT_EQ(rep["class"], "none") << a << ": " << rep["findings"];
+  }
+}
+
+TEST(UseAfterFree, AWriteToAQuarantinedBlockIsCaught) {
+  ScratchDir d;
+  auto caught = run_report(d, {"--schedule", "quarantine=16", "--target", "crash_zoo", "--input",
+                               zoo_input(d, "use-after-free")});
+  EXPECT_EQ(caught["class"], "use-after-free");
+  EXPECT_NE(caught["findings"][0]["detail"].get<std::string>().find("written after it was freed"), std::string::npos);
+  auto silent = run_report(d, {"--target", "crash_zoo", "--input", zoo_input(d, "use-after-free")});
+  EXPECT_EQ(silent["class"], "none");
+}
+
+}  // namespace
+}  // namespace faultline::test
