@@ -13,6 +13,7 @@ namespace faultline {
 namespace {
 // The allocator's entry points, as the in-process injector counts them.
 const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
+const std::set<std::string> kStaticAllocatorMarkers = {"je_malloc", "tc_malloc", "mi_malloc"};
 }  // namespace
 
 const std::vector<Allocator>& allocators() {
@@ -46,6 +47,8 @@ Result<std::string> allocator_library_path(const Allocator& a) {
   return Error{std::string("alloc ") + a.name + ": " + a.library + " is not installed (apt-get install " + a.package + ")"};
 }
 
+bool is_allocator_entry(const std::string& symbol) { return kAllocatorSymbols.count(symbol) > 0; }
+
 const Allocator* allocator_of_module(const std::string& module) {
   for (const auto& a : allocators())
     if (module.rfind(a.module_prefix, 0) == 0) return &a;
@@ -71,7 +74,9 @@ std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& 
             sym.st_shndx == SHN_UNDEF || !sym.st_value)
           continue;
         const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
-        if (name && kAllocatorSymbols.count(name)) found.emplace(name, sym.st_value);
+        // malloc & co. get breakpoints in ptrace mode; an allocator's own entry
+        // points (je_/tc_/mi_) only tell that it is linked in.
+        if (name && (kAllocatorSymbols.count(name) || kStaticAllocatorMarkers.count(name))) found.emplace(name, sym.st_value);
       }
     }
     elf_end(e);

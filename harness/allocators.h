@@ -25,10 +25,13 @@ const Allocator* allocator_by_name(const std::string& name);
 const Allocator& scheduled_allocator(const Schedule& s);
 // Where its library is, or an error naming the package to install.
 Result<std::string> allocator_library_path(const Allocator& a);
-// malloc/free/calloc/realloc defined in the executable itself (a static
-// binary, or a statically linked allocator: no LD_PRELOAD swap can reach
-// them), and whether the executable is position independent.
+// malloc/free/calloc/realloc (and je_malloc, tc_malloc, mi_malloc) defined
+// in the executable itself (a static binary, or a statically linked
+// allocator: no LD_PRELOAD swap can reach them), and whether the executable
+// is position independent.
 std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& exe, bool* pie);
+// malloc, free, calloc, realloc: the calls the injectors count.
+bool is_allocator_entry(const std::string& symbol);
 
 // Whose module a frame is in, if an allocator's.
 const Allocator* allocator_of_module(const std::string& module);

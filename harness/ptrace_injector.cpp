@@ -49,6 +49,7 @@ void PtraceInjector::on_exec(pid_t pid, RunResult& r) {
   const auto symbols = executable_allocator_symbols(exe, &pie);
   const uint64_t bias = pie ? load_bias(pid, exe) : 0;
   for (const auto& [name, addr] : symbols) {
+    if (!is_allocator_entry(name)) continue;  // je_malloc & co. only mark a linked-in allocator
     uint8_t old = 0;
     if (write_byte(pid, addr + bias, 0xcc, &old)) breakpoints_[addr + bias] = old;
   }

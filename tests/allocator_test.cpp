@@ -117,6 +117,10 @@ TEST(DoubleFree, DelayMakesTheRareInterleavingHappenAndTheQuarantineCatchesIt) {
   EXPECT_NE(caught["findings"][0]["detail"].get<std::string>().find("still in quarantine"), std::string::npos);
   EXPECT_EQ(caught["findings"][0]["thread"], 1) << "the worker frees second";
   EXPECT_TRUE(caught["stack_hash"].is_string());
+  for (const auto& a : kAllocators) {
+    auto on = run_report(d, {"--schedule", kWindow + " ; quarantine=64 ; alloc " + a, "--", pool()});
+    EXPECT_EQ(on["class"], "double-free") << a;
+  }
   // Without the window there is no double free, and the quarantine stays quiet.
   EXPECT_EQ(run_report(d, {"--schedule", "quarantine=64", "--", pool()})["class"], "none");
   // Without the quarantine it is silent: glibc's tcache check looks only in the freeing thread's cache.
