@@ -104,10 +104,10 @@ namespace {
 std::string pool() { return std::string(FAULTLINE_BIN_DIR) + "/target-pool_double_free"; }
 
 // The worker marks its job done, then logs (its first allocator call), then
-// checks whether the submitter gave up. Pausing it in that malloc lets the
-// submitter see "done", give up and free the job first; the worker then frees
-// it again. Every time, not once in a million.
-const std::string kWindow = "delay thread=1 call=1 us=1000";
+// checks whether the submitter gave up. Pausing it in that malloc past the
+// submitter's 5 ms timeout lets the submitter give up and free the job first;
+// the worker then frees it again. Every time, not once in a million.
+const std::string kWindow = "delay thread=1 call=1 us=20000";
 
 TEST(DoubleFree, DelayMakesTheRareInterleavingHappenAndTheQuarantineCatchesIt) {
   ScratchDir d;

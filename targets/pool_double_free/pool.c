@@ -9,7 +9,8 @@
 
 struct job {
   int id;
-  int done;       /* set by the worker */
+  int done;       /* set by the worker when the job's work is done */
+  int finished;   /* set by the worker when it has let go of the job */
   int cancelled;  /* set by the submitter */
   int released;   /* fixed variant: who frees is decided by one atomic exchange */
   char payload[40];
@@ -36,7 +37,11 @@ __attribute__((noinline)) static void pool_worker_finish(struct job *j) {
     snprintf(log, 64, "job %d done", j->id);
     free(log);
   }
-  if (__atomic_load_n(&j->cancelled, __ATOMIC_ACQUIRE)) free(j); /* the submitter gave up: we clean up */
+  if (__atomic_load_n(&j->cancelled, __ATOMIC_ACQUIRE)) {
+    free(j); /* the submitter gave up: we clean up */
+    return;
+  }
+  __atomic_store_n(&j->finished, 1, __ATOMIC_RELEASE);
 }
 
 static void *pool_worker(void *arg) {
@@ -73,10 +78,12 @@ int pool_run(int jobs, long timeout_us, int fixed) {
     queued = j;
     pthread_cond_signal(&queue_ready);
     pthread_mutex_unlock(&queue_lock);
-    /* Wait for the job, up to the timeout; then let go of it either way. */
+    /* Wait until the worker has let go of the job, up to the timeout; then let
+       go of it too. Only a worker stuck between its two steps for the whole
+       timeout lets both sides free it. */
     struct timespec step = {0, 100000};
     long waited = 0;
-    while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) && waited < timeout_us) {
+    while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE) && waited < timeout_us) {
       nanosleep(&step, 0);
       waited += 100;
     }

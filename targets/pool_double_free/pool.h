@@ -1,8 +1,10 @@
 // pool_double_free: a small thread pool whose job-release path frees a job
-// twice on a rare interleaving. Worker and submitter each mark their side
-// finished and then check the other's mark; if both marks are set before
-// either check, both free the job. The worker logs (one malloc) between its
-// mark and its check: a `delay` schedule on that call opens the window.
+// twice on a rare interleaving. The worker marks the job done, logs (one
+// malloc), then frees the job if the submitter gave up on it. The submitter
+// waits for the worker to finish, gives up after a timeout, and frees the job
+// if it is marked done. A worker held up between its mark and its check for
+// the whole timeout makes both free it: a `delay` schedule on the logging
+// malloc does exactly that.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
