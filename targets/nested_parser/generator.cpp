@@ -15,25 +15,26 @@
 
 #include "nested_parser.h"
 
+#include <utility>
+
 namespace nested {
 
+namespace {
+// One table of shape names: parsing and printing both read it.
+constexpr std::pair<Shape, std::string_view> kShapeNames[] = {
+    {Shape::Expr, "expr"}, {Shape::Block, "block"}, {Shape::Generic, "generic"}, {Shape::Array, "array"},
+    {Shape::Mixed, "mixed"}};
+}  // namespace
+
 std::optional<Shape> shape_from_string(std::string_view name) {
-  if (name == "expr") return Shape::Expr;
-  if (name == "block") return Shape::Block;
-  if (name == "generic") return Shape::Generic;
-  if (name == "array") return Shape::Array;
-  if (name == "mixed") return Shape::Mixed;
+  for (const auto& [shape, text] : kShapeNames)
+    if (text == name) return shape;
   return std::nullopt;
 }
 
 std::string_view to_string(Shape shape) {
-  switch (shape) {
-    case Shape::Expr: return "expr";
-    case Shape::Block: return "block";
-    case Shape::Generic: return "generic";
-    case Shape::Array: return "array";
-    case Shape::Mixed: return "mixed";
-  }
+  for (const auto& [s, text] : kShapeNames)
+    if (s == shape) return text;
   return "?";
 }
 
