@@ -111,14 +111,30 @@ const Command* find_command(const std::string& name) {
   return nullptr;
 }
 
+// "    stack main=SIZE         help...", help wrapped at 100 columns.
 std::string schedule_reference() {
+  constexpr size_t kHelpColumn = 28, kWidth = 100;
   std::ostringstream s;
   for (int k = 0; k < FL_KEY_COUNT; k++) {
     const auto& key = fl_schedule_keys[k];
-    std::string item = key.item;
-    std::string form = key.key[0] ? item + " " + key.key + "=" : item + "=";
-    form += key.kind == FL_VAL_SIZE ? "SIZE" : "N";
-    s << "    " << form << std::string(form.size() < 24 ? 24 - form.size() : 1, ' ') << key.help << "\n";
+    std::string form = std::string(key.item) + (key.key[0] ? std::string(" ") + key.key : "");
+    switch (key.kind) {
+      case FL_VAL_SIZE: form += "=SIZE"; break;
+      case FL_VAL_UINT: form += "=N"; break;
+      case FL_VAL_SIGNAL: form += "=SIG"; break;
+      case FL_VAL_FLAG: break;  // a bare word
+    }
+    std::string line = "    " + form;
+    line += std::string(line.size() < kHelpColumn ? kHelpColumn - line.size() : 1, ' ');
+    std::istringstream words(key.help);
+    for (std::string word; words >> word;) {
+      if (line.size() + word.size() + 1 > kWidth && line.size() > kHelpColumn) {
+        s << line << "\n";
+        line = std::string(kHelpColumn, ' ');
+      }
+      line += (line.back() == ' ' ? "" : " ") + word;
+    }
+    s << line << "\n";
   }
   return s.str();
 }

@@ -15,9 +15,11 @@ TEST(Cli, MainHelpListsCommandsAndScheduleItems) {
   ScratchDir d;
   auto r = run_faultline({"--help"}, d);
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* s : {"NAME", "SYNOPSIS", "COMMANDS", "run ", "replay ", "campaign ", "SCHEDULE", "stack main=SIZE",
-                        "EXIT STATUS"})
+  for (const char* s : {"NAME", "SYNOPSIS", "COMMANDS", "run ", "replay ", "campaign ", "stack ", "explore ",
+                        "minimize ", "alloc ", "gen ", "SCHEDULE", "stack main=SIZE", "malloc-signal sig=SIG",
+                        "malloc-signal trace ", "lazy-handler on ", "EXIT STATUS"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  EXPECT_EQ(r.out.find("trace=N"), std::string::npos) << "bare words take no value";
 }
 
 TEST(Cli, CommandHelpReadsLikeAManPage) {
