@@ -83,6 +83,8 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
   }
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
   const struct sigaction *a = &program_action[sig];
+  /* SA_RESETHAND: the kernel has put SIG_DFL back; a scheduled signal must not kill the program. */
+  if (a->sa_flags & SA_RESETHAND) program_has_handler[sig] = 0;
   if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);
   else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN) a->sa_handler(sig);
   if (--fl_self.in_handler == 0) fl_self.interrupted_alloc = 0;
