@@ -196,7 +196,11 @@ static inline __attribute__((always_inline)) int enter(void) {
   fl_self.in_allocator++;
   if (__builtin_expect(scheduled_call(), 0)) {
     const int sig = (int)fl_sched.value[FL_KEY_MS_SIG];
-    if (!fl_program_handles(sig)) {
+    uint64_t blocked = 0;
+    fl_sys_sigprocmask(SIG_BLOCK, 0, &blocked);
+    const uint64_t needed = (1ull << (SIGTRAP - 1)) | (1ull << (sig - 1));
+    /* A blocked trap would be forced to its default action: no stepping on such a thread. */
+    if (!fl_program_handles(sig) || (blocked & needed)) {
       fl_emit(FL_EVENT_POINT_MISSED, (uint64_t)sig, 0, fl_self.alloc_calls, 0);
     } else {
       fl_self.steps = 0;

@@ -57,8 +57,12 @@ static int inherited_event_fd(void) {
 
 __attribute__((constructor(101))) static void faultline_inject_init(void) {
   fl_self.index_plus1 = 1; /* the constructor runs on the main thread */
+  /* dlsym and friends allocate (dlerror strings): those calls are ours, not
+     the program's, and must not move the program's call numbers. */
+  const uint64_t program_calls = fl_self.alloc_calls;
   fl_bind_stack();
   fl_bind_signals();
+  fl_bind_sized_delete();
   fl_event_fd = inherited_event_fd();
   const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: constructor only
   char err[256];
@@ -72,5 +76,6 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
     fl_install_step_handler();
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   }
+  fl_self.alloc_calls = program_calls;
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
 }

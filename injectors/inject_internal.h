@@ -43,5 +43,6 @@ int fl_program_handles(int sig);
 void fl_bind_signals(void);
 void fl_install_step_handler(void);
 void fl_bind_stack(void);
+void fl_bind_sized_delete(void);
 
 #endif

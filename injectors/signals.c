@@ -76,17 +76,30 @@ static void load_probe_once(void) {
   fl_self.in_probe = 0;
 }
 
+/* The kernel decides by the handler value alone, whatever the flags say. */
+static int is_handler(const struct sigaction *a) { return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN; }
+
+static void call_program_handler(const struct sigaction *a, int sig, siginfo_t *info, void *ctx) {
+  if (!is_handler(a)) return;
+  if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);
+  else a->sa_handler(sig);
+}
+
 static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
   if (fl_self.in_handler++ == 0) {
     fl_self.interrupted_alloc = fl_self.in_allocator;
     fl_self.handler_sig = sig;
   }
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
-  const struct sigaction *a = &program_action[sig];
-  /* SA_RESETHAND: the kernel has put SIG_DFL back; a scheduled signal must not kill the program. */
-  if (a->sa_flags & SA_RESETHAND) program_has_handler[sig] = 0;
-  if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);
-  else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN) a->sa_handler(sig);
+  const struct sigaction action = program_action[sig];
+  /* SA_RESETHAND: the kernel has put SIG_DFL back; so do we, or a scheduled
+     signal would kill the program and sigaction() would report a stale handler. */
+  if (action.sa_flags & SA_RESETHAND) {
+    program_has_handler[sig] = 0;
+    program_action[sig].sa_handler = SIG_DFL;
+    program_action[sig].sa_flags = 0;
+  }
+  call_program_handler(&action, sig, info, ctx);
   if (--fl_self.in_handler == 0) fl_self.interrupted_alloc = 0;
 }
 
@@ -98,8 +111,16 @@ static void step_handler(int sig, siginfo_t *info, void *ctx) {
   ucontext_t *uc = ctx;
   if (!fl_self.stepping) { /* not ours: the program's own SIGTRAP */
     const struct sigaction *a = &program_action[SIGTRAP];
-    if (a->sa_flags & SA_SIGINFO) a->sa_sigaction(sig, info, ctx);
-    else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN) a->sa_handler(sig);
+    if (is_handler(a)) {
+      call_program_handler(a, sig, info, ctx);
+    } else if (a->sa_handler == SIG_DFL) {
+      /* What would have happened without us: the default action, once we return. */
+      struct sigaction dfl;
+      memset(&dfl, 0, sizeof dfl);
+      dfl.sa_handler = SIG_DFL;
+      real_sigaction(SIGTRAP, &dfl, 0);
+      fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), SIGTRAP);
+    }
     return;
   }
   const uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
@@ -138,7 +159,7 @@ FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
   struct sigaction kernel_old;
   int rc = 0;
   if (act) {
-    const int handler = (act->sa_flags & SA_SIGINFO) || (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN);
+    const int handler = is_handler(act);
     program_action[sig] = *act;
     program_has_handler[sig] = handler;
     if (handler) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);

@@ -19,8 +19,13 @@ static struct {
   delete_aligned_fn del_aligned, del_array_aligned;
 } next;
 
-static void bind_next(void) {
+/* A program that replaces operator new hands out memory malloc never saw:
+   malloc_usable_size on it would read garbage. Then there is nothing to check. */
+static int new_replaced;
+
+void fl_bind_sized_delete(void) {
   if (next.usable_size) return;
+  new_replaced = dlsym(RTLD_DEFAULT, "_Znwm") != dlsym(RTLD_NEXT, "_Znwm");
   next.del_sized = (delete_sized_fn)dlsym(RTLD_NEXT, "_ZdlPvm");
   next.del_array_sized = (delete_sized_fn)dlsym(RTLD_NEXT, "_ZdaPvm");
   next.del_sized_aligned = (delete_sized_aligned_fn)dlsym(RTLD_NEXT, "_ZdlPvmSt11align_val_t");
@@ -33,7 +38,7 @@ static void bind_next(void) {
 /* Size classes round up: a block may hold a quarter more than was asked
    for, and never less. A given size outside that is not this block's. */
 static void check(void *p, size_t given, size_t align) {
-  if (!p || !next.usable_size) return;
+  if (!p || !next.usable_size || new_replaced) return;
   const size_t usable = next.usable_size(p);
   const size_t slack = usable / 4 > 32 ? usable / 4 : 32;
   const int bad_alignment = align && ((uintptr_t)p & (align - 1));
@@ -42,37 +47,37 @@ static void check(void *p, size_t given, size_t align) {
 }
 
 FL_EXPORT void _ZdlPvm(void *p, size_t size) {
-  bind_next();
+  fl_bind_sized_delete();
   check(p, size, 0);
   if (next.del_sized) next.del_sized(p, size);
   else free(p);
 }
 FL_EXPORT void _ZdaPvm(void *p, size_t size) {
-  bind_next();
+  fl_bind_sized_delete();
   check(p, size, 0);
   if (next.del_array_sized) next.del_array_sized(p, size);
   else free(p);
 }
 FL_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t size, size_t align) {
-  bind_next();
+  fl_bind_sized_delete();
   check(p, size, align);
   if (next.del_sized_aligned) next.del_sized_aligned(p, size, align);
   else free(p);
 }
 FL_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t size, size_t align) {
-  bind_next();
+  fl_bind_sized_delete();
   check(p, size, align);
   if (next.del_array_sized_aligned) next.del_array_sized_aligned(p, size, align);
   else free(p);
 }
 FL_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t align) {
-  bind_next();
+  fl_bind_sized_delete();
   check(p, 0, align);
   if (next.del_aligned) next.del_aligned(p, align);
   else free(p);
 }
 FL_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
-  bind_next();
+  fl_bind_sized_delete();
   check(p, 0, align);
   if (next.del_array_aligned) next.del_array_aligned(p, align);
   else free(p);
