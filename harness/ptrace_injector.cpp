@@ -6,7 +6,10 @@
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
+
+#include <utility>
 
 
 namespace faultline {
@@ -56,12 +59,45 @@ void PtraceInjector::on_exec(pid_t pid, RunResult& r) {
   r.ptrace_allocator_symbols = static_cast<int>(breakpoints_.size());
 }
 
-void PtraceInjector::disarm_all(pid_t tgid) {
-  for (const auto& [addr, old] : breakpoints_) write_byte(tgid, addr, old, nullptr);
+// Memory is shared by the threads, but ptrace reaches it only through a stopped one.
+void PtraceInjector::disarm_all(pid_t stopped_tid) {
+  for (const auto& [addr, old] : breakpoints_) write_byte(stopped_tid, addr, old, nullptr);
   breakpoints_.clear();
 }
 
-bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r) {
+void PtraceInjector::on_new_process(pid_t pid) {
+  for (const auto& [addr, old] : breakpoints_) write_byte(pid, addr, old, nullptr);
+}
+
+std::vector<std::pair<pid_t, int>> PtraceInjector::take_deferred() { return std::exchange(deferred_, {}); }
+
+bool PtraceInjector::step(pid_t tid, std::chrono::steady_clock::time_point deadline) {
+  if (ptrace(PTRACE_SINGLESTEP, tid, nullptr, nullptr) != 0) return false;
+  int st = 0;
+  for (;;) {
+    pid_t w = waitpid(tid, &st, __WALL | WNOHANG);
+    if (w == tid) break;
+    if (w < 0 || std::chrono::steady_clock::now() >= deadline) return false;  // the runner's timeout takes over
+    sched_yield();
+  }
+  user_regs_struct regs{};
+  // A trap right after one of our int3 bytes (armed at that moment) is a
+  // breakpoint the step ran into, not a step.
+  auto ran_into_breakpoint = [&] {
+    if (!breakpoints_.count(regs.rip - 1)) return false;
+    errno = 0;
+    long word = ptrace(PTRACE_PEEKTEXT, tid, reinterpret_cast<void*>(regs.rip - 1), nullptr);
+    return errno == 0 && (word & 0xff) == 0xcc;
+  };
+  if (WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0 &&
+      ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0 && !ran_into_breakpoint())
+    return true;
+  deferred_.emplace_back(tid, st);  // a breakpoint, an event, another signal, or its end: not a step
+  return false;
+}
+
+bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r,
+                               std::chrono::steady_clock::time_point deadline) {
   if (!active_) return false;
   // The schedule is the only source of this signal: swallow the program's own.
   if (sig == signo_ && si.si_code != SI_TKILL && si.si_code != SI_USER) {
@@ -81,14 +117,14 @@ bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig,
     interrupted_ = false;
     regs.rip = addr;
     ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
-    disarm_all(tgid);
+    disarm_all(tid);
     ptrace(PTRACE_CONT, tid, nullptr, nullptr);
     return true;
   }
   const uint64_t calls = ++calls_[tid];
   // Step over the breakpoint: original byte back, one instruction, int3 again.
   const uint8_t original = bp != breakpoints_.end() ? bp->second : 0;
-  write_byte(tgid, addr, original, nullptr);
+  write_byte(tid, addr, original, nullptr);
   regs.rip = addr;
   ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
   // Read after the original byte is back: the stack is the one at the call.
@@ -114,28 +150,40 @@ bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig,
     return_address = static_cast<uint64_t>(ptrace(PTRACE_PEEKDATA, tid, reinterpret_cast<void*>(regs.rsp), nullptr));
     entry_sp_ = regs.rsp;
   }
-  int st = 0;
-  for (uint64_t k = 0; k < steps; k++) {
-    if (ptrace(PTRACE_SINGLESTEP, tid, nullptr, nullptr) != 0 || waitpid(tid, &st, __WALL) != tid ||
-        !WIFSTOPPED(st) || WSTOPSIG(st) != SIGTRAP)
-      return true;  // it died or stopped for something else: the main loop sees the rest
+  bool call_ended = false;
+  for (uint64_t k = 0; k < steps && !call_ended; k++) {
+    if (!step(tid, deadline)) return true;  // it stopped for something else, or died: the runner sees it
+    if (scheduled) {
+      user_regs_struct now{};
+      ptrace(PTRACE_GETREGS, tid, nullptr, &now);
+      call_ended = now.rip == return_address && now.rsp > entry_sp_;  // fewer instructions than insn
+    }
+  }
+  if (call_ended) {
+    r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_POINT_MISSED, tgid, tid,
+                                {static_cast<uint64_t>(signo_), 0, calls, 0}});
+    injected_ = true;  // the point has passed
+    write_byte(tid, addr, 0xcc, nullptr);
+    disarm_all(tid);
+    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    return true;
   }
   if (!scheduled) {
     // Once the point has passed with nothing left to watch, every breakpoint goes:
     // counting the rest of the program's calls would only slow it down.
-    if (injected_ && !interrupted_) disarm_all(tgid);
-    else write_byte(tgid, addr, 0xcc, nullptr);
+    if (injected_ && !interrupted_) disarm_all(tid);
+    else write_byte(tid, addr, 0xcc, nullptr);
     ptrace(PTRACE_CONT, tid, nullptr, nullptr);
     return true;
   }
-  write_byte(tgid, addr, 0xcc, nullptr);
+  write_byte(tid, addr, 0xcc, nullptr);
   user_regs_struct at{};
   ptrace(PTRACE_GETREGS, tid, nullptr, &at);
   injected_ = interrupted_ = true;
   injected_tid_ = tid;
   return_address_ = return_address;
   uint8_t old = 0;
-  if (return_address && !breakpoints_.count(return_address) && write_byte(tgid, return_address, 0xcc, &old))
+  if (return_address && !breakpoints_.count(return_address) && write_byte(tid, return_address, 0xcc, &old))
     breakpoints_[return_address] = old;
   r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_SIGNAL_RAISED, tgid, tid,
                               {static_cast<uint64_t>(signo_), at.rip, calls, insn_}});

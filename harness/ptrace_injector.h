@@ -9,9 +9,12 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "runner.h"
 
@@ -24,11 +27,19 @@ class PtraceInjector {
   // At the program's exec: find the allocator in the executable, arm breakpoints.
   void on_exec(pid_t pid, RunResult& r);
   // A SIGTRAP or the scheduled signal stopped `tid`. Returns true when it was
-  // ours and the thread has been resumed.
-  bool on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r);
+  // ours (the thread has been resumed, or its next stop is in take_deferred()).
+  bool on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r,
+                 std::chrono::steady_clock::time_point deadline);
+  // A forked process, at its first stop: fork copied our int3 bytes into it.
+  void on_new_process(pid_t pid);
+  // Wait statuses collected while single-stepping that were not steps (an
+  // event, a signal, an exit): the runner handles them as if just waited for.
+  std::vector<std::pair<pid_t, int>> take_deferred();
 
  private:
-  void disarm_all(pid_t tgid);
+  void disarm_all(pid_t stopped_tid);
+  // PTRACE_SINGLESTEP and wait for it; false if something else happened (deferred) or time ran out.
+  bool step(pid_t tid, std::chrono::steady_clock::time_point deadline);
   bool write_byte(pid_t pid, uint64_t addr, uint8_t byte, uint8_t* old);
 
   bool active_ = false;
@@ -41,6 +52,7 @@ class PtraceInjector {
   pid_t injected_tid_ = 0;
   uint64_t return_address_ = 0, entry_sp_ = 0;
   bool interrupted_ = false, injected_ = false, reported_ = false;
+  std::vector<std::pair<pid_t, int>> deferred_;
 };
 
 }  // namespace faultline

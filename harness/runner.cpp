@@ -261,7 +261,7 @@ std::string default_inject_library() {
 
 Result<RunResult> run_program(const RunRequest& req) {
   if (req.argv.empty()) return Error{"no program to run"};
-  int out[2], err[2], ev[2], status[2];
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, ev[2] = {-1, -1}, status[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ev, O_CLOEXEC) || pipe2(status, O_CLOEXEC))
     return Error{std::string("pipe: ") + std::strerror(errno)};
   auto close_all = [&] {
@@ -362,6 +362,66 @@ Result<RunResult> run_program(const RunRequest& req) {
   const int echo_out = req.forward_output ? 1 : -1, echo_err = req.forward_output ? 2 : -1;
   const size_t cap = req.limits.output_cap_bytes;
 
+  // One wait status of any traced task: exits, ptrace events, stops, signals.
+  auto handle = [&](pid_t w, int st) {
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      if (w == pid) {
+        main_done = true;
+        main_status = st;
+      } else if (WIFSIGNALED(st) && crashes.count(w)) {  // a descendant process died of its crash
+        auto& c = crashes[w];
+        r.child_crashes.push_back({w, WTERMSIG(st), c.first_caught ? *c.first_caught : *c.fatal});
+      }
+      return;
+    }
+    if (!WIFSTOPPED(st)) return;
+    const int sig = WSTOPSIG(st), event = st >> 16;
+    const Task task = learn(w, 0);
+    if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
+      unsigned long child = 0;
+      ptrace(PTRACE_GETEVENTMSG, w, nullptr, &child);
+      const pid_t c = static_cast<pid_t>(child);
+      learn(c, event == PTRACE_EVENT_CLONE ? task.tgid : c);
+      ptrace(PTRACE_CONT, w, nullptr, nullptr);
+      return;
+    }
+    if (event != 0) {  // exec
+      if (task.tgid == pid) ptrace_injector.on_exec(pid, r);
+      ptrace(PTRACE_CONT, w, nullptr, nullptr);
+      return;
+    }
+    if (sig == SIGSTOP && awaiting_first_stop.erase(w)) {  // auto-attached new task
+      ptrace(PTRACE_CONT, w, nullptr, nullptr);
+      return;
+    }
+    siginfo_t si{};
+    if (ptrace(PTRACE_GETSIGINFO, w, nullptr, &si) != 0) {  // group-stop: do not let it stop
+      ptrace(PTRACE_CONT, w, nullptr, nullptr);
+      return;
+    }
+    if (sig == FL_CHECKPOINT_SIGNAL && si.si_code == SI_TKILL) {
+      // The injector just reported a finding on this thread: read its stack now, then swallow the signal.
+      drain(ev[0], nullptr, &event_bytes, 0, -1);
+      decode_events(event_bytes, r);
+      for (auto it = r.injector_findings.rbegin(); it != r.injector_findings.rend(); ++it) {
+        if (it->event.tid != w || it->snapshot) continue;
+        it->snapshot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
+        break;
+      }
+      ptrace(PTRACE_CONT, w, nullptr, nullptr);
+      return;
+    }
+    if (ptrace_injector.on_signal(task.tgid, w, task.index, sig, si, r, deadline)) return;
+    // Single-steps of the malloc-signal injector are not crashes.
+    const bool single_step = sig == SIGTRAP && si.si_code == TRAP_TRACE;
+    if (is_crash_signal(sig) && !single_step && !timed_out) {
+      auto& process = crashes[task.tgid];
+      auto& slot = signal_caught(w, sig) ? process.first_caught : process.fatal;
+      if (!slot) slot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
+    }
+    ptrace(PTRACE_CONT, w, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(sig)));
+  };
+
   while (!main_done) {
     auto now = std::chrono::steady_clock::now();
     if (!timed_out && now >= deadline) {
@@ -383,62 +443,11 @@ Result<RunResult> run_program(const RunRequest& req) {
     decode_events(event_bytes, r);
 
     for (pid_t w; (w = waitpid(-1, &st, __WALL | WNOHANG)) > 0;) {
-      if (WIFEXITED(st) || WIFSIGNALED(st)) {
-        if (w == pid) {
-          main_done = true;
-          main_status = st;
-        } else if (WIFSIGNALED(st) && crashes.count(w)) {  // a descendant process died of its crash
-          auto& c = crashes[w];
-          r.child_crashes.push_back({w, WTERMSIG(st), c.first_caught ? *c.first_caught : *c.fatal});
-        }
-        continue;
-      }
-      if (!WIFSTOPPED(st)) continue;
-      const int sig = WSTOPSIG(st), event = st >> 16;
-      const Task task = learn(w, 0);
-      if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) {
-        unsigned long child = 0;
-        ptrace(PTRACE_GETEVENTMSG, w, nullptr, &child);
-        const pid_t c = static_cast<pid_t>(child);
-        learn(c, event == PTRACE_EVENT_CLONE ? task.tgid : c);
-        ptrace(PTRACE_CONT, w, nullptr, nullptr);
-        continue;
-      }
-      if (event != 0) {  // exec
-        if (task.tgid == pid) ptrace_injector.on_exec(pid, r);
-        ptrace(PTRACE_CONT, w, nullptr, nullptr);
-        continue;
-      }
-      if (sig == SIGSTOP && awaiting_first_stop.erase(w)) {  // auto-attached new task
-        ptrace(PTRACE_CONT, w, nullptr, nullptr);
-        continue;
-      }
-      siginfo_t si{};
-      if (ptrace(PTRACE_GETSIGINFO, w, nullptr, &si) != 0) {  // group-stop: do not let it stop
-        ptrace(PTRACE_CONT, w, nullptr, nullptr);
-        continue;
-      }
-      if (sig == FL_CHECKPOINT_SIGNAL && si.si_code == SI_TKILL) {
-        // The injector just reported a finding on this thread: read its stack now, then swallow the signal.
-        drain(ev[0], nullptr, &event_bytes, 0, -1);
-        decode_events(event_bytes, r);
-        for (auto it = r.injector_findings.rbegin(); it != r.injector_findings.rend(); ++it) {
-          if (it->event.tid != w || it->snapshot) continue;
-          it->snapshot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
-          break;
-        }
-        ptrace(PTRACE_CONT, w, nullptr, nullptr);
-        continue;
-      }
-      if (ptrace_injector.on_signal(task.tgid, w, task.index, sig, si, r)) continue;
-      // Single-steps of the malloc-signal injector are not crashes.
-      const bool single_step = sig == SIGTRAP && si.si_code == TRAP_TRACE;
-      if (is_crash_signal(sig) && !single_step && !timed_out) {
-        auto& process = crashes[task.tgid];
-        auto& slot = signal_caught(w, sig) ? process.first_caught : process.fatal;
-        if (!slot) slot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
-      }
-      ptrace(PTRACE_CONT, w, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(sig)));
+      handle(w, st);
+      // Stops the ptrace injector collected while single-stepping: handled now,
+      // no SIGCHLD will announce them again.
+      for (auto deferred = ptrace_injector.take_deferred(); !deferred.empty(); deferred = ptrace_injector.take_deferred())
+        for (auto [dw, dst] : deferred) handle(dw, dst);
     }
   }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -82,7 +82,7 @@ TEST(AllocCommand, StaticallyLinkedAllocatorCannotBeSwapped) {
   ScratchDir d;
   const std::string static_binary = std::string(FAULTLINE_BIN_DIR) + "/target-static_profiler";
   auto run = run_faultline({"run", "-q", "--out", (d / "out").string(), "--schedule",
-                            "malloc-signal sig=SIGPROF call=20 insn=5 ptrace", "--", static_binary, "quiet"},
+                            "malloc-signal sig=SIGPROF call=200 insn=5 ptrace", "--", static_binary, "quiet"},
                            d);
   ASSERT_EQ(run.exit_code, 1) << run.err;
   fs::path repro;

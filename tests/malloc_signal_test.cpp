@@ -150,6 +150,13 @@ TEST(Sentinels, WrappedHandlersLookUnchangedToTheProgram) {
   EXPECT_EQ(r.out, "same same\nhandled\n");
 }
 
+TEST(Sentinels, IgnoredSignalWithSaSiginfoStaysIgnored) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--target", "crash_zoo", "--input", zoo_input(d, "siginfo-ignore")}, d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "survived SIGPIPE\n");
+}
+
 TEST(Minimize, DropsExtrasAndFindsTheEarliestCall) {
   ScratchDir d;
   auto run = run_faultline({"run", "-q", "--out", (d / "out").string(), "--target", "profiler_backtrace",
@@ -180,7 +187,7 @@ std::string static_profiler() { return std::string(FAULTLINE_BIN_DIR) + "/target
 
 TEST(PtraceMode, StaticBinaryGetsTheSignalInsideItsOwnMalloc) {
   ScratchDir d;
-  const std::string schedule = "malloc-signal sig=SIGPROF call=20 insn=5 ptrace";
+  const std::string schedule = "malloc-signal sig=SIGPROF call=200 insn=5 ptrace";
   // "quiet": no natural profiler timer, so only the schedule raises SIGPROF.
   auto r = run_faultline({"run", "-q", "--report", (d / "r.json").string(), "--schedule", schedule, "--out",
                           (d / "out").string(), "--", static_profiler(), "quiet"},
@@ -189,7 +196,7 @@ TEST(PtraceMode, StaticBinaryGetsTheSignalInsideItsOwnMalloc) {
   auto rep = read_report(d / "r.json");
   EXPECT_EQ(rep["class"], "signal-unsafe-reentrancy");
   EXPECT_EQ(rep["ptrace_allocator_breakpoints"], 4);
-  EXPECT_EQ(rep["injection"]["call"], 20);
+  EXPECT_EQ(rep["injection"]["call"], 200);
   EXPECT_EQ(rep["injector"]["processes"], 0) << "a static binary cannot load the injector";
   EXPECT_TRUE(stack_mentions(rep["findings"][0]["handler_stack"], "static_profiler_on_sigprof"))
       << rep["findings"][0];
@@ -205,6 +212,31 @@ TEST(PtraceMode, StaticBinaryGetsTheSignalInsideItsOwnMalloc) {
                                   d);
   EXPECT_EQ(in_process.exit_code, 0);
   EXPECT_FALSE(read_report(d / "r2.json").contains("injection"));
+}
+
+TEST(PtraceMode, AWorkerThreadOfAStaticBinaryWhileMainIsBlocked) {
+  ScratchDir d;
+  // Breakpoints are written through the stopped worker: main sits in pthread_join, not stopped.
+  auto r = run_faultline({"run", "-q", "--report", (d / "r.json").string(), "--schedule",
+                          "malloc-signal sig=SIGPROF thread=1 call=500 insn=5 ptrace", "--", static_profiler(),
+                          "threaded"},
+                         d);
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "signal-unsafe-reentrancy") << rep["findings"];
+  EXPECT_EQ(rep["thread"], 1);
+}
+
+TEST(PtraceMode, AnInstructionPastTheEndOfTheCallRaisesNothing) {
+  ScratchDir d;
+  // Stepping stops when the call returns (and the other breakpoints are not stepped into).
+  auto r = run_faultline({"run", "-q", "--timeout", "5", "--report", (d / "r.json").string(), "--schedule",
+                          "malloc-signal sig=SIGPROF call=200 insn=100000000 ptrace", "--", static_profiler(), "quiet"},
+                         d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "none") << rep["findings"];
+  EXPECT_TRUE(rep.contains("injection_missed"));
+  EXPECT_LT(rep["wall_time_s"].get<double>(), 4.0);
 }
 
 TEST(PtraceMode, ExploreFindsItInAStaticBinary) {

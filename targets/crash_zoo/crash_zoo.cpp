@@ -159,6 +159,20 @@ __attribute__((noinline)) void zoo_sigaction_roundtrip() {
   raise(SIGUSR2);
 }
 
+// SIG_IGN spelled with SA_SIGINFO: the kernel goes by the handler value, and so
+// must anything that wraps handlers.
+__attribute__((noinline)) void zoo_siginfo_ignore() {
+  struct sigaction sa {};
+  sa.sa_flags = SA_SIGINFO;
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, nullptr);
+  int fds[2];
+  if (pipe(fds) != 0) return;
+  close(fds[0]);
+  (void)!write(fds[1], "x", 1);  // EPIPE, and an ignored SIGPIPE
+  std::puts("survived SIGPIPE");
+}
+
 // Sleeps forever with two grandchildren, one of which leaves the process group,
 // so a timeout must clean up more than the group. Their pids go to pidfile.
 __attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
@@ -202,6 +216,7 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
   else if (kind == "altstack-handler") zoo_altstack_handler();
   else if (kind == "dlopen-in-handler") zoo_dlopen_in_handler();
   else if (kind == "sigaction-roundtrip") zoo_sigaction_roundtrip();
+  else if (kind == "siginfo-ignore") zoo_siginfo_ignore();
   else if (kind == "print") {
     // Writes n bytes to stdout: exercises the output cap.
     std::string chunk(4096, 'x');

@@ -2,6 +2,7 @@
    whose SIGPROF handler allocates a sample record with malloc: the same
    signal-unsafe reentrancy as profiler_backtrace, for the tracer-side
    malloc-signal mode (`malloc-signal ... ptrace`). */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,23 @@ static void static_profiler_on_sigprof(int sig) {
   samples++;
 }
 
+static void *static_profiler_worker(void *sum) {
+  *(unsigned long long *)sum = workload_run(0, 0, 2000);
+  return 0;
+}
+
+/* Any argument: no natural timer. "threaded": the workload runs on a worker
+   thread (thread 1) while main waits in pthread_join. */
 int main(int argc, char **argv) {
-  (void)argv;
-  profiler_install(static_profiler_on_sigprof, argc < 2 ? 1000 : 0); /* any argument: no natural timer */
-  unsigned long long sum = workload_run(0, 0, 2000);
+  profiler_install(static_profiler_on_sigprof, argc < 2 ? 1000 : 0);
+  unsigned long long sum = 0;
+  if (argc > 1 && strcmp(argv[1], "threaded") == 0) {
+    pthread_t worker;
+    pthread_create(&worker, 0, static_profiler_worker, &sum);
+    pthread_join(worker, 0);
+  } else {
+    sum = workload_run(0, 0, 2000);
+  }
   printf("samples=%lu checksum=%llu\n", samples, sum);
   return 0;
 }
