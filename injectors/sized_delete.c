@@ -19,7 +19,7 @@ static struct {
   delete_aligned_fn del_aligned, del_array_aligned;
 } next;
 
-/* A program that replaces operator new hands out memory malloc never saw:
+/* A program that replaces the global allocation function (_Znwm) hands out memory malloc never saw:
    malloc_usable_size on it would read garbage. Then there is nothing to check. */
 static int new_replaced;
 
