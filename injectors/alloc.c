@@ -189,9 +189,12 @@ static inline __attribute__((always_inline)) int enter(void) {
   fl_self.alloc_calls++;
   if (__builtin_expect(!__atomic_load_n(&fl_watching, __ATOMIC_RELAXED), 1)) return 0;
   maybe_delay();
-  if (fl_self.in_handler && fl_self.interrupted_alloc) {
-    __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED);
-    fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)fl_self.handler_sig);
+  if (fl_self.in_handler) {
+    const struct fl_handler_level *h = fl_interrupting_handler();
+    if (h) {
+      __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED);
+      fl_report_finding(FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, (uint64_t)h->sig);
+    }
   }
   fl_self.in_allocator++;
   if (__builtin_expect(scheduled_call(), 0)) {

@@ -13,13 +13,23 @@
 /* Static TLS: a __tls_get_addr call could allocate, inside malloc or a handler. */
 #define FL_TLS __thread __attribute__((tls_model("initial-exec")))
 
+#define FL_MAX_HANDLER_DEPTH 8
+
 struct fl_thread {
   int index_plus1;          /* thread index + 1; 0 = not known */
   uint64_t alloc_calls;     /* allocator calls made by this thread */
   int in_allocator;         /* inside one of our allocator wrappers */
-  int in_handler;           /* inside a program handler we wrapped */
-  int interrupted_alloc;    /* in_allocator when the outermost handler was entered */
-  int handler_sig;          /* the signal of the outermost handler */
+  int in_handler;           /* program handlers we wrapped that are running (nesting depth) */
+  /* Per nesting level: where the wrapper's frame is (a siglongjmp out of the
+     handler leaves it behind: the level is then stale), whether it runs on an
+     alternate stack (no frame comparison there), the signal, and whether it
+     interrupted the allocator. */
+  struct fl_handler_level {
+    uintptr_t frame;
+    int on_altstack;
+    int sig;
+    int interrupted_alloc;
+  } levels[FL_MAX_HANDLER_DEPTH];
   int stepping;             /* single-stepping the scheduled call */
   uint64_t steps;
   int in_probe;             /* our own lazy-handler dlopen: not the program's doing */
@@ -36,6 +46,10 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 /* Reports a finding (first of each kind per process) and checkpoints the stack. */
 void fl_report_finding(enum fl_finding what, uint64_t detail);
 int fl_thread_index(void); /* -1 when unknown */
+/* Handler nesting depth now, after dropping levels a siglongjmp jumped out of. */
+int fl_handler_depth(void);
+/* The innermost running handler level that interrupted the allocator, if any. */
+const struct fl_handler_level *fl_interrupting_handler(void);
 
 /* Set by the sigaction wrapper: the program has a handler for this signal. */
 int fl_program_handles(int sig);

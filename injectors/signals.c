@@ -57,7 +57,25 @@ int fl_program_handles(int sig) { return sig > 0 && sig < FL_NSIG && program_has
 
 /* For the rtld-audit module (another namespace, same threads): are we in a
    program handler right now? Our own probe load does not count. */
-FL_EXPORT int faultline_handler_depth(void) { return fl_self.in_probe ? 0 : fl_self.in_handler; }
+FL_EXPORT int faultline_handler_depth(void) { return fl_self.in_probe ? 0 : fl_handler_depth(); }
+
+/* A level whose wrapper frame lies below the current frame (stacks grow down)
+   was left without returning: a siglongjmp out of the handler. */
+int fl_handler_depth(void) {
+  const uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+  while (fl_self.in_handler > 0) {
+    const int top = fl_self.in_handler - 1;
+    if (top >= FL_MAX_HANDLER_DEPTH || fl_self.levels[top].on_altstack || here < fl_self.levels[top].frame) break;
+    fl_self.in_handler--;
+  }
+  return fl_self.in_handler;
+}
+
+const struct fl_handler_level *fl_interrupting_handler(void) {
+  for (int i = fl_handler_depth(); i > 0; i--)
+    if (i <= FL_MAX_HANDLER_DEPTH && fl_self.levels[i - 1].interrupted_alloc) return &fl_self.levels[i - 1];
+  return 0;
+}
 
 /* For the rtld-audit module: a load (1) or a symbol binding (2) it saw in a
    handler. A load takes the loader lock and allocates: a finding. glibc's
@@ -86,10 +104,16 @@ static void call_program_handler(const struct sigaction *a, int sig, siginfo_t *
 }
 
 static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
-  if (fl_self.in_handler++ == 0) {
-    fl_self.interrupted_alloc = fl_self.in_allocator;
-    fl_self.handler_sig = sig;
+  const int level = fl_handler_depth();
+  if (level < FL_MAX_HANDLER_DEPTH) {
+    const uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    const uintptr_t interrupted_sp = (uintptr_t)((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RSP];
+    /* The kernel puts the signal frame right below the interrupted stack
+       pointer, unless the handler runs on an alternate stack. */
+    const uintptr_t gap = interrupted_sp > frame ? interrupted_sp - frame : frame - interrupted_sp;
+    fl_self.levels[level] = (struct fl_handler_level){frame, gap > (256u << 10), sig, fl_self.in_allocator};
   }
+  fl_self.in_handler = level + 1;
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
   const struct sigaction action = program_action[sig];
   /* SA_RESETHAND: the kernel has put SIG_DFL back; so do we, or a scheduled
@@ -100,7 +124,7 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
     program_action[sig].sa_flags = 0;
   }
   call_program_handler(&action, sig, info, ctx);
-  if (--fl_self.in_handler == 0) fl_self.interrupted_alloc = 0;
+  fl_self.in_handler = level;
 }
 
 /* malloc-signal: one trap per instruction of the scheduled call. At the
@@ -233,6 +257,6 @@ FL_EXPORT unsigned alarm(unsigned seconds) {
    and allocates, whatever the handler interrupted. */
 FL_EXPORT void *dlopen(const char *file, int mode) {
   fl_bind_signals();
-  if (fl_self.in_handler && !fl_self.in_probe) fl_report_finding(FL_FINDING_LAZY_BINDING, 0);
+  if (!fl_self.in_probe && fl_handler_depth() > 0) fl_report_finding(FL_FINDING_LAZY_BINDING, 0);
   return real_dlopen(file, mode);
 }

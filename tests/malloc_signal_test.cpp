@@ -157,6 +157,16 @@ TEST(Sentinels, IgnoredSignalWithSaSiginfoStaysIgnored) {
   EXPECT_EQ(r.out, "survived SIGPIPE\n");
 }
 
+TEST(Sentinels, LeavingAHandlerBySiglongjmpLeavesTheHandler) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--target", "crash_zoo", "--input",
+                          zoo_input(d, "longjmp-out-of-handler")},
+                         d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "recovered\n");
+  EXPECT_EQ(read_report(d / "r.json")["class"], "none") << "the later dlopen is not in a handler";
+}
+
 TEST(Minimize, DropsExtrasAndFindsTheEarliestCall) {
   ScratchDir d;
   auto run = run_faultline({"run", "-q", "--out", (d / "out").string(), "--target", "profiler_backtrace",

@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -173,6 +174,20 @@ __attribute__((noinline)) void zoo_siginfo_ignore() {
   std::puts("survived SIGPIPE");
 }
 
+static sigjmp_buf zoo_recovery;
+static void zoo_recovering_handler(int) { siglongjmp(zoo_recovery, 1); }
+
+// Probes memory with a SIGSEGV handler that siglongjmps out, then loads a
+// library in ordinary code: nothing here runs in a handler any more.
+__attribute__((noinline)) void zoo_longjmp_out_of_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = zoo_recovering_handler;
+  sigaction(SIGSEGV, &sa, nullptr);
+  if (sigsetjmp(zoo_recovery, 1) == 0) zoo_null_dereference(nullptr);
+  dlopen("libm.so.6", RTLD_NOW);
+  std::puts("recovered");
+}
+
 // Sleeps forever with two grandchildren, one of which leaves the process group,
 // so a timeout must clean up more than the group. Their pids go to pidfile.
 __attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
@@ -217,6 +232,7 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
   else if (kind == "dlopen-in-handler") zoo_dlopen_in_handler();
   else if (kind == "sigaction-roundtrip") zoo_sigaction_roundtrip();
   else if (kind == "siginfo-ignore") zoo_siginfo_ignore();
+  else if (kind == "longjmp-out-of-handler") zoo_longjmp_out_of_handler();
   else if (kind == "print") {
     // Writes n bytes to stdout: exercises the output cap.
     std::string chunk(4096, 'x');
