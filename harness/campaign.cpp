@@ -11,6 +11,7 @@
 #include <iostream>
 #include <set>
 
+#include "campaign_report.h"
 #include "commands.h"
 #include "corpus.h"
 #include "replay.h"
@@ -24,11 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kRegressionReplays = 3;
 
-struct Row {
-  std::string target, kind, item;
-  std::string cls, hash, status;
-  double seconds = 0;
-};
+using Row = CampaignRow;
 
 std::vector<fs::path> sorted_entries(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -74,7 +71,7 @@ int cmd_campaign(const Invocation& inv) {
         skipped++;
         continue;
       }
-      Row row{target, "regression", dir.filename().string(), "", "", "", 0};
+      Row row{target, "regression", dir.filename().string(), "", "", "", 0, std::nullopt, dir.string(), false};
       auto repro = load_reproducer(dir);
       if (!repro) return bad_input(inv, repro.error().message);
       known.insert(reproducer_dir_name(repro->expected_class, repro->expected_hash));
@@ -82,12 +79,14 @@ int cmd_campaign(const Invocation& inv) {
       if (!outcome) return bad_input(inv, outcome.error().message);
       row.cls = to_string(outcome->runs.back().cls);
       row.hash = outcome->runs.back().stack_hash;
+      row.report = outcome->runs.back().report;
       for (const auto& r : outcome->runs) row.seconds += r.wall_seconds;
       const int k = outcome->matched;
       row.status = k == kRegressionReplays ? "reproduces"
                    : k == 0               ? "fixed"
                                           : "flaky " + std::to_string(k) + "/" + std::to_string(kRegressionReplays);
       regressions_failing += k != kRegressionReplays;
+      row.problem = k != kRegressionReplays;
       rows.push_back(row);
     }
     for (const auto& seed : sorted_entries(target_dir / "seeds")) {
@@ -110,7 +109,7 @@ int cmd_campaign(const Invocation& inv) {
       if (!triaged) return bad_input(inv, triaged.error().message);
       const CrashReport& rep = triaged.value();
       Row row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",
-              rep.wall_seconds};
+              rep.wall_seconds, rep, "", false};
       if (rep.cls != CrashClass::None) {
         const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
         if (known.count(bucket)) {
@@ -126,6 +125,8 @@ int cmd_campaign(const Invocation& inv) {
           auto stored = store_reproducer(out / target, repro, bytes);
           if (!stored) return bad_input(inv, stored.error().message);
           row.status = stored->already_known ? "stored before" : "new";
+          row.reproducer = stored->dir.string();
+          row.problem = true;
           found.insert(bucket);
           new_crashes++;
         }
@@ -147,8 +148,11 @@ int cmd_campaign(const Invocation& inv) {
                          {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}});
   std::error_code ec;
   fs::create_directories(out, ec);
-  if (auto w = write_file_atomic(out / "report.json", j.dump(2) + "\n"); !w) return bad_input(inv, w.error().message);
-  std::printf("report: %s\n", (out / "report.json").c_str());
+  for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
+                                   {"report.sarif", campaign_sarif(rows).dump(2) + "\n"},
+                                   {"junit.xml", campaign_junit(rows)}})
+    if (auto w = write_file_atomic(out / name, text); !w) return bad_input(inv, w.error().message);
+  std::printf("reports: %s/{report.json,report.sarif,junit.xml}\n", out.c_str());
   return new_crashes || regressions_failing ? kExitFound : kExitClean;
 }
 

@@ -15,7 +15,7 @@ Result<ReplayOutcome> replay(const Reproducer& r, const std::filesystem::path& d
     const CrashReport& rep = triaged.value();
     bool matched = rep.cls == r.expected_class && rep.stack_hash == r.expected_hash;
     out.matched += matched;
-    out.runs.push_back({rep.cls, rep.stack_hash, matched, rep.wall_seconds});
+    out.runs.push_back({rep.cls, rep.stack_hash, matched, rep.wall_seconds, rep});
   }
   return out;
 }

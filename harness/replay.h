@@ -15,6 +15,7 @@ struct ReplayRun {
   std::string stack_hash;
   bool matched;
   double wall_seconds;
+  CrashReport report;
 };
 
 struct ReplayOutcome {

@@ -54,6 +54,35 @@ TEST(Campaign, NewCrashIsStoredAndAFixedRegressionIsReported) {
     EXPECT_TRUE(e.path().filename().string().starts_with("null-dereference-"));
   }
   EXPECT_EQ(stored, 1u);
+
+  // SARIF: one rule per crash class, one result per problem, located at the blamed frame.
+  auto sarif = read_report(d / "out" / "report.sarif");
+  EXPECT_EQ(sarif["version"], "2.1.0");
+  const auto& rules = sarif["runs"][0]["tool"]["driver"]["rules"];
+  EXPECT_EQ(rules.size(), 17u);
+  const auto& results = sarif["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 2u);
+  bool located = false;
+  for (const auto& r : results) {
+    EXPECT_EQ(rules[r["ruleIndex"].get<int>()]["id"], r["ruleId"]);
+    if (r["ruleId"] == "null-dereference") {
+      const auto& loc = r["locations"][0];
+      EXPECT_TRUE(loc["physicalLocation"]["artifactLocation"]["uri"].get<std::string>().ends_with("crash_zoo.cpp"));
+      EXPECT_GT(loc["physicalLocation"]["region"]["startLine"].get<int>(), 0);
+      EXPECT_EQ(loc["logicalLocations"][0]["fullyQualifiedName"], "zoo_null_dereference");
+      located = true;
+    }
+  }
+  EXPECT_TRUE(located);
+
+  // JUnit, read back by a real XML parser (Python's expat-based ElementTree).
+  const std::string check =
+      "python3 -c \"import sys, xml.etree.ElementTree as E; s = E.parse(sys.argv[1]).getroot().find('testsuite'); "
+      "print(s.get('name'), s.get('tests'), s.get('failures'), len(s.findall('testcase')), "
+      "len(s.findall('testcase/failure')))\" " +
+      shell_quote((d / "out" / "junit.xml").string()) + " > " + shell_quote((d / "junit-check").string());
+  ASSERT_EQ(std::system(check.c_str()), 0);
+  EXPECT_EQ(read_file(d / "junit-check"), "crash_zoo 3 2 3 2\n");
 }
 
 TEST(Campaign, BrokenRegressionIsAnErrorNamingIt) {

@@ -1,0 +1,77 @@
+// SARIF 2.1.0 for code-scanning dashboards: one rule per crash class, one
+// result per problem row, located at the top meaningful frame.
+#include "campaign_report.h"
+
+namespace faultline {
+
+namespace {
+
+const Frame* blamed_frame(const CrashReport& r) {
+  for (const auto& f : r.frames)
+    if (f.in_hash) return &f;
+  return r.frames.empty() ? nullptr : &r.frames.front();
+}
+
+// "stack-exhaustion" -> "StackExhaustion": SARIF's rule name is a PascalCase identifier.
+std::string pascal_case(std::string_view id) {
+  std::string out;
+  bool upper = true;
+  for (char c : id) {
+    if (c == '-') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows) {
+  using nlohmann::json;
+  json rules = json::array();
+  for (int c = 0; c <= static_cast<int>(CrashClass::None); c++) {
+    const std::string id(to_string(static_cast<CrashClass>(c)));
+    rules.push_back({{"id", id},
+                     {"name", pascal_case(id)},
+                     {"shortDescription", {{"text", "faultline crash class " + id}}},
+                     {"defaultConfiguration", {{"level", id == "none" ? "note" : "error"}}}});
+  }
+  json results = json::array();
+  for (const auto& row : rows) {
+    if (!row.problem) continue;
+    const auto cls = crash_class_from_string(row.cls).value_or(CrashClass::None);
+    json result = {{"ruleId", row.cls},
+                   {"ruleIndex", static_cast<int>(cls)},
+                   {"level", "error"},
+                   {"message", {{"text", row.target + " " + row.kind + " " + row.item + ": " + row.status + " (" +
+                                             row.cls + ")"}}},
+                   {"properties", {{"target", row.target}, {"status", row.status}, {"reproducer", row.reproducer}}}};
+    if (!row.hash.empty()) result["partialFingerprints"] = {{"stackHash/v1", row.hash}};
+    if (row.report) {
+      if (!row.report->findings.empty()) result["message"]["text"] = result["message"]["text"].get<std::string>() + ": " +
+                                                                      row.report->findings.front().detail;
+      if (const Frame* f = blamed_frame(*row.report)) {
+        json location = {{"logicalLocations", {{{"fullyQualifiedName", f->function.empty() ? f->module : f->function}}}}};
+        if (!f->file.empty()) {
+          location["physicalLocation"] = {{"artifactLocation", {{"uri", f->file}}}};
+          if (f->line > 0) location["physicalLocation"]["region"] = {{"startLine", f->line}};
+        }
+        result["locations"] = json::array({location});
+      }
+    }
+    results.push_back(result);
+  }
+  return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+          {"version", "2.1.0"},
+          {"runs",
+           {{{"tool",
+              {{"driver",
+                {{"name", "faultline"}, {"version", "0.1.0"}, {"informationUri", "https://example.invalid/faultline"},
+                 {"rules", rules}}}}},
+             {"results", results}}}}};
+}
+
+}  // namespace faultline
