@@ -64,6 +64,7 @@ int cmd_campaign(const Invocation& inv) {
     const std::string driver = binary_dir() + "/target-" + target;
     if (access(driver.c_str(), X_OK) != 0) continue;
 
+    remove_unfinished_reproducers(out / target);  // a campaign killed mid-write: start that bucket again
     std::set<std::string> known;  // buckets the regressions already cover
     std::set<std::string> found;  // buckets this campaign stored
     for (const auto& dir : sorted_entries(target_dir / "regressions")) {

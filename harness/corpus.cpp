@@ -190,6 +190,12 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   return Stored{final_dir, false};
 }
 
+void remove_unfinished_reproducers(const fs::path& out_dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(out_dir, ec))
+    if (e.path().filename().string().rfind(".incoming-", 0) == 0) fs::remove_all(e.path(), ec);
+}
+
 Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
   return write_file_atomic(dir / "repro.json", to_json(r).dump(2) + "\n");
 }

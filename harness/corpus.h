@@ -50,6 +50,10 @@ Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r);
 
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
 
+// Removes the half-built `.incoming-*` directories a killed writer left in
+// out_dir (complete reproducers are only ever published by one rename).
+void remove_unfinished_reproducers(const fs::path& out_dir);
+
 // The run a reproducer describes: target resolved to bin_dir/target-<name>,
 // "@@" (or stdin) bound to input_path, schedule and timeout set.
 Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const std::string& bin_dir);

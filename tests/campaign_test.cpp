@@ -1,4 +1,6 @@
 // The main job's campaign: regressions replayed first, seeds triaged, exit code.
+#include <set>
+
 #include "test_support.h"
 
 namespace faultline::test {
@@ -93,6 +95,41 @@ TEST(Campaign, BrokenRegressionIsAnErrorNamingIt) {
   auto r = run_faultline({"campaign", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("abort-0123456789abcdef/repro.json: not valid JSON"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// A campaign killed with SIGKILL and started again loses no reproducer and
+// stores none twice: reproducers are published by a single rename, and
+// half-built ones are cleared when the campaign starts.
+TEST(Campaign, ResumesAfterSigkillWithoutLosingOrDuplicating) {
+  ScratchDir d;
+  const fs::path corpora = d / "corpora";
+  fs::create_directories(corpora / "crash_zoo" / "seeds");
+  for (const char* kind : {"null", "abort", "wild", "ill", "fpe", "double-free"})
+    write_file(corpora / "crash_zoo" / "seeds" / kind, std::string(kind) + "\n");
+  const std::string faultline = std::string(FAULTLINE_BIN_DIR) + "/faultline";
+  const std::string args = " campaign --out " + shell_quote((d / "out").string()) + " --corpora " +
+                           shell_quote(corpora.string()) + " >/dev/null 2>&1";
+  // A leftover of an earlier kill, as a crashed writer leaves it.
+  fs::create_directories(d / "out" / "crash_zoo" / ".incoming-abc123");
+  // Killed part-way through.
+  const std::string killed = "timeout -s KILL 0.15 " + shell_quote(faultline) + args;
+  std::system(killed.c_str());
+  auto again = run_faultline({"campaign", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  EXPECT_NE(again.exit_code, 2) << again.err;
+  std::set<std::string> buckets;
+  for (const auto& e : fs::directory_iterator(d / "out" / "crash_zoo")) {
+    const std::string name = e.path().filename().string();
+    EXPECT_NE(name[0], '.') << "half-built reproducer left: " << name;
+    EXPECT_TRUE(fs::exists(e.path() / "repro.json")) << name;
+    buckets.insert(name);
+  }
+  EXPECT_EQ(buckets.size(), 6u);  // six crash classes, six buckets, each once
 }
 
 }  // namespace
