@@ -151,9 +151,10 @@ int cmd_campaign(const Invocation& inv) {
   fs::create_directories(out, ec);
   for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
                                    {"report.sarif", campaign_sarif(rows).dump(2) + "\n"},
-                                   {"junit.xml", campaign_junit(rows)}})
+                                   {"junit.xml", campaign_junit(rows)},
+                                   {"report.html", campaign_html(rows)}})
     if (auto w = write_file_atomic(out / name, text); !w) return bad_input(inv, w.error().message);
-  std::printf("reports: %s/{report.json,report.sarif,junit.xml}\n", out.c_str());
+  std::printf("reports: %s/{report.json,report.sarif,junit.xml,report.html}\n", out.c_str());
   return new_crashes || regressions_failing ? kExitFound : kExitClean;
 }
 

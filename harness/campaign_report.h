@@ -22,5 +22,11 @@ struct CampaignRow {
 
 nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows);
 std::string campaign_junit(const std::vector<CampaignRow>& rows);
+// A static page: summary, findings table, and inline-SVG plots of findings
+// and runs over the campaign's time. No scripts, no external resources.
+std::string campaign_html(const std::vector<CampaignRow>& rows);
+
+// &, <, >, " and ' escaped; control characters XML 1.0 forbids replaced.
+std::string xml_escape(const std::string& s);
 
 }  // namespace faultline

@@ -8,8 +8,6 @@
 
 namespace faultline {
 
-namespace {
-
 std::string xml_escape(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
@@ -26,6 +24,8 @@ std::string xml_escape(const std::string& s) {
   }
   return out;
 }
+
+namespace {
 
 std::string seconds(double s) {
   char b[32];
