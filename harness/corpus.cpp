@@ -10,14 +10,11 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 namespace faultline {
 
 namespace {
-
-constexpr int kReproVersion = 1;
 
 Error sys_error(const fs::path& p, const std::string& what) {
   return Error{p.string() + ": " + what + ": " + std::strerror(errno)};
@@ -29,74 +26,6 @@ bool fsync_path(const fs::path& p, int flags) {
   bool ok = fsync(fd) == 0;
   close(fd);
   return ok;
-}
-
-const char* input_mode_name(InputMode m) {
-  switch (m) {
-    case InputMode::None: return "none";
-    case InputMode::File: return "file";
-    case InputMode::Stdin: return "stdin";
-  }
-  return "none";
-}
-
-bool valid_target_name(const std::string& s) { return std::regex_match(s, std::regex("[a-z0-9_]{1,64}")); }
-bool valid_hash(const std::string& s) { return std::regex_match(s, std::regex("[0-9a-f]{16}")); }
-
-nlohmann::json to_json(const Reproducer& r) {
-  nlohmann::json j = {{"faultline_repro", kReproVersion},
-                      {"argv", r.argv},
-                      {"schedule", r.schedule},
-                      {"input", input_mode_name(r.input)},
-                      {"timeout_s", r.timeout_seconds},
-                      {"expected", {{"class", to_string(r.expected_class)}, {"stack_hash", r.expected_hash}}},
-                      {"environment", r.environment}};
-  if (!r.target.empty()) j["target"] = r.target;
-  return j;
-}
-
-// Field-by-field validation; the message names the field that is wrong.
-Result<Reproducer> from_json(const nlohmann::json& j) {
-  using nlohmann::json;
-  if (!j.is_object()) return Error{"top level is not a JSON object"};
-  if (!j.contains("faultline_repro") || j["faultline_repro"] != kReproVersion)
-    return Error{"field 'faultline_repro' must be " + std::to_string(kReproVersion)};
-  Reproducer r;
-  if (j.contains("target")) {
-    if (!j["target"].is_string() || !valid_target_name(j["target"].get<std::string>()))
-      return Error{"field 'target' must be a target name ([a-z0-9_]+)"};
-    r.target = j["target"].get<std::string>();
-  }
-  if (!j.contains("argv") || !j["argv"].is_array() || j["argv"].empty())
-    return Error{"field 'argv' must be a non-empty array of strings"};
-  for (const auto& a : j["argv"]) {
-    if (!a.is_string()) return Error{"field 'argv' must be a non-empty array of strings"};
-    r.argv.push_back(a.get<std::string>());
-  }
-  if (!j.contains("schedule") || !j["schedule"].is_string()) return Error{"field 'schedule' must be a string"};
-  r.schedule = j["schedule"].get<std::string>();
-  if (auto s = Schedule::parse(r.schedule); !s) return Error{"field 'schedule': " + s.error().message};
-  const std::string mode = j.value("input", std::string("none"));
-  if (mode == "file") r.input = InputMode::File;
-  else if (mode == "stdin") r.input = InputMode::Stdin;
-  else if (mode != "none") return Error{"field 'input' must be one of none, file, stdin"};
-  if (j.contains("timeout_s")) {
-    if (!j["timeout_s"].is_number() || j["timeout_s"].get<double>() <= 0 || j["timeout_s"].get<double>() > 86400)
-      return Error{"field 'timeout_s' must be a number of seconds in (0, 86400]"};
-    r.timeout_seconds = j["timeout_s"].get<double>();
-  }
-  if (!j.contains("expected") || !j["expected"].is_object()) return Error{"field 'expected' must be an object"};
-  const auto& e = j["expected"];
-  auto cls = e.contains("class") && e["class"].is_string() ? crash_class_from_string(e["class"].get<std::string>())
-                                                           : std::nullopt;
-  if (!cls) return Error{"field 'expected.class' must be a crash class name (see DESIGN.md)"};
-  r.expected_class = *cls;
-  if (!e.contains("stack_hash") || !e["stack_hash"].is_string()) return Error{"field 'expected.stack_hash' must be a string"};
-  r.expected_hash = e["stack_hash"].get<std::string>();
-  if (!r.expected_hash.empty() && !valid_hash(r.expected_hash))
-    return Error{"field 'expected.stack_hash' must be 16 lowercase hex digits or empty"};
-  if (j.contains("environment")) r.environment = j["environment"];
-  return r;
 }
 
 }  // namespace
@@ -149,12 +78,7 @@ Result<Reproducer> load_reproducer(const fs::path& dir) {
   if (!in) return Error{file.string() + ": cannot open: " + std::strerror(errno)};
   std::stringstream ss;
   ss << in.rdbuf();
-  const std::string text = ss.str();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Error{file.string() + ": empty file"};
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    return Error{file.string() + ": not valid JSON (truncated or corrupt; " + std::to_string(text.size()) + " bytes)"};
-  auto r = from_json(j);
+  auto r = parse_reproducer_json(ss.str());
   if (!r) return Error{file.string() + ": " + r.error().message};
   if (r->input != InputMode::None && !fs::exists(file.parent_path() / "input"))
     return Error{(file.parent_path() / "input").string() + ": missing (repro.json says the program reads an input)"};
@@ -178,7 +102,7 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   if (input) {
     if (auto w = write_file_atomic(tmp / "input", *input); !w) return fail(w.error());
   }
-  if (auto w = write_file_atomic(tmp / "repro.json", to_json(r).dump(2) + "\n"); !w) return fail(w.error());
+  if (auto w = write_file_atomic(tmp / "repro.json", reproducer_to_json(r).dump(2) + "\n"); !w) return fail(w.error());
   if (rename(tmp.c_str(), final_dir.c_str()) != 0) {
     if (errno == ENOTEMPTY || errno == EEXIST) {  // another writer got there first
       fs::remove_all(tmp, ec);
@@ -197,7 +121,7 @@ void remove_unfinished_reproducers(const fs::path& out_dir) {
 }
 
 Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
-  return write_file_atomic(dir / "repro.json", to_json(r).dump(2) + "\n");
+  return write_file_atomic(dir / "repro.json", reproducer_to_json(r).dump(2) + "\n");
 }
 
 Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const std::string& bin_dir) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crash_class.h"
+#include "reproducer_json.h"
 #include "result.h"
 #include "runner.h"
 #include "triage.h"
@@ -17,21 +18,6 @@
 namespace faultline {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kInputPlaceholder = "@@";  // AFL++'s: replaced by the input file's path
-
-enum class InputMode { None, File, Stdin };
-
-struct Reproducer {
-  std::string target;             // built-in target name; argv[0] is then its driver
-  std::vector<std::string> argv;  // program and arguments; "@@" stands for the input file
-  std::string schedule;           // canonical schedule line
-  InputMode input = InputMode::None;
-  double timeout_seconds = 10;
-  CrashClass expected_class = CrashClass::None;
-  std::string expected_hash;
-  nlohmann::json environment = nlohmann::json::object();  // facts at capture time
-};
 
 Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes);
 

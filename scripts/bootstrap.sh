@@ -16,11 +16,12 @@ packages=(
   nlohmann-json3-dev                          # reports
   python3                                     # a second real-world program in the tests
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0   # the allocator differential
+  clang-14 libclang-rt-14-dev                 # libFuzzer on faultline's own parsers (a test)
 )
 fuzz=0
 if [ "${1:-}" = "--fuzz" ]; then
   fuzz=1
-  packages+=(clang-14 libclang-rt-14-dev afl++)
+  packages+=(afl++)
 fi
 
 missing=()
