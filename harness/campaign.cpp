@@ -36,6 +36,38 @@ std::vector<fs::path> sorted_entries(const fs::path& dir) {
   return out;
 }
 
+// One progress line on stderr: rewritten in place on a terminal, every 5 s
+// otherwise (CI logs).
+class Progress {
+ public:
+  explicit Progress(std::chrono::steady_clock::time_point start) : start_(start), tty_(isatty(2)) {}
+  void update(const std::vector<Row>& rows) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!tty_ && now - last_ < std::chrono::seconds(5)) return;
+    last_ = now;
+    std::set<std::string> buckets, schedules;
+    int findings = 0;
+    for (const auto& r : rows) {
+      if (r.cls != "none" && !r.cls.empty()) {
+        findings++;
+        buckets.insert(r.cls + "-" + r.hash);
+      }
+      if (r.report) schedules.insert(r.report->schedule);
+    }
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "%s[campaign] %zu runs, %.1f runs/s, %zu schedules, %d findings, %zu buckets%s", tty_ ? "\r" : "",
+                 rows.size(), secs > 0 ? rows.size() / secs : 0.0, schedules.size(), findings, buckets.size(),
+                 tty_ ? "" : "\n");
+  }
+  void done() {
+    if (tty_) std::fputc('\n', stderr);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_, last_{};
+  bool tty_;
+};
+
 void print_table(const std::vector<Row>& rows) {
   std::printf("%-14s %-10s %-38s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
               "SECONDS");
@@ -58,6 +90,7 @@ int cmd_campaign(const Invocation& inv) {
   auto budget_left = [&] { return std::chrono::steady_clock::now() < deadline; };
 
   std::vector<Row> rows;
+  Progress progress(std::chrono::steady_clock::now());
   int new_crashes = 0, regressions_failing = 0, skipped = 0;
   for (const auto& target_dir : sorted_entries(corpora)) {
     const std::string target = target_dir.filename().string();
@@ -89,6 +122,7 @@ int cmd_campaign(const Invocation& inv) {
       regressions_failing += k != kRegressionReplays;
       row.problem = k != kRegressionReplays;
       rows.push_back(row);
+      progress.update(rows);
     }
     for (const auto& seed : sorted_entries(target_dir / "seeds")) {
       if (!budget_left()) {
@@ -133,8 +167,10 @@ int cmd_campaign(const Invocation& inv) {
         }
       }
       rows.push_back(row);
+      progress.update(rows);
     }
   }
+  progress.done();
   print_table(rows);
   std::printf("\n%zu runs, %d new crash buckets, %d regressions not reproducing, %d items skipped (budget)\n",
               rows.size(), new_crashes, regressions_failing, skipped);
