@@ -40,7 +40,7 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
       const uint64_t given = e.arg[1] & 0xffffffffu, usable = (e.arg[1] >> 32) & 0x7fffffffu;
       out.detail = (e.arg[1] >> 63) ? "aligned delete of a block that is not aligned as it says (usable " +
                                           std::to_string(usable) + " bytes)"
-                                    : "sized delete of " + std::to_string(given) + " bytes on a block of " +
+                                    : "sized delete or free of " + std::to_string(given) + " bytes on a block of " +
                                           std::to_string(usable) + " usable bytes";
       break;
     }

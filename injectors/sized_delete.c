@@ -82,3 +82,36 @@ FL_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
   if (next.del_array_aligned) next.del_array_aligned(p, align);
   else free(p);
 }
+
+/* C23 sized frees and jemalloc's sdallocx: the same check, then the next
+   definition (the swapped-in allocator's), or plain free where there is none. */
+typedef void (*free_sized_fn)(void *, size_t);
+typedef void (*free_aligned_sized_fn)(void *, size_t, size_t);
+typedef void (*sdallocx_fn)(void *, size_t, int);
+
+FL_EXPORT void free_sized(void *p, size_t size) {
+  static free_sized_fn next_free_sized;
+  if (!next_free_sized) next_free_sized = (free_sized_fn)dlsym(RTLD_NEXT, "free_sized");  // allowed: first call only, not in a handler
+  check(p, size, 0);
+  if (next_free_sized) next_free_sized(p, size);
+  else free(p);
+}
+
+FL_EXPORT void free_aligned_sized(void *p, size_t align, size_t size) {
+  static free_aligned_sized_fn next_free_aligned_sized;
+  if (!next_free_aligned_sized)
+    next_free_aligned_sized = (free_aligned_sized_fn)dlsym(RTLD_NEXT, "free_aligned_sized");  // allowed: first call only
+  check(p, size, align);
+  if (next_free_aligned_sized) next_free_aligned_sized(p, align, size);
+  else free(p);
+}
+
+/* jemalloc: flags carry lg(alignment) in the low 6 bits (MALLOCX_LG_ALIGN). */
+FL_EXPORT void sdallocx(void *p, size_t size, int flags) {
+  static sdallocx_fn next_sdallocx;
+  if (!next_sdallocx) next_sdallocx = (sdallocx_fn)dlsym(RTLD_NEXT, "sdallocx");  // allowed: first call only
+  const int lg_align = flags & 0x3f;
+  check(p, size, lg_align ? (size_t)1 << lg_align : 0);
+  if (next_sdallocx) next_sdallocx(p, size, flags);
+  else free(p);
+}

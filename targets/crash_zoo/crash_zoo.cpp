@@ -188,6 +188,15 @@ __attribute__((noinline)) void zoo_longjmp_out_of_handler() {
   std::puts("recovered");
 }
 
+// C23 free_sized with the size of 80 blocks on one (looked up at run time:
+// glibc 2.36 does not have it; without one, plain free).
+__attribute__((noinline)) void zoo_free_sized_mismatch() {
+  auto free_sized = reinterpret_cast<void (*)(void*, size_t)>(dlsym(RTLD_DEFAULT, "free_sized"));
+  void* p = std::malloc(560);
+  if (free_sized) free_sized(p, 560 * 80);
+  else std::free(p);
+}
+
 // Sleeps forever with two grandchildren, one of which leaves the process group,
 // so a timeout must clean up more than the group. Their pids go to pidfile.
 __attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
@@ -233,6 +242,7 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
   else if (kind == "sigaction-roundtrip") zoo_sigaction_roundtrip();
   else if (kind == "siginfo-ignore") zoo_siginfo_ignore();
   else if (kind == "longjmp-out-of-handler") zoo_longjmp_out_of_handler();
+  else if (kind == "free-sized") zoo_free_sized_mismatch();
   else if (kind == "print") {
     // Writes n bytes to stdout: exercises the output cap.
     std::string chunk(4096, 'x');
