@@ -12,11 +12,17 @@
 typedef void (*delete_sized_fn)(void *, size_t);
 typedef void (*delete_sized_aligned_fn)(void *, size_t, size_t);
 typedef void (*delete_aligned_fn)(void *, size_t);
+typedef void (*free_sized_fn)(void *, size_t);
+typedef void (*free_aligned_sized_fn)(void *, size_t, size_t);
+typedef void (*sdallocx_fn)(void *, size_t, int);
 static struct {
   size_t (*usable_size)(void *);
   delete_sized_fn del_sized, del_array_sized;
   delete_sized_aligned_fn del_sized_aligned, del_array_sized_aligned;
   delete_aligned_fn del_aligned, del_array_aligned;
+  free_sized_fn free_sized;
+  free_aligned_sized_fn free_aligned_sized;
+  sdallocx_fn sdallocx;
 } next;
 
 /* A program that replaces the global allocation function (_Znwm) hands out memory malloc never saw:
@@ -32,6 +38,9 @@ void fl_bind_sized_delete(void) {
   next.del_array_sized_aligned = (delete_sized_aligned_fn)dlsym(RTLD_NEXT, "_ZdaPvmSt11align_val_t");
   next.del_aligned = (delete_aligned_fn)dlsym(RTLD_NEXT, "_ZdlPvSt11align_val_t");
   next.del_array_aligned = (delete_aligned_fn)dlsym(RTLD_NEXT, "_ZdaPvSt11align_val_t");
+  next.free_sized = (free_sized_fn)dlsym(RTLD_NEXT, "free_sized");
+  next.free_aligned_sized = (free_aligned_sized_fn)dlsym(RTLD_NEXT, "free_aligned_sized");
+  next.sdallocx = (sdallocx_fn)dlsym(RTLD_NEXT, "sdallocx");
   __atomic_store_n(&next.usable_size, (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size"), __ATOMIC_RELEASE);
 }
 
@@ -85,33 +94,22 @@ FL_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
 
 /* C23 sized frees and jemalloc's sdallocx: the same check, then the next
    definition (the swapped-in allocator's), or plain free where there is none. */
-typedef void (*free_sized_fn)(void *, size_t);
-typedef void (*free_aligned_sized_fn)(void *, size_t, size_t);
-typedef void (*sdallocx_fn)(void *, size_t, int);
-
 FL_EXPORT void free_sized(void *p, size_t size) {
-  static free_sized_fn next_free_sized;
-  if (!next_free_sized) next_free_sized = (free_sized_fn)dlsym(RTLD_NEXT, "free_sized");  // allowed: first call only, not in a handler
   check(p, size, 0);
-  if (next_free_sized) next_free_sized(p, size);
+  if (next.free_sized) next.free_sized(p, size);
   else free(p);
 }
 
 FL_EXPORT void free_aligned_sized(void *p, size_t align, size_t size) {
-  static free_aligned_sized_fn next_free_aligned_sized;
-  if (!next_free_aligned_sized)
-    next_free_aligned_sized = (free_aligned_sized_fn)dlsym(RTLD_NEXT, "free_aligned_sized");  // allowed: first call only
   check(p, size, align);
-  if (next_free_aligned_sized) next_free_aligned_sized(p, align, size);
+  if (next.free_aligned_sized) next.free_aligned_sized(p, align, size);
   else free(p);
 }
 
 /* jemalloc: flags carry lg(alignment) in the low 6 bits (MALLOCX_LG_ALIGN). */
 FL_EXPORT void sdallocx(void *p, size_t size, int flags) {
-  static sdallocx_fn next_sdallocx;
-  if (!next_sdallocx) next_sdallocx = (sdallocx_fn)dlsym(RTLD_NEXT, "sdallocx");  // allowed: first call only
   const int lg_align = flags & 0x3f;
   check(p, size, lg_align ? (size_t)1 << lg_align : 0);
-  if (next_sdallocx) next_sdallocx(p, size, flags);
+  if (next.sdallocx) next.sdallocx(p, size, flags);
   else free(p);
 }
