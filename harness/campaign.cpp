@@ -133,14 +133,12 @@ int cmd_campaign(const Invocation& inv) {
       repro.target = target;
       repro.argv = {"target-" + target, kInputPlaceholder};
       repro.input = InputMode::File;
-      RunRequest req;
-      req.argv = {driver, fs::absolute(seed).string()};
       // The program's own timers would make seed runs differ from run to run.
-      req.schedule = Schedule::parse("timers off").value();
-      repro.schedule = req.schedule.canonical();
-      req.inject_library = lib.value();
-      req.limits.timeout_seconds = repro.timeout_seconds;
-      auto triaged = run_and_triage(req);
+      repro.schedule = "timers off";
+      auto req = request_for(repro, fs::absolute(seed).string(), binary_dir());
+      if (!req) return bad_input(inv, req.error().message);
+      req->inject_library = lib.value();
+      auto triaged = run_and_triage(req.value());
       if (!triaged) return bad_input(inv, triaged.error().message);
       const CrashReport& rep = triaged.value();
       Row row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",

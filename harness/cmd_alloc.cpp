@@ -30,15 +30,11 @@ std::string resolve_program(const std::string& name) {
 
 // The schedule without any `alloc` item, plus `alloc <name>`.
 std::string with_allocator(const std::string& schedule, const Allocator& a) {
-  std::string out;
-  for (size_t start = 0; start <= schedule.size();) {
-    size_t end = schedule.find(" ; ", start);
-    if (end == std::string::npos) end = schedule.size();
-    const std::string item = schedule.substr(start, end - start);
-    if (!item.empty() && item.rfind("alloc ", 0) != 0) out += (out.empty() ? "" : " ; ") + item;
-    start = end + 3;
-  }
-  return out + (out.empty() ? "" : " ; ") + "alloc " + a.name;
+  std::vector<std::string> items;
+  for (auto& item : schedule_items(schedule))
+    if (item.rfind("alloc ", 0) != 0) items.push_back(std::move(item));
+  items.push_back(std::string("alloc ") + a.name);
+  return join_schedule_items(items);
 }
 
 }  // namespace

@@ -12,26 +12,6 @@
 
 namespace faultline::cli {
 
-namespace {
-
-std::vector<std::string> split_items(const std::string& canonical) {
-  std::vector<std::string> items;
-  for (size_t start = 0; start <= canonical.size();) {
-    size_t end = canonical.find(" ; ", start);
-    if (end == std::string::npos) end = canonical.size();
-    if (end > start) items.push_back(canonical.substr(start, end - start));
-    start = end + 3;
-  }
-  return items;
-}
-
-std::string join_items(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : " ; ") + i;
-  return out;
-}
-
-}  // namespace
 
 int cmd_minimize(const Invocation& inv) {
   if (inv.operands.empty()) return bad_input(inv, "no reproducer given (usage: faultline minimize REPRO)");
@@ -64,7 +44,7 @@ int cmd_minimize(const Invocation& inv) {
   }
 
   // Fewest extras: drop every item the class does not need.
-  std::vector<std::string> items = split_items(repro->schedule);
+  std::vector<std::string> items = schedule_items(repro->schedule);
   for (size_t i = 0; i < items.size() && runs < max_runs;) {
     if (items[i].rfind("malloc-signal", 0) == 0 || items.size() == 1) {
       i++;
@@ -72,13 +52,13 @@ int cmd_minimize(const Invocation& inv) {
     }
     std::vector<std::string> without = items;
     without.erase(without.begin() + static_cast<long>(i));
-    auto ok = same_class(join_items(without));
+    auto ok = same_class(join_schedule_items(without));
     if (!ok) return bad_input(inv, ok.error().message);
     if (ok.value()) items = without;
     else i++;
   }
   // Earliest call: the first allocator call after the handler exists that still gives the class.
-  std::string schedule = join_items(items);
+  std::string schedule = join_schedule_items(items);
   auto parsed = Schedule::parse(schedule).value();
   if (auto call = parsed.get(FL_KEY_MS_CALL); call && parsed.get(FL_KEY_MS_INSN)) {
     const int sig = static_cast<int>(*parsed.get(FL_KEY_MS_SIG));
@@ -90,10 +70,10 @@ int cmd_minimize(const Invocation& inv) {
     for (uint64_t c = 1; c < *call && runs < max_runs; c++) {
       std::vector<std::string> candidate = {malloc_signal_schedule(sig, thread, c, insn)};
       candidate.insert(candidate.end(), rest.begin(), rest.end());
-      auto ok = same_class(join_items(candidate));
+      auto ok = same_class(join_schedule_items(candidate));
       if (!ok) return bad_input(inv, ok.error().message);
       if (ok.value()) {
-        schedule = join_items(candidate);
+        schedule = join_schedule_items(candidate);
         break;
       }
     }

@@ -16,4 +16,21 @@ std::string Schedule::canonical() const {
   return std::string(buf, n);
 }
 
+std::vector<std::string> schedule_items(const std::string& canonical) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start <= canonical.size();) {
+    size_t end = canonical.find(" ; ", start);
+    if (end == std::string::npos) end = canonical.size();
+    if (end > start) items.push_back(canonical.substr(start, end - start));
+    start = end + 3;
+  }
+  return items;
+}
+
+std::string join_schedule_items(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : " ; ") + i;
+  return out;
+}
+
 }  // namespace faultline

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "result.h"
 #include "schedule.h"
@@ -22,5 +23,10 @@ class Schedule {
  private:
   fl_schedule raw_{};
 };
+
+// A canonical schedule line as its items ("stack main=64K", "seed=0x5eed"),
+// and back: what minimize drops and alloc replaces one at a time.
+std::vector<std::string> schedule_items(const std::string& canonical);
+std::string join_schedule_items(const std::vector<std::string>& items);
 
 }  // namespace faultline
