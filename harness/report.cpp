@@ -34,13 +34,19 @@ nlohmann::json stack_summary(const std::vector<Frame>& frames) {
   return out;
 }
 
-const Frame* first_hashed_frame(const CrashReport& r) {
+}  // namespace
+
+const Frame* blamed_frame(const CrashReport& r) {
   for (const auto& f : r.frames)
     if (f.in_hash) return &f;
   return nullptr;
 }
 
-}  // namespace
+std::string frame_label(const Frame& f) {
+  std::string s = f.function.empty() ? f.module : f.function;
+  if (!f.file.empty()) s += " (" + f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + ")";
+  return s;
+}
 
 nlohmann::json report_json(const CrashReport& r) {
   using nlohmann::json;
@@ -124,9 +130,8 @@ std::string verdict_line(const CrashReport& r) {
     line += "; recursion cycle";
     for (const auto& fn : r.recursion_cycle->functions) line += " " + fn;
     if (r.recursion_cycle->bytes_per_level) line += ", " + std::to_string(r.recursion_cycle->bytes_per_level) + " B/level";
-  } else if (const Frame* f = first_hashed_frame(r)) {
-    line += "; in " + (f->function.empty() ? f->module : f->function);
-    if (!f->file.empty()) line += " (" + f->file.substr(f->file.rfind('/') + 1) + ":" + std::to_string(f->line) + ")";
+  } else if (const Frame* f = blamed_frame(r)) {
+    line += "; in " + frame_label(*f);
   }
   if (!r.stack_hash.empty()) line += " [" + r.stack_hash + "]";
   char t[32];

@@ -14,4 +14,9 @@ std::string verdict_line(const CrashReport& r);
 
 std::string hex_address(uint64_t v);
 
+// The frame a human would blame: the first one the stack hash was taken from.
+const Frame* blamed_frame(const CrashReport& r);
+// "function (file.cpp:42)", or the module when the function is unknown.
+std::string frame_label(const Frame& f);
+
 }  // namespace faultline

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "campaign_report.h"
+#include "report.h"
 
 namespace faultline {
 
@@ -70,14 +71,8 @@ std::string campaign_html(const std::vector<CampaignRow>& rows) {
   html += "<table id=\"findings\"><thead><tr><th>target</th><th>kind</th><th>item</th><th>class</th><th>stack hash</th>"
           "<th>status</th><th>where</th><th>seconds</th></tr></thead><tbody>\n";
   for (const auto& r : rows) {
-    std::string where;
-    if (r.report)
-      for (const auto& f : r.report->frames)
-        if (f.in_hash) {
-          where = (f.function.empty() ? f.module : f.function) +
-                  (f.file.empty() ? "" : " (" + f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + ")");
-          break;
-        }
+    const Frame* blamed = r.report ? blamed_frame(*r.report) : nullptr;
+    const std::string where = blamed ? frame_label(*blamed) : "";
     html += std::string("<tr") + (r.problem ? " class=\"problem\"" : "") + "><td>" + xml_escape(r.target) + "</td><td>" +
             xml_escape(r.kind) + "</td><td>" + xml_escape(r.item) + "</td><td>" + xml_escape(r.cls) + "</td><td><code>" +
             xml_escape(r.hash) + "</code></td><td>" + xml_escape(r.status) + "</td><td>" + xml_escape(where) +

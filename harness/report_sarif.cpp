@@ -1,14 +1,15 @@
 // SARIF 2.1.0 for code-scanning dashboards: one rule per crash class, one
 // result per problem row, located at the top meaningful frame.
 #include "campaign_report.h"
+#include "report.h"
 
 namespace faultline {
 
 namespace {
 
-const Frame* blamed_frame(const CrashReport& r) {
-  for (const auto& f : r.frames)
-    if (f.in_hash) return &f;
+// The blamed frame, else the top one: a result always has a location when there are frames.
+const Frame* located_frame(const CrashReport& r) {
+  if (const Frame* f = blamed_frame(r)) return f;
   return r.frames.empty() ? nullptr : &r.frames.front();
 }
 
@@ -53,7 +54,7 @@ nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows) {
     if (row.report) {
       if (!row.report->findings.empty()) result["message"]["text"] = result["message"]["text"].get<std::string>() + ": " +
                                                                       row.report->findings.front().detail;
-      if (const Frame* f = blamed_frame(*row.report)) {
+      if (const Frame* f = located_frame(*row.report)) {
         json location = {{"logicalLocations", {{{"fullyQualifiedName", f->function.empty() ? f->module : f->function}}}}};
         if (!f->file.empty()) {
           location["physicalLocation"] = {{"artifactLocation", {{"uri", f->file}}}};
