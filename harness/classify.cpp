@@ -23,12 +23,6 @@ constexpr uint64_t kNearStackPointer = 64 * 1024;
 // above the stack's end cannot hold frame plus handler.
 constexpr uint64_t kSignalFrameRoom = 16 * 1024;
 
-std::string hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
 bool address_is_meaningful(const CrashSnapshot& s) {
   // SI_KERNEL: a general-protection fault (e.g. a non-canonical pointer) has no address.
   return (s.signo == SIGSEGV || s.signo == SIGBUS) && s.si_code > 0 && s.si_code != SI_KERNEL;
@@ -140,11 +134,11 @@ std::optional<std::string> allocator_of_frame(const Frame& f) {
 std::string describe_address(const CrashSnapshot& s) {
   if (!address_is_meaningful(s)) return "no fault address (general-protection fault, e.g. a non-canonical pointer)";
   const uint64_t a = s.fault_address;
-  if (a < kNullPageLimit) return "null page (offset " + hex(a) + ")";
+  if (a < kNullPageLimit) return "null page (offset " + hex_address(a) + ")";
   const MapEntry* m = mapping_containing(s.maps, a);
-  if (!m) return "unmapped address " + hex(a);
+  if (!m) return "unmapped address " + hex_address(a);
   std::string what = m->path.empty() ? "anonymous mapping" : m->path;
-  return what + " (" + m->perms + ") at offset " + hex(a - m->start);
+  return what + " (" + m->perms + ") at offset " + hex_address(a - m->start);
 }
 
 std::string signal_name(int sig) {
@@ -159,7 +153,7 @@ Classification classify_snapshot(const CrashSnapshot& s, const std::string& stde
     case SIGBUS: {
       if (auto hit = stack_guard_hit(s))
         return {CrashClass::StackExhaustion,
-                sig + (address_is_meaningful(s) ? " at " + hex(s.fault_address) : std::string()) + ": " + hit->region,
+                sig + (address_is_meaningful(s) ? " at " + hex_address(s.fault_address) : std::string()) + ": " + hit->region,
                 hit->region, hit->stack_size, ""};
       std::string region = describe_address(s);
       if (!s.frames.empty())
@@ -169,7 +163,7 @@ Classification classify_snapshot(const CrashSnapshot& s, const std::string& stde
                       (s.frames[0].function.empty() ? "" : " " + s.frames[0].function) + ")",
                   region, 0, *alloc};
       if (address_is_meaningful(s) && s.fault_address < kNullPageLimit)
-        return {CrashClass::NullDereference, sig + " at " + hex(s.fault_address), region, 0, ""};
+        return {CrashClass::NullDereference, sig + " at " + hex_address(s.fault_address), region, 0, ""};
       return {CrashClass::WildAccess, sig + ": " + region, region, 0, ""};
     }
     case SIGABRT:
@@ -181,9 +175,9 @@ Classification classify_snapshot(const CrashSnapshot& s, const std::string& stde
     case SIGILL:
     case SIGTRAP:
     case SIGSYS:
-      return {CrashClass::IllegalInstruction, sig + " at pc " + hex(s.pc), "", 0, ""};
+      return {CrashClass::IllegalInstruction, sig + " at pc " + hex_address(s.pc), "", 0, ""};
     case SIGFPE:
-      return {CrashClass::Arithmetic, sig + " at pc " + hex(s.pc), "", 0, ""};
+      return {CrashClass::Arithmetic, sig + " at pc " + hex_address(s.pc), "", 0, ""};
     default:
       return {CrashClass::Abort, sig, "", 0, ""};
   }

@@ -30,9 +30,13 @@ bool is_runtime_frame(const Frame& f) {
 
 std::string frame_key(const Frame& f) {
   if (!f.function.empty()) return f.function;
-  char off[32];
-  std::snprintf(off, sizeof off, "+0x%llx", static_cast<unsigned long long>(f.module_offset));
-  return (f.module.empty() ? std::string("?") : f.module) + off;
+  return (f.module.empty() ? std::string("?") : f.module) + "+" + hex_address(f.module_offset);
+}
+
+std::string hex_address(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
 }
 
 std::string fnv1a_hex(const std::string& s) {

@@ -16,4 +16,7 @@ struct Frame {
   bool in_hash = false;  // one of the meaningful frames the stack hash was taken from
 };
 
+// "0x7ffd1234": addresses and pointers in reports and evidence.
+std::string hex_address(uint64_t v);
+
 }  // namespace faultline

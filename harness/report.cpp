@@ -6,12 +6,6 @@
 
 namespace faultline {
 
-std::string hex_address(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
 namespace {
 
 const char* end_name(RunResult::End e) {

@@ -12,8 +12,6 @@ nlohmann::json report_json(const CrashReport& r);
 // "faultline: stack-exhaustion — SIGSEGV ... in zoo_parse_block (crash_zoo.cpp:41) [hash 1f2e...] 0.12 s"
 std::string verdict_line(const CrashReport& r);
 
-std::string hex_address(uint64_t v);
-
 // The frame a human would blame: the first one the stack hash was taken from.
 const Frame* blamed_frame(const CrashReport& r);
 // "function (file.cpp:42)", or the module when the function is unknown.

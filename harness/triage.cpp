@@ -13,11 +13,6 @@ namespace faultline {
 namespace {
 constexpr size_t kReportedStderrBytes = 4096;
 
-std::string hex_of(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-  return b;
-}
 
 Finding injector_finding(const RunResult::InjectorFinding& f) {
   const auto& e = f.event;
@@ -33,7 +28,7 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
       break;
     case FL_FINDING_DUPLICATE_ALLOCATION:
       out.cls = CrashClass::DuplicateAllocation;
-      out.detail = "allocator returned " + hex_of(e.arg[1]) + ", which is still live" + at_call;
+      out.detail = "allocator returned " + hex_address(e.arg[1]) + ", which is still live" + at_call;
       break;
     case FL_FINDING_HEAP_SIZE_MISMATCH: {
       out.cls = CrashClass::HeapSizeMismatch;
@@ -46,11 +41,11 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
     }
     case FL_FINDING_DOUBLE_FREE:
       out.cls = CrashClass::DoubleFree;
-      out.detail = "free of " + hex_of(e.arg[1]) + ", already freed and still in quarantine (the second free was dropped)";
+      out.detail = "free of " + hex_address(e.arg[1]) + ", already freed and still in quarantine (the second free was dropped)";
       break;
     case FL_FINDING_USE_AFTER_FREE:
       out.cls = CrashClass::UseAfterFree;
-      out.detail = "block " + hex_of(e.arg[1]) + " was written after it was freed (its poison changed in quarantine)";
+      out.detail = "block " + hex_address(e.arg[1]) + " was written after it was freed (its poison changed in quarantine)";
       break;
     default:
       out.cls = CrashClass::LazyBindingInSignalHandler;
