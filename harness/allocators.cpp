@@ -6,6 +6,7 @@
 #include <libelf.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <set>
 
 namespace faultline {
@@ -13,7 +14,7 @@ namespace faultline {
 namespace {
 // The allocator's entry points, as the in-process injector counts them.
 const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
-const std::set<std::string> kStaticAllocatorMarkers = {"je_malloc", "tc_malloc", "mi_malloc"};
+const std::set<std::string> kStaticAllocatorMarkers = {"je_malloc", "tc_malloc", "mi_malloc", "__asan_init"};
 }  // namespace
 
 const std::vector<Allocator>& allocators() {
@@ -85,5 +86,22 @@ std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& 
   return found;
 }
 
+bool is_asan_executable(const std::string& exe) {
+  bool pie = false;
+  return executable_allocator_symbols(exe, &pie).count("__asan_init") > 0;
+}
 
+std::string resolve_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return name;
+}
 }  // namespace faultline

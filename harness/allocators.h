@@ -30,6 +30,10 @@ Result<std::string> allocator_library_path(const Allocator& a);
 // allocator: no LD_PRELOAD swap can reach them), and whether the executable
 // is position independent.
 std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& exe, bool* pie);
+// An AddressSanitizer build (its runtime, allocator included, is linked in).
+bool is_asan_executable(const std::string& exe);
+// The program as execvp would find it (PATH searched when it has no '/').
+std::string resolve_program(const std::string& name);
 // malloc, free, calloc, realloc: the calls the injectors count.
 bool is_allocator_entry(const std::string& symbol);
 

@@ -66,6 +66,11 @@ const std::vector<AllocatorPattern>& allocator_patterns() {
       {"jemalloc", std::regex(R"(^<jemalloc>: .+)")},
       {"tcmalloc", std::regex(R"((src/tcmalloc\.cc.*\] .+|Attempt to free invalid pointer.*|tcmalloc: .+))")},
       {"mimalloc", std::regex(R"(^mimalloc: error: .+)")},
+      // AddressSanitizer's heap reports (its allocator checks them), e.g.
+      // "==12==ERROR: AddressSanitizer: attempting double-free on 0x6020...".
+      {"asan", std::regex(R"(ERROR: AddressSanitizer: (attempting double-free|attempting free on address|)"
+                          R"(new-delete-type-mismatch|alloc-dealloc-mismatch|heap-use-after-free|)"
+                          R"(heap-buffer-overflow|malloc_usable_size|invalid-free|bad-free).*)")},
   };
   return patterns;
 }

@@ -13,21 +13,6 @@ namespace faultline::cli {
 
 namespace {
 
-// The program as execvp would find it.
-std::string resolve_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (size_t start = 0; start <= dirs.size();) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(start, end - start) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return name;
-}
-
 // The schedule without any `alloc` item, plus `alloc <name>`.
 std::string with_allocator(const std::string& schedule, const Allocator& a) {
   std::vector<std::string> items;

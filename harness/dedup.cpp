@@ -23,7 +23,13 @@ bool is_runtime_frame(const Frame& f) {
       "__restore_rt", "malloc", "free", "calloc", "realloc", "_int_malloc", "_int_free", "__libc_malloc",
       "__libc_free", "raise", "abort", "__pthread_kill_implementation", "__pthread_kill_internal", "__GI_raise",
       "__GI_abort", "__libc_start_call_main", "__libc_start_main_impl", "__libc_start_main", "_start"};
+  // Sanitizer runtimes and libFuzzer's driver are linked into the executable.
+  static constexpr std::array<std::string_view, 8> kRuntimePrefixes = {
+      "__asan", "__sanitizer", "__interceptor_", "__ubsan", "__lsan", "fuzzer::", "operator new", "operator delete"};
   if (kRuntimeFunctions.count(f.function)) return true;
+  if (std::any_of(kRuntimePrefixes.begin(), kRuntimePrefixes.end(),
+                  [&](std::string_view p) { return starts_with(f.function, p); }))
+    return true;
   return std::any_of(kRuntimeModules.begin(), kRuntimeModules.end(),
                      [&](std::string_view m) { return starts_with(f.module, m); });
 }
@@ -86,9 +92,32 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
   return std::nullopt;
 }
 
-std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle) {
+std::optional<ReentrancyPair> find_reentrancy_pair(const std::vector<Frame>& frames) {
+  auto trampoline = std::find_if(frames.begin(), frames.end(), [](const Frame& f) { return f.function == "__restore_rt"; });
+  if (trampoline == frames.begin() || trampoline == frames.end() || trampoline + 1 == frames.end()) return std::nullopt;
+  ReentrancyPair p;
+  const size_t t = static_cast<size_t>(trampoline - frames.begin());
+  p.handler_frame = t - 1;  // the program's handler, above any wrapper of ours around it
+  while (p.handler_frame > 0 && is_runtime_frame(frames[p.handler_frame])) p.handler_frame--;
+  if (is_runtime_frame(frames[p.handler_frame])) p.handler_frame = t - 1;
+  p.interrupted_frame = t + 1;
+  while (p.interrupted_frame + 1 < frames.size() && is_runtime_frame(frames[p.interrupted_frame]) &&
+         is_runtime_frame(frames[p.interrupted_frame + 1]))
+    p.interrupted_frame++;
+  p.handler = frame_key(frames[p.handler_frame]);
+  p.interrupted = frame_key(frames[p.interrupted_frame]);
+  return p;
+}
+
+std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle,
+                       const std::optional<ReentrancyPair>& pair) {
   for (auto& f : frames) f.in_hash = false;
   std::string material;
+  if (pair) {
+    for (size_t i : {pair->handler_frame, pair->interrupted_frame})
+      if (i < frames.size()) frames[i].in_hash = true;
+    return fnv1a_hex("reentrancy|" + pair->handler + "|" + pair->interrupted);
+  }
   if (cycle) {
     material = "cycle";
     for (const auto& fn : cycle->functions) material += "|" + fn;

@@ -18,6 +18,14 @@ struct RecursionCycle {
   uint64_t bytes_per_level = 0;        // stack consumed by one trip round the cycle (0: unknown)
 };
 
+// A signal-unsafe reentrancy is the pair (handler, function it interrupted):
+// the same bug whichever instruction of that function the signal hit.
+struct ReentrancyPair {
+  std::string handler;      // the frame just above the signal trampoline
+  std::string interrupted;  // what the program had called when the signal came (e.g. malloc)
+  size_t handler_frame = 0, interrupted_frame = 0;
+};
+
 // libc, the C++ runtime, the dynamic linker, signal trampolines, the vdso and
 // faultline's own injector say nothing about which bug this is.
 bool is_runtime_frame(const Frame& f);
@@ -27,9 +35,17 @@ std::string frame_key(const Frame& f);
 
 std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& frames);
 
+// In a stack that runs through a signal trampoline (__restore_rt): the
+// program's handler (the innermost-but-wrapper frame above the trampoline)
+// and the outermost runtime frame below it (the call the program had made,
+// e.g. malloc), or the first frame there when it is the program's own.
+std::optional<ReentrancyPair> find_reentrancy_pair(const std::vector<Frame>& frames);
+
 // Hash of the top kHashFrames meaningful frames (all frames if none is
-// meaningful), or of the cycle when there is one. Marks the frames used.
-std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle);
+// meaningful), or of the cycle or the reentrancy pair when there is one.
+// Marks the frames used.
+std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle,
+                       const std::optional<ReentrancyPair>& pair = std::nullopt);
 
 std::string fnv1a_hex(const std::string& s);
 

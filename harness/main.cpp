@@ -88,7 +88,7 @@ const Command kCommands[] = {
      "that still give the expected class, then tries the earliest allocator call (same instruction)\n"
      "that still gives it. The smaller reproducer is stored beside REPRO under its own name.",
      "0 minimized (or already minimal); 1 REPRO no longer reproduces; 2 usage error or bad reproducer.",
-     "faultline minimize explore-out/signal-unsafe-reentrancy-bbcf8fb819f428e9", 1, false},
+     "faultline minimize explore-out/signal-unsafe-reentrancy-1b76b1f62557465c", 1, false},
     {"alloc", cmd_alloc, "faultline alloc REPRO [--timeout SECONDS]",
      "run a reproducer under glibc, jemalloc, tcmalloc and mimalloc and compare",
      "Reruns REPRO once per allocator (its schedule with `alloc <name>`: the allocator is preloaded\n"

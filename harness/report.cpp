@@ -106,6 +106,7 @@ nlohmann::json report_json(const CrashReport& r) {
     for (uint64_t pc : r.traced_pcs) j["trace"].push_back(hex_address(pc));
   }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
+  if (r.reentrancy) j["reentrancy"] = {{"handler", r.reentrancy->handler}, {"interrupted", r.reentrancy->interrupted}};
   if (r.recursion_cycle) {
     j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},
                             {"bytes_per_level", r.recursion_cycle->bytes_per_level}};

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -60,14 +61,25 @@ pid_t tgid_of(pid_t tid) {
 }
 
 
+// Options every ASan-built program gets under faultline (the user's own
+// ASAN_OPTIONS come after them and win): die by SIGABRT so the tracer holds
+// the process at the report, and no LeakSanitizer, which needs ptrace itself.
+constexpr const char* kAsanOptions = "abort_on_error=1:detect_leaks=0:symbolize=0:allocator_may_return_null=1";
+
 std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino,
-                                           const std::string& allocator_library) {
+                                           const std::string& allocator_library, bool asan) {
   std::vector<std::string> env;
-  std::string preload, audit_env, audit_lib, tunables;
+  std::string preload, audit_env, audit_lib, tunables, asan_options;
+  auto overridden = [&](std::string_view name) {
+    return std::any_of(req.extra_env.begin(), req.extra_env.end(),
+                       [&](const std::string& kv) { return kv.compare(0, kv.find('='), name) == 0; });
+  };
   for (char** e = environ; *e; e++) {
     std::string_view kv(*e);
     auto name = kv.substr(0, kv.find('='));
-    if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
+    if (overridden(name)) continue;
+    if (name == "ASAN_OPTIONS") asan_options = std::string(kv.substr(13));
+    else if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
     else if (name == "LD_AUDIT") audit_env = std::string(kv.substr(9));
     else if (name == "GLIBC_TUNABLES") tunables = std::string(kv.substr(15));
     else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != "LIBC_FATAL_STDERR_")
@@ -90,10 +102,14 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   }
   else if (!audit_env.empty()) env.push_back("LD_AUDIT=" + audit_env);
   if (!tunables.empty()) env.push_back("GLIBC_TUNABLES=" + tunables);
+  if (asan) env.push_back(std::string("ASAN_OPTIONS=") + kAsanOptions + (asan_options.empty() ? "" : ":" + asan_options));
+  else if (!asan_options.empty()) env.push_back("ASAN_OPTIONS=" + asan_options);
   env.push_back(std::string(FL_ENV_SCHEDULE) + "=" + req.schedule.canonical());
-  env.push_back(std::string(FL_ENV_EVENT_FD) + "=" + std::to_string(event_fd) + ":" + std::to_string(event_ino));
+  if (!req.supervise_only)
+    env.push_back(std::string(FL_ENV_EVENT_FD) + "=" + std::to_string(event_fd) + ":" + std::to_string(event_ino));
   // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.
   env.push_back("LIBC_FATAL_STDERR_=1");
+  env.insert(env.end(), req.extra_env.begin(), req.extra_env.end());
   return env;
 }
 
@@ -109,7 +125,7 @@ struct ChildPlan {
   char** argv;
   char** envp;
   rlimit as, fsize, nproc, stack;
-  bool set_stack;
+  bool set_stack, set_as, trace;
   sigset_t mask;
 };
 
@@ -128,7 +144,7 @@ struct ChildPlan {
   close_range(hi + 1, ~0u, 0);
   rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
-  setrlimit(RLIMIT_AS, &p.as);
+  if (p.set_as) setrlimit(RLIMIT_AS, &p.as);
   setrlimit(RLIMIT_FSIZE, &p.fsize);
   setrlimit(RLIMIT_NPROC, &p.nproc);
   if (p.set_stack) setrlimit(RLIMIT_STACK, &p.stack);
@@ -136,8 +152,10 @@ struct ChildPlan {
   // Same addresses every run: the main stack's usable size, heap and mmap
   // layout no longer vary, so a boundary found once holds on replay.
   personality(ADDR_NO_RANDOMIZE);
-  ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
-  raise(SIGSTOP);  // lets the parent set ptrace options before exec
+  if (p.trace) {
+    ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    raise(SIGSTOP);  // lets the parent set ptrace options before exec
+  }
   execvpe(p.argv[0], p.argv, p.envp);
   int e = errno;
   (void)!write(p.status_fd, &e, sizeof e);
@@ -283,12 +301,15 @@ Result<RunResult> run_program(const RunRequest& req) {
     close(in_fd);
     return allocator_library.error();
   }
-  std::vector<std::string> env_s = child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value());
+  // AddressSanitizer reserves terabytes of shadow address space: RLIMIT_AS
+  // would kill it at start. It gets its own options instead.
+  const bool asan = is_asan_executable(resolve_program(req.argv[0]));
+  std::vector<std::string> env_s = child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan);
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
                  limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
-                 limit_of(req.limits.max_processes), {}, false, {}};
+                 limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {}};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
     plan.stack = limit_of(*stack);
     plan.set_stack = true;
@@ -325,7 +346,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   r.pid = pid;
   int st = 0;
   // The child stops itself before exec; from here on we see its crash signals.
-  if (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+  if (!req.supervise_only && waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
     ptrace(PTRACE_SETOPTIONS, pid, nullptr,
            PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                PTRACE_O_TRACEEXEC);

@@ -40,6 +40,11 @@ struct RunRequest {
   Limits limits;
   bool forward_output = false;    // echo the child's stdout/stderr live (capped)
   size_t max_frames = 1024;  // enough for four trips round a long recursion cycle
+  // A supervisor such as a fuzz engine: fenced like any child (process
+  // group, rlimits, timeout, output cap) but not traced and given no event
+  // pipe, where millions of executions would pile up records.
+  bool supervise_only = false;
+  std::vector<std::string> extra_env;  // NAME=VALUE, added to (or replacing in) the child's environment
 };
 
 // What the tracer saw at a crash signal, before the signal was delivered.

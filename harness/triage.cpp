@@ -147,7 +147,8 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (r.thread < 0 && !r.findings.empty()) r.thread = r.findings.front().thread;
   r.cls = r.findings.empty() ? CrashClass::None : r.findings.front().cls;
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
-  if (!r.frames.empty()) r.stack_hash = stack_hash(r.frames, r.recursion_cycle);
+  if (r.cls == CrashClass::SignalUnsafeReentrancy) r.reentrancy = find_reentrancy_pair(r.frames);
+  if (!r.frames.empty()) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
   return r;
 }
 

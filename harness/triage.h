@@ -47,6 +47,7 @@ struct CrashReport {
   bool frames_truncated = false;
   std::string stack_hash;
   std::optional<RecursionCycle> recursion_cycle;
+  std::optional<ReentrancyPair> reentrancy;  // signal-unsafe-reentrancy: what the hash is of
   std::string allocator;  // for heap-corruption: whose check fired
   // The run itself.
   std::vector<std::string> argv;

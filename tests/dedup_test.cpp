@@ -80,3 +80,42 @@ TEST(StackHash, FallsBackToModuleOffsetsWithoutSymbols) {
 
 }  // namespace
 }  // namespace faultline
+
+namespace {
+faultline::Frame named(const std::string& fn, const std::string& module) {
+  faultline::Frame f;
+  f.function = fn;
+  f.module = module;
+  return f;
+}
+}  // namespace
+
+// The same reentrancy with the signal landing at different depths inside
+// malloc is one bucket: (handler, interrupted call), not the top frames.
+TEST(Dedup, ReentrancyIsBucketedByHandlerAndInterruptedCall) {
+  using faultline::Frame;
+  auto stack = [](std::vector<Frame> inner_malloc) {
+    std::vector<Frame> s = {named("fl_report_finding", "libfaultline-inject.so"), named("malloc", "libc.so.6"),
+                            named("__strdup", "libc.so.6"), named("profiler_on_sigprof", "target-p"),
+                            named("handler_wrapper", "libfaultline-inject.so"), named("__restore_rt", "libc.so.6")};
+    s.insert(s.end(), inner_malloc.begin(), inner_malloc.end());
+    s.push_back(named("workload_run", "target-p"));
+    s.push_back(named("main", "target-p"));
+    return s;
+  };
+  auto a = stack({named("_int_malloc", "libc.so.6"), named("malloc", "libc.so.6")});
+  auto b = stack({named("tcache_get", "libc.so.6"), named("_int_malloc", "libc.so.6"), named("malloc", "libc.so.6")});
+  auto pa = faultline::find_reentrancy_pair(a), pb = faultline::find_reentrancy_pair(b);
+  ASSERT_TRUE(pa && pb);
+  EXPECT_EQ(pa->handler, "profiler_on_sigprof");
+  EXPECT_EQ(pa->interrupted, "malloc");
+  EXPECT_EQ(faultline::stack_hash(a, std::nullopt, pa), faultline::stack_hash(b, std::nullopt, pb));
+  EXPECT_TRUE(a[3].in_hash);
+  // Without the pair, the top frames differ: two buckets for one bug.
+  auto c = stack({named("free", "libc.so.6")});
+  auto pc = faultline::find_reentrancy_pair(c);
+  ASSERT_TRUE(pc);
+  EXPECT_EQ(pc->interrupted, "free");
+  EXPECT_NE(faultline::stack_hash(a, std::nullopt, pa), faultline::stack_hash(c, std::nullopt, pc));
+  EXPECT_FALSE(faultline::find_reentrancy_pair({named("main", "target-p")}));
+}
