@@ -26,8 +26,8 @@ bool belongs_to(const std::string& commands, const std::string& command) {
 
 const std::vector<OptionRow>& option_table() {
   static const std::vector<OptionRow> rows = {
-      {"run replay campaign stack gen explore minimize alloc", "help,h", {}, "show this manual page and exit"},
-      {"run", "schedule,s", value<std::string>("LINE", ""),
+      {"run replay campaign stack gen explore minimize alloc fuzz", "help,h", {}, "show this manual page and exit"},
+      {"run fuzz", "schedule,s", value<std::string>("LINE", ""),
        "fault schedule, e.g. \"stack main=64K\" (`faultline --help` lists the items)"},
       {"run stack explore", "target", value<std::string>("NAME"),
        "run built-in target NAME (its driver target-NAME, input passed as @@) instead of `-- PROGRAM`"},
@@ -73,11 +73,20 @@ const std::vector<OptionRow>& option_table() {
        "inject from the tracer (breakpoints on the executable's own allocator): for static binaries"},
       {"explore", "out,o", value<std::string>("DIR", "explore-out"), "where reproducers of findings are stored"},
       {"replay", "times,n", value<int>("N", 1), "rerun the reproducer N times"},
+      {"fuzz", "engine,e", value<std::string>("ENGINE"), "the fuzz engine: libfuzzer or afl (AFL++)"},
+      {"fuzz", "target", value<std::string>("NAME"),
+       "the target whose fuzzing build (build-fuzz/bin/fuzz-NAME, build-afl/bin/fuzz-NAME) is fuzzed"},
+      {"fuzz", "budget,b", value<double>("SECONDS", 60), "how long the engine fuzzes (triage and minimizing come after)"},
+      {"fuzz", "jobs,j", value<int>("N", 1), "parallel workers: libFuzzer -fork=N, or N AFL++ instances (-M/-S)"},
+      {"fuzz campaign", "corpora", value<std::string>("DIR", "corpora"),
+       "corpora root: <target>/seeds/ start the engine, <target>/corpus/ is kept merged, new crashes go to "
+       "<target>/regressions/ (campaign: regressions are replayed first)"},
+      {"fuzz", "work", value<std::string>("DIR", "fuzz-work"),
+       "scratch for the engine: DIR/<target>-<engine>/ (queue, artifacts, engine.log), cleared at start"},
+      {"fuzz", "no-minimize", {}, "store crashing inputs as the engine saved them"},
       {"campaign", "budget,b", value<double>("SECONDS", 120), "stop starting new runs after SECONDS"},
       {"campaign", "out,o", value<std::string>("DIR", "campaign-out"),
        "where the campaign writes report.json and new reproducers"},
-      {"campaign", "corpora", value<std::string>("DIR", "corpora"),
-       "corpora root: <target>/regressions/ are replayed first, then <target>/seeds/ are run"},
   };
   return rows;
 }

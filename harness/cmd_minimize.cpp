@@ -1,13 +1,11 @@
 // faultline minimize: the same class from a smaller schedule: extra items
 // dropped, and the earliest allocator call that still gives it.
-#include <iostream>
-#include <algorithm>
 #include <fstream>
-#include <sstream>
+#include <iostream>
 
 #include "commands.h"
 #include "corpus.h"
-#include "explore.h"
+#include "minimize.h"
 #include "run_setup.h"
 
 namespace faultline::cli {
@@ -26,58 +24,15 @@ int cmd_minimize(const Invocation& inv) {
   if (!lib) return bad_input(inv, lib.error().message);
   base->inject_library = lib.value();
 
-  int runs = 0;
-  auto same_class = [&](const std::string& schedule) -> Result<bool> {
-    runs++;
-    RunRequest req = base.value();
-    req.schedule = Schedule::parse(schedule).value();
-    auto rep = run_and_triage(req);
-    if (!rep) return rep.error();
-    return rep->cls == repro->expected_class;
-  };
-  auto first = same_class(repro->schedule);
-  if (!first) return bad_input(inv, first.error().message);
-  if (!first.value()) {
+  auto minimized = minimize_schedule(base.value(), repro->schedule, repro->expected_class, max_runs);
+  if (!minimized) return bad_input(inv, minimized.error().message);
+  if (!minimized->reproduced) {
     std::cout << "faultline minimize: " << dir.string() << " does not reproduce " << to_string(repro->expected_class)
               << "; nothing to minimize\n";
     return kExitFound;
   }
-
-  // Fewest extras: drop every item the class does not need.
-  std::vector<std::string> items = schedule_items(repro->schedule);
-  for (size_t i = 0; i < items.size() && runs < max_runs;) {
-    if (items[i].rfind("malloc-signal", 0) == 0 || items.size() == 1) {
-      i++;
-      continue;
-    }
-    std::vector<std::string> without = items;
-    without.erase(without.begin() + static_cast<long>(i));
-    auto ok = same_class(join_schedule_items(without));
-    if (!ok) return bad_input(inv, ok.error().message);
-    if (ok.value()) items = without;
-    else i++;
-  }
-  // Earliest call: the first allocator call after the handler exists that still gives the class.
-  std::string schedule = join_schedule_items(items);
-  auto parsed = Schedule::parse(schedule).value();
-  if (auto call = parsed.get(FL_KEY_MS_CALL); call && parsed.get(FL_KEY_MS_INSN)) {
-    const int sig = static_cast<int>(*parsed.get(FL_KEY_MS_SIG));
-    const int thread = static_cast<int>(parsed.get(FL_KEY_MS_THREAD).value_or(0));
-    const uint64_t insn = *parsed.get(FL_KEY_MS_INSN);
-    auto rest = items;
-    rest.erase(std::remove_if(rest.begin(), rest.end(), [](const std::string& s) { return s.rfind("malloc-signal", 0) == 0; }),
-               rest.end());
-    for (uint64_t c = 1; c < *call && runs < max_runs; c++) {
-      std::vector<std::string> candidate = {malloc_signal_schedule(sig, thread, c, insn)};
-      candidate.insert(candidate.end(), rest.begin(), rest.end());
-      auto ok = same_class(join_schedule_items(candidate));
-      if (!ok) return bad_input(inv, ok.error().message);
-      if (ok.value()) {
-        schedule = join_schedule_items(candidate);
-        break;
-      }
-    }
-  }
+  const std::string schedule = minimized->schedule;
+  const int runs = minimized->runs;
 
   std::cout << "faultline minimize: " << runs << " runs\n  before: " << repro->schedule << "\n  after:  " << schedule << "\n";
   if (schedule == repro->schedule) {

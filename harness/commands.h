@@ -27,5 +27,6 @@ int cmd_gen(const Invocation& inv);
 int cmd_explore(const Invocation& inv);
 int cmd_minimize(const Invocation& inv);
 int cmd_alloc(const Invocation& inv);
+int cmd_fuzz(const Invocation& inv);
 
 }  // namespace faultline::cli

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -36,6 +37,12 @@ std::string binary_dir() {
   if (n <= 0) return ".";
   std::string p(exe, n);
   return p.substr(0, p.rfind('/'));
+}
+
+std::string engine_bin_dir(const FuzzEngine& e) {
+  const char* env = std::getenv("FAULTLINE_FUZZ_BUILDS");
+  const std::string root = env && *env ? env : binary_dir() + "/../..";
+  return root + "/" + e.build_dir + "/bin";
 }
 
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash) {
@@ -130,7 +137,8 @@ Result<RunRequest> request_for(const Reproducer& r, const std::string& input_pat
   if (!schedule) return schedule.error();
   req.schedule = schedule.value();
   req.argv = r.argv;
-  if (!r.target.empty()) req.argv[0] = bin_dir + "/target-" + r.target;
+  if (!r.engine.empty()) req.argv[0] = engine_bin_dir(*fuzz_engine_by_name(r.engine)) + "/fuzz-" + r.target;
+  else if (!r.target.empty()) req.argv[0] = bin_dir + "/target-" + r.target;
   for (auto& a : req.argv)
     if (a == kInputPlaceholder) a = input_path;
   if (r.input == InputMode::Stdin) req.stdin_path = input_path;

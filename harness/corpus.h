@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crash_class.h"
+#include "engines.h"
 #include "reproducer_json.h"
 #include "result.h"
 #include "runner.h"
@@ -51,5 +52,10 @@ nlohmann::json environment_facts();
 
 // Directory holding the faultline binary (and the target drivers).
 std::string binary_dir();
+
+// Where a fuzz engine's build puts fuzz-<target> and <target>.{dict,options}:
+// $FAULTLINE_FUZZ_BUILDS/<build_dir>/bin, by default beside faultline's own
+// build directory (the checkout's build-fuzz/bin and build-afl/bin).
+std::string engine_bin_dir(const FuzzEngine& e);
 
 }  // namespace faultline

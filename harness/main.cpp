@@ -97,6 +97,22 @@ const Command kCommands[] = {
      "reach it: says so and runs it once with its own allocator.",
      "0 the table was printed; 2 usage error or bad reproducer.",
      "faultline alloc repros/heap-size-mismatch-0123456789abcdef", 1, false},
+    {"fuzz", cmd_fuzz,
+     "faultline fuzz --engine libfuzzer|afl --target NAME [--budget SECONDS] [--schedule LINE] [--jobs N]",
+     "fuzz a target under an injector schedule; triage, dedup, minimize and store new crashes",
+     "Runs the engine on the target's fuzzing build with the schedule in force (libFuzzer: in-process\n"
+     "with libfaultline-inject.so preloaded, -fork=N; AFL++: AFL_PRELOAD, -M main / -S workerN\n"
+     "sharing one sync directory), starting from <target>/seeds/ and <target>/corpus/, with\n"
+     "<target>.dict and the engine's section of <target>.options. Every saved crash is replayed\n"
+     "under triage and bucketed by class and stack hash (the recursion cycle for stack exhaustion,\n"
+     "the handler/interrupted-call pair for a reentrancy). A new bucket is minimized (libFuzzer\n"
+     "-minimize_crash, afl-tmin; then the schedule) and stored once in <target>/regressions/ with\n"
+     "its expected class and hash. Finally the engine's new inputs are merged into\n"
+     "<target>/corpus/ (libFuzzer -merge=1, afl-cmin): only inputs that add coverage stay.",
+     "0 no new crash bucket; 1 a new bucket was stored; 2 usage error, missing build or engine failure.",
+     "faultline fuzz --engine libfuzzer --target raw_parts --budget 30\n"
+     "faultline fuzz --engine afl --target nested_parser --schedule 'stack main=80K' --budget 600 --jobs 4",
+     0, false},
     {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
      "generate deeply nested source for the nested_parser target",
      "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"

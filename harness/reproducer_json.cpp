@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "engines.h"
 #include "schedule.hpp"
 
 namespace faultline {
@@ -31,6 +32,7 @@ nlohmann::json to_json(const Reproducer& r) {
                       {"expected", {{"class", to_string(r.expected_class)}, {"stack_hash", r.expected_hash}}},
                       {"environment", r.environment}};
   if (!r.target.empty()) j["target"] = r.target;
+  if (!r.engine.empty()) j["engine"] = r.engine;
   return j;
 }
 
@@ -45,6 +47,11 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
     if (!j["target"].is_string() || !valid_target_name(j["target"].get<std::string>()))
       return Error{"field 'target' must be a target name ([a-z0-9_]+)"};
     r.target = j["target"].get<std::string>();
+  }
+  if (j.contains("engine")) {
+    if (!j["engine"].is_string() || !fuzz_engine_by_name(j["engine"].get<std::string>()) || r.target.empty())
+      return Error{"field 'engine' must be one of " + fuzz_engine_names() + ", with field 'target'"};
+    r.engine = j["engine"].get<std::string>();
   }
   if (!j.contains("argv") || !j["argv"].is_array() || j["argv"].empty())
     return Error{"field 'argv' must be a non-empty array of strings"};

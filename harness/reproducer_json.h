@@ -16,6 +16,7 @@ enum class InputMode { None, File, Stdin };
 
 struct Reproducer {
   std::string target;             // built-in target name; argv[0] is then its driver
+  std::string engine;             // with target: run the engine's build, fuzz-<target> (e.g. "libfuzzer")
   std::vector<std::string> argv;  // program and arguments; "@@" stands for the input file
   std::string schedule;           // canonical schedule line
   InputMode input = InputMode::None;

@@ -1,0 +1,47 @@
+// faultline fuzz: one engine on one target under a schedule; a line per crash
+// the engine saved and what became of it.
+#include <cstdio>
+
+#include "commands.h"
+#include "fuzz.h"
+#include "run_setup.h"
+
+namespace faultline::cli {
+
+int cmd_fuzz(const Invocation& inv) {
+  const auto& o = inv.options;
+  if (!o.count("engine")) return bad_input(inv, "--engine is required (" + fuzz_engine_names() + ")");
+  if (!o.count("target")) return bad_input(inv, "--target is required");
+  FuzzRequest req;
+  req.engine = fuzz_engine_by_name(o["engine"].as<std::string>());
+  if (!req.engine) return bad_input(inv, "--engine must be one of " + fuzz_engine_names());
+  req.target = o["target"].as<std::string>();
+  req.budget_seconds = o["budget"].as<double>();
+  req.jobs = o["jobs"].as<int>();
+  auto schedule = Schedule::parse(o["schedule"].as<std::string>());
+  if (!schedule) return bad_input(inv, "--schedule: " + schedule.error().message);
+  req.schedule = schedule->canonical();
+  req.corpora = o["corpora"].as<std::string>();
+  req.work = std::filesystem::path(o["work"].as<std::string>()) / (req.target + "-" + req.engine->name);
+  req.minimize = !o.count("no-minimize");
+  auto lib = injector_for(true);
+  if (!lib) return bad_input(inv, lib.error().message);
+  req.inject_library = lib.value();
+
+  auto outcome = run_fuzz(req);
+  if (!outcome) return bad_input(inv, outcome.error().message);
+  const FuzzOutcome& out = outcome.value();
+  std::printf("%-9s %-26s %-16s %-15s %9s  %s\n", "FOUND AT", "CLASS", "STACK HASH", "STATUS", "BYTES", "REPRODUCER");
+  for (const auto& c : out.crashes)
+    std::printf("%8.1fs %-26s %-16s %-15s %4zu->%-4zu  %s\n", c.found_at, std::string(to_string(c.report.cls)).c_str(),
+                c.report.stack_hash.c_str(), c.status.c_str(), c.input_bytes, c.minimized_bytes,
+                c.reproducer.empty() ? "-" : c.reproducer.c_str());
+  std::printf("\n%s on %s: %.0f s, %llu executions, %zu crashes saved by the engine, %d new buckets; corpus %zu -> %zu inputs\n",
+              req.engine->name, req.target.c_str(), out.seconds, static_cast<unsigned long long>(out.executions),
+              out.crashes.size(), out.new_buckets(), out.corpus_before, out.corpus_after);
+  if (!out.merge_problem.empty()) std::printf("merge skipped: %s\n", out.merge_problem.c_str());
+  std::printf("engine log: %s\n", out.engine_log.c_str());
+  return out.new_buckets() ? kExitFound : kExitClean;
+}
+
+}  // namespace faultline::cli

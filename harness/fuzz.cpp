@@ -1,0 +1,396 @@
+#include "fuzz.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/property_tree/ini_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "allocators.h"
+#include "corpus.h"
+#include "minimize.h"
+#include "runner.h"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+int FuzzOutcome::new_buckets() const {
+  return static_cast<int>(std::count_if(crashes.begin(), crashes.end(), [](const FuzzCrash& c) { return c.status == "new"; }));
+}
+
+namespace {
+
+constexpr double kEngineGraceSeconds = 60;   // for the engine to wrap up after its budget
+constexpr double kMinimizeSeconds = 20;      // per new bucket, for the engine's input minimizer
+constexpr int kScheduleMinimizeRuns = 30;
+constexpr double kMergeSeconds = 120;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), {});
+}
+
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& prefix = "") {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name[0] != '.' && name.rfind(prefix, 0) == 0) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// <target>.options, ClusterFuzz style: an INI section per engine. `dict` is
+// relative to the file; every other key is a libFuzzer flag.
+struct EngineOptions {
+  std::string dict;
+  std::vector<std::string> flags;
+};
+Result<EngineOptions> read_options(const fs::path& file, const FuzzEngine& engine) {
+  EngineOptions out;
+  if (!fs::exists(file)) return out;
+  boost::property_tree::ptree tree;
+  try {
+    boost::property_tree::read_ini(file.string(), tree);
+  } catch (const boost::property_tree::ini_parser_error& e) {
+    return Error{file.string() + ": " + e.message() + " (line " + std::to_string(e.line()) + ")"};
+  }
+  auto section = tree.get_child_optional(engine.options_section);
+  if (!section) return out;
+  for (const auto& [key, value] : *section) {
+    const std::string v = value.get_value<std::string>();
+    if (key == "dict") out.dict = (file.parent_path() / v).string();
+    else out.flags.push_back("-" + key + "=" + v);
+  }
+  return out;
+}
+
+// A fenced, untraced child: the engine, its minimizer or its merger.
+Result<RunResult> supervise(std::vector<std::string> argv, const std::string& schedule, const std::string& preload,
+                            std::vector<std::string> env, double timeout) {
+  RunRequest r;
+  r.argv = std::move(argv);
+  auto s = Schedule::parse(schedule);
+  if (!s) return s.error();
+  r.schedule = s.value();
+  r.inject_library = preload;
+  r.extra_env = std::move(env);
+  r.supervise_only = true;
+  r.limits.timeout_seconds = timeout;
+  r.limits.file_size_bytes = 1ull << 30;
+  return run_program(r);
+}
+
+// AFL++ in a container: no UI, no CPU pinning or governor checks, and crashes
+// are what we look for, whatever core_pattern says.
+std::vector<std::string> afl_environment(const std::string& inject_library) {
+  std::vector<std::string> env = {"AFL_NO_UI=1", "AFL_SKIP_CPUFREQ=1", "AFL_NO_AFFINITY=1",
+                                  "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1", "AFL_IGNORE_PROBLEMS=1", "AFL_QUIET=1",
+                                  "AFL_ALLOW_TMP=1"};  // the work directory is ours, made fresh
+  // afl-fuzz passes AFL_PRELOAD to the target only, not to itself.
+  if (!inject_library.empty()) env.push_back("AFL_PRELOAD=" + inject_library);
+  return env;
+}
+
+uint64_t executions_reported(const FuzzEngine& engine, const fs::path& work, const std::string& log) {
+  uint64_t total = 0;
+  if (std::string(engine.name) == "afl") {
+    std::error_code ec;
+    for (const auto& inst : fs::directory_iterator(work / "afl", ec)) {
+      std::ifstream f(inst.path() / "fuzzer_stats");
+      for (std::string line; std::getline(f, line);)
+        if (line.rfind("execs_done", 0) == 0) total += std::stoull(line.substr(line.find(':') + 1));
+    }
+    return total;
+  }
+  // libFuzzer -fork prints "#<runs>: cov: ..." lines; the last is the total.
+  static const std::regex runs(R"(#(\d+): cov:)");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), runs); it != std::sregex_iterator(); ++it)
+    total = std::stoull((*it)[1]);
+  return total;
+}
+
+std::vector<fs::path> crash_artifacts(const FuzzEngine& engine, const fs::path& work) {
+  std::vector<fs::path> out;
+  if (std::string(engine.name) == "afl") {
+    std::error_code ec;
+    for (const auto& inst : fs::directory_iterator(work / "afl", ec))
+      for (auto& p : files_in(inst.path() / "crashes", "id:")) out.push_back(p);
+  } else {
+    for (const char* kind : {"crash-", "oom-"})
+      for (auto& p : files_in(work / "artifacts", kind)) out.push_back(p);
+  }
+  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) {
+    return fs::last_write_time(a) < fs::last_write_time(b);
+  });
+  return out;
+}
+
+// Replaces dir with the files in `from` as one step (RENAME_EXCHANGE): a kill
+// at any moment leaves either the old corpus or the new one.
+Result<bool> replace_corpus(const fs::path& dir, const std::vector<fs::path>& from) {
+  const fs::path incoming = dir.parent_path() / ".corpus-incoming";
+  std::error_code ec;
+  fs::remove_all(incoming, ec);
+  fs::create_directories(incoming, ec);
+  for (const auto& f : from)
+    if (auto w = write_file_atomic(incoming / f.filename(), read_file(f)); !w) return w.error();
+  if (!fs::exists(dir)) {
+    fs::rename(incoming, dir, ec);
+    if (ec) return Error{dir.string() + ": " + ec.message()};
+    return true;
+  }
+  if (renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0)
+    return Error{dir.string() + ": cannot swap in the merged corpus: " + std::strerror(errno)};
+  fs::remove_all(incoming, ec);  // now the old corpus
+  return true;
+}
+
+class Fuzzer {
+ public:
+  explicit Fuzzer(const FuzzRequest& req)
+      : req_(req),
+        afl_(std::string(req.engine->name) == "afl"),
+        bin_dir_(engine_bin_dir(*req.engine)),
+        binary_(bin_dir_ + "/fuzz-" + req.target),
+        target_dir_(req.corpora / req.target) {}
+
+  Result<FuzzOutcome> run() {
+    if (access(binary_.c_str(), X_OK) != 0)
+      return Error{binary_ + ": not built (cmake --preset " + req_.engine->preset + " && cmake --build --preset " +
+                   req_.engine->preset + ", or scripts/bootstrap.sh)"};
+    if (!fs::is_directory(target_dir_ / "seeds")) return Error{(target_dir_ / "seeds").string() + ": no seed corpus"};
+    auto options = read_options(fs::path(bin_dir_) / (req_.target + ".options"), *req_.engine);
+    if (!options) return options.error();
+    std::error_code ec;
+    fs::remove_all(req_.work, ec);  // each run starts clean; what matters is stored in corpora/
+    for (const char* d : {"queue", "artifacts", "min"}) fs::create_directories(req_.work / d, ec);
+    if (ec) return Error{req_.work.string() + ": " + ec.message()};
+    remove_unfinished_reproducers(target_dir_ / "regressions");
+    out_.corpus_before = files_in(target_dir_ / "corpus").size();
+    out_.engine_log = req_.work / "engine.log";
+
+    const auto started = fs::file_time_type::clock::now();
+    auto run = afl_ ? run_afl(options.value()) : run_libfuzzer(options.value());
+    if (!run) return run.error();
+    out_.seconds = run->wall_seconds;
+    const std::string log = run->err.head + (run->err.truncated() ? "\n[...]\n" + run->err.tail : "") + run->out.tail;
+    write_file_atomic(out_.engine_log, log);
+    out_.executions = executions_reported(*req_.engine, req_.work, log);
+
+    for (const auto& a : crash_artifacts(*req_.engine, req_.work)) {
+      auto c = triage_artifact(a, std::chrono::duration<double>(fs::last_write_time(a) - started).count());
+      if (!c) return c.error();
+      out_.crashes.push_back(std::move(c.value()));
+    }
+    if (req_.merge) merge();
+    out_.corpus_after = files_in(target_dir_ / "corpus").size();
+    return out_;
+  }
+
+ private:
+  Result<RunResult> run_libfuzzer(const EngineOptions& o) {
+    std::vector<std::string> argv = {binary_,
+                                     "-fork=" + std::to_string(req_.jobs),
+                                     "-ignore_crashes=1",
+                                     "-ignore_timeouts=1",
+                                     "-ignore_ooms=1",
+                                     "-max_total_time=" + std::to_string(std::max(1, static_cast<int>(req_.budget_seconds))),
+                                     "-artifact_prefix=" + (fs::absolute(req_.work) / "artifacts").string() + "/"};
+    argv.insert(argv.end(), o.flags.begin(), o.flags.end());
+    if (!o.dict.empty()) argv.push_back("-dict=" + o.dict);
+    // New inputs go to the first directory only: the scratch queue.
+    argv.push_back((req_.work / "queue").string());
+    if (fs::is_directory(target_dir_ / "corpus")) argv.push_back((target_dir_ / "corpus").string());
+    argv.push_back((target_dir_ / "seeds").string());
+    return supervise(argv, req_.schedule, req_.inject_library, {}, req_.budget_seconds + kEngineGraceSeconds);
+  }
+
+  Result<RunResult> run_afl(const EngineOptions& o) {
+    // afl-fuzz takes one input directory: the seeds and the kept corpus.
+    const fs::path in = req_.work / "afl-in";
+    std::error_code ec;
+    fs::create_directories(in, ec);
+    for (const char* d : {"seeds", "corpus"})
+      for (const auto& f : files_in(target_dir_ / d)) fs::copy_file(f, in / (std::string(d) + "-" + f.filename().string()), ec);
+    // Several instances share one sync directory: -M main, -S worker<N>.
+    std::string script;
+    for (int i = 0; i < req_.jobs; i++) {
+      std::vector<std::string> argv = {"afl-fuzz", "-i", in.string(), "-o", (req_.work / "afl").string(), "-V",
+                                       std::to_string(std::max(1, static_cast<int>(req_.budget_seconds)))};
+      if (!o.dict.empty()) argv.insert(argv.end(), {"-x", o.dict});
+      argv.insert(argv.end(), {i == 0 ? "-M" : "-S", i == 0 ? "main" : "worker" + std::to_string(i), "--", binary_});
+      for (const auto& a : argv) script += shell_quote(a) + " ";
+      script += "& ";
+    }
+    script += "wait";
+    return supervise({"/bin/sh", "-c", script}, req_.schedule, "", afl_environment(req_.inject_library),
+                     req_.budget_seconds + kEngineGraceSeconds);
+  }
+
+  Reproducer reproducer_for(const std::string& schedule) const {
+    Reproducer r;
+    r.target = req_.target;
+    r.engine = req_.engine->name;
+    r.argv = {"fuzz-" + req_.target, kInputPlaceholder};
+    r.input = InputMode::File;
+    r.schedule = schedule;
+    return r;
+  }
+
+  Result<CrashReport> triage_input(const fs::path& input, const std::string& schedule) {
+    auto req = request_for(reproducer_for(schedule), fs::absolute(input).string(), binary_dir());
+    if (!req) return req.error();
+    req->inject_library = req_.inject_library;
+    return run_and_triage(req.value());
+  }
+
+  static std::string bucket_of(const CrashReport& r) { return reproducer_dir_name(r.cls, r.stack_hash); }
+
+  Result<FuzzCrash> triage_artifact(const fs::path& artifact, double found_at) {
+    FuzzCrash c;
+    c.artifact = artifact;
+    c.found_at = found_at;
+    c.input_bytes = c.minimized_bytes = fs::file_size(artifact);
+    auto rep = triage_input(artifact, req_.schedule);
+    if (!rep) return rep.error();
+    c.report = rep.value();
+    if (c.report.cls == CrashClass::None) {
+      c.status = "not reproduced";
+      return c;
+    }
+    const std::string bucket = bucket_of(c.report);
+    const fs::path stored = target_dir_ / "regressions" / bucket;
+    c.reproducer = stored;
+    if (fs::exists(stored)) {
+      c.status = seen_.count(bucket) ? "duplicate" : "known";
+      seen_.insert(bucket);
+      return c;
+    }
+    seen_.insert(bucket);
+
+    std::string input = read_file(artifact), schedule = req_.schedule;
+    if (req_.minimize) {
+      if (auto smaller = minimize_input(artifact, bucket)) {
+        input = read_file(*smaller);
+        c.minimized_bytes = input.size();
+      }
+      if (!schedule.empty()) {
+        const fs::path kept = req_.work / "min" / (bucket + ".input");
+        write_file_atomic(kept, input);
+        auto base = request_for(reproducer_for(schedule), fs::absolute(kept).string(), binary_dir());
+        if (!base) return base.error();
+        base->inject_library = req_.inject_library;
+        auto m = minimize_schedule(base.value(), schedule, c.report.cls, kScheduleMinimizeRuns);
+        if (!m) return m.error();
+        if (m->schedule != schedule) {
+          auto check = triage_input(kept, m->schedule);
+          if (check && bucket_of(check.value()) == bucket) schedule = m->schedule;
+        }
+      }
+    }
+    Reproducer r = reproducer_for(schedule);
+    r.expected_class = c.report.cls;
+    r.expected_hash = c.report.stack_hash;
+    r.environment = environment_facts();
+    r.environment["found_by"] = std::string(req_.engine->name);
+    if (is_asan_executable(binary_)) r.environment["allocator"] = "asan";
+    auto s = store_reproducer(target_dir_ / "regressions", r, input);
+    if (!s) return s.error();
+    c.reproducer = s->dir;
+    c.status = s->already_known ? "known" : "new";
+    return c;
+  }
+
+  // The engine's own minimizer; kept only if the smaller input still lands in the same bucket.
+  std::optional<fs::path> minimize_input(const fs::path& artifact, const std::string& bucket) {
+    const fs::path out = fs::absolute(req_.work / "min" / bucket);
+    Result<RunResult> run = Error{""};
+    if (afl_) {
+      run = supervise({"afl-tmin", "-i", artifact.string(), "-o", out.string(), "--", binary_}, req_.schedule, "",
+                      afl_environment(req_.inject_library), kMinimizeSeconds + 10);
+    } else {
+      run = supervise({binary_, "-minimize_crash=1", "-max_total_time=" + std::to_string(static_cast<int>(kMinimizeSeconds)),
+                       "-exact_artifact_path=" + out.string(), artifact.string()},
+                      req_.schedule, req_.inject_library, {}, kMinimizeSeconds + 10);
+    }
+    if (!run || !fs::exists(out) || fs::file_size(out) >= fs::file_size(artifact)) return std::nullopt;
+    auto check = triage_input(out, req_.schedule);
+    if (!check || bucket_of(check.value()) != bucket) return std::nullopt;
+    return out;
+  }
+
+  // The kept corpus plus this run's new inputs, reduced to those that add coverage.
+  void merge() {
+    const fs::path merged = req_.work / "merged", corpus = target_dir_ / "corpus";
+    std::error_code ec;
+    fs::create_directories(merged, ec);
+    Result<RunResult> run = Error{""};
+    if (afl_) {
+      const fs::path in = req_.work / "cmin-in";
+      fs::create_directories(in, ec);
+      for (const auto& f : files_in(corpus)) fs::copy_file(f, in / ("kept-" + f.filename().string()), ec);
+      for (const auto& inst : fs::directory_iterator(req_.work / "afl", ec))
+        for (const auto& f : files_in(inst.path() / "queue", "id:"))
+          fs::copy_file(f, in / (inst.path().filename().string() + "-" + f.filename().string().substr(0, 9)), ec);
+      if (files_in(in).empty()) return;
+      run = supervise({"afl-cmin", "-i", in.string(), "-o", (merged / "out").string(), "--", binary_}, "", "",
+                      afl_environment(""), kMergeSeconds);
+      ec.clear();
+      fs::rename(merged / "out", merged / "files", ec);
+    } else {
+      if (files_in(req_.work / "queue").empty()) return;
+      fs::create_directories(merged / "files", ec);
+      std::vector<std::string> argv = {binary_, "-merge=1", (merged / "files").string()};
+      if (fs::is_directory(corpus)) argv.push_back(corpus.string());
+      argv.push_back((req_.work / "queue").string());
+      run = supervise(argv, "", "", {}, kMergeSeconds);
+    }
+    if (!run) {
+      out_.merge_problem = run.error().message;
+      return;
+    }
+    if (run->end != RunResult::End::Exited || run->exit_code != 0) {
+      out_.merge_problem = "the engine's merge failed; corpus kept as it was (see " + out_.engine_log.string() + ")";
+      return;
+    }
+    auto kept = files_in(merged / "files");
+    if (kept.empty()) return;
+    if (auto r = replace_corpus(corpus, kept); !r) out_.merge_problem = r.error().message;
+  }
+
+  const FuzzRequest& req_;
+  const bool afl_;
+  const std::string bin_dir_, binary_;
+  const fs::path target_dir_;
+  std::set<std::string> seen_;
+  FuzzOutcome out_;
+};
+
+}  // namespace
+
+Result<FuzzOutcome> run_fuzz(const FuzzRequest& req) {
+  if (!req.engine) return Error{"no fuzz engine given (" + fuzz_engine_names() + ")"};
+  if (req.jobs < 1) return Error{"--jobs must be at least 1"};
+  if (!(req.budget_seconds > 0)) return Error{"--budget must be a positive number of seconds"};
+  return Fuzzer(req).run();
+}
+
+}  // namespace faultline

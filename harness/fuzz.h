@@ -1,0 +1,57 @@
+// Fuzzing under injectors: a fuzz engine (libFuzzer or AFL++) runs a target's
+// fuzzing build with a schedule in force. Every crash the engine saves is
+// replayed under faultline's triage, bucketed by class and stack hash (the
+// recursion cycle for stack exhaustion, the handler/interrupted pair for a
+// reentrancy), minimized (the engine's own minimizer for the input, then the
+// schedule) and stored once per bucket in corpora/<target>/regressions. The
+// engine's new inputs are merged into corpora/<target>/corpus, which stays
+// small: only inputs that add coverage survive a merge.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engines.h"
+#include "result.h"
+#include "triage.h"
+
+namespace faultline {
+
+struct FuzzRequest {
+  const FuzzEngine* engine = nullptr;
+  std::string target;
+  double budget_seconds = 60;  // the engine's own time; triage and minimizing come after
+  std::string schedule;        // canonical schedule line, "" for none
+  int jobs = 1;                // libFuzzer -fork=N workers / AFL++ instances (-M main, -S ...)
+  std::filesystem::path corpora;  // root: <corpora>/<target>/{seeds,corpus,regressions}
+  std::filesystem::path work;     // scratch: the engine's queue, artifacts and log
+  std::string inject_library;     // "" runs without the injector
+  bool minimize = true;
+  bool merge = true;
+};
+
+struct FuzzCrash {
+  std::filesystem::path artifact;  // the engine's file
+  double found_at = 0;             // seconds after the engine started
+  CrashReport report;              // faultline's triage of it
+  std::string status;              // new, known, duplicate, not reproduced
+  std::filesystem::path reproducer;  // stored (new) or matched (known, duplicate)
+  size_t input_bytes = 0, minimized_bytes = 0;
+};
+
+struct FuzzOutcome {
+  uint64_t executions = 0;  // as the engine reported them (0: unknown)
+  double seconds = 0;       // engine run time
+  std::vector<FuzzCrash> crashes;
+  size_t corpus_before = 0, corpus_after = 0;  // inputs in corpora/<target>/corpus
+  std::string merge_problem;                   // why the merge was skipped ("" when it ran)
+  std::filesystem::path engine_log;
+  int new_buckets() const;
+};
+
+// Fails when the engine's build or the corpora are missing, or the engine
+// cannot be started; a crash of the target is an outcome, not a failure.
+Result<FuzzOutcome> run_fuzz(const FuzzRequest& req);
+
+}  // namespace faultline

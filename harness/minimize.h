@@ -1,0 +1,23 @@
+// Schedule minimization: the same crash class from fewer schedule items and
+// the earliest allocator call that still gives it. `faultline minimize` and
+// `faultline fuzz` both use it.
+#pragma once
+#include <string>
+
+#include "crash_class.h"
+#include "result.h"
+#include "runner.h"
+
+namespace faultline {
+
+struct MinimizedSchedule {
+  std::string schedule;
+  int runs = 0;
+  bool reproduced = true;  // the starting schedule gave the class at all
+};
+
+// `base` is the run with everything but the schedule set.
+Result<MinimizedSchedule> minimize_schedule(const RunRequest& base, const std::string& schedule, CrashClass expected,
+                                            int max_runs);
+
+}  // namespace faultline
