@@ -42,7 +42,7 @@ std::string binary_dir() {
 std::string engine_bin_dir(const FuzzEngine& e) {
   const char* env = std::getenv("FAULTLINE_FUZZ_BUILDS");
   const std::string root = env && *env ? env : binary_dir() + "/../..";
-  return root + "/" + e.build_dir + "/bin";
+  return (fs::path(root) / e.build_dir / "bin").lexically_normal().string();
 }
 
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh Debian 12 machine: installs the Debian packages
 # faultline needs (only the missing ones), configures and builds the `default`
-# preset. Safe to run again; does nothing slow when all is in place.
-# With --fuzz it also installs clang-14, libFuzzer and AFL++ and builds the
-# `fuzz` and `afl` presets (build-fuzz/, build-afl/).
+# preset (which also builds the targets' libFuzzer and AFL++ trees, build-fuzz/
+# and build-afl/, the `fuzz` and `afl` presets' directories). Safe to run
+# again; does nothing slow when all is in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,13 +16,9 @@ packages=(
   nlohmann-json3-dev                          # reports
   python3                                     # a second real-world program in the tests
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0   # the allocator differential
-  clang-14 libclang-rt-14-dev                 # libFuzzer on faultline's own parsers (a test)
+  clang-14 libclang-rt-14-dev                 # libFuzzer (targets and faultline's own parsers)
+  afl++                                       # AFL++ (afl-clang-fast, afl-fuzz, afl-tmin, afl-cmin)
 )
-fuzz=0
-if [ "${1:-}" = "--fuzz" ]; then
-  fuzz=1
-  packages+=(afl++)
-fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -38,9 +34,3 @@ fi
 
 cmake --preset default >/dev/null
 cmake --build --preset default
-if ((fuzz)); then
-  for preset in fuzz afl; do
-    cmake --preset "$preset" >/dev/null
-    cmake --build --preset "$preset"
-  done
-fi

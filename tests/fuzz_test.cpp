@@ -1,0 +1,139 @@
+// faultline fuzz end to end: the real engines on the real fuzzing builds
+// (build-fuzz/, build-afl/), their crashes triaged into reproducers.
+#include <algorithm>
+#include <set>
+
+#include "test_support.h"
+
+namespace faultline::test {
+namespace {
+
+// A scratch corpora root holding a copy of one target's seeds.
+fs::path corpora_with_seeds(const ScratchDir& d, const std::string& target) {
+  const fs::path root = d / "corpora";
+  fs::create_directories(root / target);
+  fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora" / target / "seeds", root / target / "seeds");
+  return root;
+}
+
+std::vector<fs::path> entries(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path());
+  return out;
+}
+
+// Rows of `faultline fuzz`'s table whose STATUS is `status`.
+int count_rows(const std::string& text, const std::string& status) {
+  std::istringstream in(text);
+  int n = 0;
+  for (std::string line; std::getline(in, line);)
+    n += line.size() > 9 && line[8] == 's' && line.find(" " + status + " ") != std::string::npos;
+  return n;
+}
+
+int count_lines_with(const std::string& text, const std::string& what) {
+  std::istringstream in(text);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(what) != std::string::npos;
+  return n;
+}
+
+std::vector<std::string> fuzz_args(const ScratchDir& d, const fs::path& corpora, const std::string& engine,
+                                   const std::string& target, const std::string& budget) {
+  return {"fuzz", "--engine", engine, "--target", target, "--budget", budget, "--corpora", corpora.string(),
+          "--work", (d / "work").string()};
+}
+
+// raw_parts' sized delete of the wrong size: ASan (in the libFuzzer build)
+// reports it on the first input. Many crashing inputs, one bucket, one
+// reproducer, which replays; a second run knows it and stores nothing.
+TEST(Fuzz, LibFuzzerFindsTheSizedDeleteBugAndStoresOneDedupedReproducer) {
+  ScratchDir d;
+  const fs::path corpora = corpora_with_seeds(d, "raw_parts");
+  auto args = fuzz_args(d, corpora, "libfuzzer", "raw_parts", "3");
+  args.insert(args.end(), {"--jobs", "2"});
+  auto r = run_faultline(args, d);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(count_rows(r.out, "new"), 1) << r.out;
+  EXPECT_GE(count_lines_with(r.out, "heap-corruption"), 2) << "the engine saved one crash only: dedup untested\n" << r.out;
+  const auto stored = entries(corpora / "raw_parts" / "regressions");
+  ASSERT_EQ(stored.size(), 1u) << r.out;
+  EXPECT_EQ(stored[0].filename().string().rfind("heap-corruption-", 0), 0u);
+  auto repro = nlohmann::json::parse(read_file(stored[0] / "repro.json"));
+  EXPECT_EQ(repro["engine"], "libfuzzer");
+  EXPECT_EQ(repro["target"], "raw_parts");
+  EXPECT_EQ(repro["expected"]["class"], "heap-corruption");
+  EXPECT_EQ(repro["environment"]["allocator"], "asan");
+  // Minimized by libFuzzer: the bug needs one byte (the claimed record count).
+  EXPECT_LE(fs::file_size(stored[0] / "input"), 2u);
+
+  auto replayed = run_faultline({"replay", stored[0].string(), "--times", "2"}, d);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+  EXPECT_NE(replayed.out.find("2/2 reproduced"), std::string::npos) << replayed.out;
+
+  auto again = run_faultline(fuzz_args(d, corpora, "libfuzzer", "raw_parts", "2"), d);
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_GE(count_rows(again.out, "known"), 1) << again.out;
+  EXPECT_EQ(entries(corpora / "raw_parts" / "regressions").size(), 1u);
+}
+
+// nested_parser under a 160 KiB main stack (the ASan build's seeds need
+// 130-190 KiB): the deeper inputs hit the guard gap. The bucket is the
+// recursion cycle, whatever frame the guard gap happened to hit.
+TEST(Fuzz, LibFuzzerUnderAStackScheduleFindsStackExhaustionAndMergesItsCorpus) {
+  ScratchDir d;
+  const fs::path corpora = corpora_with_seeds(d, "nested_parser");
+  auto args = fuzz_args(d, corpora, "libfuzzer", "nested_parser", "4");
+  args.insert(args.end(), {"--schedule", "stack main=160K", "--no-minimize"});
+  auto r = run_faultline(args, d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_GE(count_rows(r.out, "new"), 1) << r.out;
+  for (const auto& s : entries(corpora / "nested_parser/regressions")) {
+    auto repro = nlohmann::json::parse(read_file(s / "repro.json"));
+    EXPECT_EQ(repro["expected"]["class"], "stack-exhaustion");
+    EXPECT_EQ(repro["schedule"], "stack main=160K");
+  }
+  // The merge keeps only inputs that add coverage: fewer than the engine's queue.
+  const size_t kept = entries(corpora / "nested_parser/corpus").size();
+  const size_t queued = entries(d / "work/nested_parser-libfuzzer/queue").size();
+  EXPECT_GT(kept, 0u);
+  EXPECT_LT(kept, queued);
+}
+
+// AFL++ on the crash zoo: its seeds and the dictionary's kinds crash at once.
+// Every bucket is stored once, however many inputs AFL++ saved for it.
+TEST(Fuzz, AflTriagesEveryCrashAndStoresEachBucketOnce) {
+  ScratchDir d;
+  const fs::path corpora = corpora_with_seeds(d, "crash_zoo");
+  auto args = fuzz_args(d, corpora, "afl", "crash_zoo", "3");
+  args.insert(args.end(), {"--jobs", "2", "--no-minimize"});
+  auto r = run_faultline(args, d);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto stored = entries(corpora / "crash_zoo" / "regressions");
+  EXPECT_EQ(static_cast<int>(stored.size()), count_rows(r.out, "new")) << r.out;
+  EXPECT_GT(count_rows(r.out, "duplicate"), 0) << r.out;
+  std::set<std::string> classes;
+  for (const auto& s : stored) classes.insert(nlohmann::json::parse(read_file(s / "repro.json"))["expected"]["class"]);
+  EXPECT_TRUE(classes.count("null-dereference")) << r.out;
+  EXPECT_TRUE(classes.count("stack-exhaustion")) << r.out;
+  auto replayed = run_faultline({"replay", stored[0].string()}, d);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+}
+
+TEST(Fuzz, MissingBuildOrBadArgumentsAreOneLineErrors) {
+  ScratchDir d;
+  const fs::path corpora = corpora_with_seeds(d, "raw_parts");
+  auto engine = run_faultline({"fuzz", "--engine", "honggfuzz", "--target", "raw_parts"}, d);
+  EXPECT_EQ(engine.exit_code, 2);
+  EXPECT_NE(engine.err.find("libfuzzer|afl"), std::string::npos) << engine.err;
+  auto target = run_faultline(fuzz_args(d, corpora, "libfuzzer", "no_such_target", "1"), d);
+  EXPECT_EQ(target.exit_code, 2);
+  EXPECT_NE(target.err.find("fuzz-no_such_target: not built"), std::string::npos) << target.err;
+  EXPECT_EQ(std::count(target.err.begin(), target.err.end(), '\n'), 1) << target.err;
+  auto jobs = run_faultline({"fuzz", "--engine", "afl", "--target", "raw_parts", "--jobs", "0"}, d);
+  EXPECT_EQ(jobs.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace faultline::test
