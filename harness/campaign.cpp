@@ -1,6 +1,8 @@
-// faultline campaign: regressions first, then every target's seeds; a table
-// on stdout and report.json in the output directory. (Fuzz engines and
-// injector profiles join in later; this is the spine of the nightly job.)
+// faultline campaign, the nightly job: every target's regressions replayed
+// first and its seeds run, then the stack-budget curves of nested_parser,
+// faultline's own parsers under libFuzzer, and every target fuzzed under
+// every injector profile with what is left of the budget. A table on stdout;
+// report.json, SARIF, JUnit and report.html in the output directory.
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +16,9 @@
 #include "campaign_report.h"
 #include "commands.h"
 #include "corpus.h"
+#include "fuzz.h"
+#include "nested_parser.h"
+#include "stack_search.h"
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
@@ -26,6 +31,58 @@ namespace fs = std::filesystem;
 constexpr int kRegressionReplays = 3;
 
 using Row = CampaignRow;
+
+// The injector profiles every target is fuzzed under, each with its engine.
+struct FuzzProfile {
+  const char* engine;
+  const char* name;
+  const char* schedule;
+};
+constexpr FuzzProfile kFuzzProfiles[] = {
+    {"libfuzzer", "plain", ""},
+    {"libfuzzer", "small-stacks", "stack main=160K threads=160K"},
+    {"afl", "heap-quarantine", "quarantine=64 ; timers off"},
+};
+// Every input of a fixture crashes on purpose: fuzzing it only re-finds its catalogue.
+const std::set<std::string> kFixtureTargets = {"crash_zoo"};
+// Of a fuzz slot's share of the budget, the engine gets this much; the rest
+// is its wrap-up, the triage of what it saved, and the corpus merge.
+constexpr double kEngineShare = 0.4, kMinSlotSeconds = 3;
+
+// Stack-budget curves: for each shape, the smallest nesting depth that
+// exhausts each thread-stack budget (nested_parser on its worker thread).
+Result<std::vector<StackCurve>> stack_curves(const fs::path& scratch, const std::string& lib) {
+  constexpr uint64_t kBudgets[] = {64 << 10, 256 << 10, 1 << 20};
+  std::vector<StackCurve> curves;
+  std::error_code ec;
+  fs::create_directories(scratch, ec);
+  for (auto shape : {nested::Shape::Expr, nested::Shape::Block, nested::Shape::Generic}) {
+    StackCurve curve{std::string(nested::to_string(shape)), {}};
+    for (uint64_t budget : kBudgets) {
+      auto b = bisect_first_true(1, 1 << 16, [&](uint64_t depth) -> Result<bool> {
+        const fs::path input = scratch / (curve.shape + "-" + std::to_string(depth));
+        if (!fs::exists(input))
+          if (auto w = write_file_atomic(input, nested::generate(depth, shape, 1)); !w) return w.error();
+        Reproducer r;
+        r.target = "nested_parser";
+        r.argv = {"target-nested_parser", kInputPlaceholder};
+        r.input = InputMode::File;
+        r.schedule = "stack threads=" + std::to_string(budget);
+        auto req = request_for(r, fs::absolute(input).string(), binary_dir());
+        if (!req) return req.error();
+        req->inject_library = lib;
+        auto rep = run_and_triage(req.value());
+        if (!rep) return rep.error();
+        return rep->cls == CrashClass::StackExhaustion;
+      });
+      if (!b) return b.error();
+      if (b->first_true) curve.budget_to_depth.emplace_back(budget, *b->first_true);
+    }
+    curves.push_back(curve);
+  }
+  fs::remove_all(scratch, ec);
+  return curves;
+}
 
 std::vector<fs::path> sorted_entries(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -47,7 +104,9 @@ class Progress {
     last_ = now;
     std::set<std::string> buckets, schedules;
     int findings = 0;
+    uint64_t runs = 0;
     for (const auto& r : rows) {
+      runs += r.runs;
       if (r.cls != "none" && !r.cls.empty()) {
         findings++;
         buckets.insert(r.cls + "-" + r.hash);
@@ -55,8 +114,8 @@ class Progress {
       if (r.report) schedules.insert(r.report->schedule);
     }
     const double secs = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "%s[campaign] %zu runs, %.1f runs/s, %zu schedules, %d findings, %zu buckets%s", tty_ ? "\r" : "",
-                 rows.size(), secs > 0 ? rows.size() / secs : 0.0, schedules.size(), findings, buckets.size(),
+    std::fprintf(stderr, "%s[campaign] %llu runs, %.1f runs/s, %zu schedules, %d findings, %zu buckets%s", tty_ ? "\r" : "",
+                 static_cast<unsigned long long>(runs), secs > 0 ? runs / secs : 0.0, schedules.size(), findings, buckets.size(),
                  tty_ ? "" : "\n");
   }
   void done() {
@@ -168,6 +227,92 @@ int cmd_campaign(const Invocation& inv) {
       progress.update(rows);
     }
   }
+
+  // What the budget has left: the stack curves, faultline's own parsers, then the fuzz slots.
+  const fs::path work = out / ".work";
+  std::vector<StackCurve> curves;
+  if (budget_left() && fs::is_directory(corpora / "nested_parser") &&
+      access((binary_dir() + "/target-nested_parser").c_str(), X_OK) == 0) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto c = stack_curves(work / "stack-curves", lib.value());
+    if (!c) return bad_input(inv, c.error().message);
+    curves = c.value();
+    Row row{"nested_parser", "stack-curve", "", "none", "", "measured", 0, std::nullopt, "", false};
+    for (const auto& curve : curves) {
+      row.item += (row.item.empty() ? "" : " ") + curve.shape + ":";
+      for (const auto& [bytes, depth] : curve.budget_to_depth)
+        row.item += " " + std::to_string(bytes >> 10) + "K=" + std::to_string(depth);
+    }
+    row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    rows.push_back(row);
+  }
+  if (const std::string self_fuzz = binary_dir() + "/fuzz-faultline-parsers";
+      budget_left() && access(self_fuzz.c_str(), X_OK) == 0) {
+    const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    const int seconds = std::clamp(static_cast<int>(left * 0.1), 1, 60);
+    fs::create_directories(work / "parsers-corpus");
+    RunRequest req;
+    req.argv = {self_fuzz, "-max_total_time=" + std::to_string(seconds), "-artifact_prefix=" + (work / "parsers-").string(),
+                (work / "parsers-corpus").string()};
+    req.supervise_only = true;
+    req.limits.timeout_seconds = seconds + 30;
+    auto run = run_program(req);
+    if (!run) return bad_input(inv, run.error().message);
+    const bool clean = run->end == RunResult::End::Exited && run->exit_code == 0;
+    rows.push_back(Row{"faultline", "self-fuzz", "repro.json and schedule parsers", clean ? "none" : "abort", "",
+                       clean ? "clean" : "crash (see " + (work / "parsers-*").string() + ")", run->wall_seconds,
+                       std::nullopt, "", !clean});
+    new_crashes += !clean;
+  }
+
+  struct Slot {
+    std::string target;
+    const FuzzProfile* profile;
+  };
+  std::vector<Slot> slots;
+  for (const auto& target_dir : sorted_entries(corpora)) {
+    const std::string target = target_dir.filename().string();
+    if (kFixtureTargets.count(target)) continue;
+    for (const auto& p : kFuzzProfiles)
+      if (access((engine_bin_dir(*fuzz_engine_by_name(p.engine)) + "/fuzz-" + target).c_str(), X_OK) == 0)
+        slots.push_back({target, &p});
+  }
+  for (size_t i = 0; i < slots.size(); i++) {
+    const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    const double share = left / static_cast<double>(slots.size() - i);
+    const std::string item = std::string(slots[i].profile->engine) + " " + slots[i].profile->name;
+    if (share < kMinSlotSeconds) {
+      skipped++;
+      continue;
+    }
+    FuzzRequest req;
+    req.engine = fuzz_engine_by_name(slots[i].profile->engine);
+    req.target = slots[i].target;
+    req.budget_seconds = std::max(1.0, share * kEngineShare);
+    req.schedule = Schedule::parse(slots[i].profile->schedule).value().canonical();
+    req.corpora = corpora;
+    req.work = work / (req.target + "-" + slots[i].profile->engine + "-" + slots[i].profile->name);
+    req.store = out / req.target;
+    req.inject_library = lib.value();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto fuzzed = run_fuzz(req);
+    if (!fuzzed) return bad_input(inv, fuzzed.error().message);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::set<std::string> reported;
+    for (const auto& c : fuzzed->crashes) {
+      if (c.status != "new" && c.status != "known") continue;
+      if (!reported.insert(c.reproducer.string()).second) continue;
+      rows.push_back(Row{req.target, "fuzz", item, std::string(to_string(c.report.cls)), c.report.stack_hash, c.status,
+                         0, c.report, c.reproducer.string(), c.status == "new"});
+      new_crashes += c.status == "new";
+    }
+    Row summary{req.target, "fuzz", item, "none", "", std::to_string(fuzzed->executions) + " execs, " +
+                std::to_string(fuzzed->crashes.size()) + " crashes", seconds, std::nullopt, "", false};
+    summary.runs = std::max<uint64_t>(fuzzed->executions, 1);
+    rows.push_back(summary);
+    progress.update(rows);
+  }
+
   progress.done();
   print_table(rows);
   std::printf("\n%zu runs, %d new crash buckets, %d regressions not reproducing, %d items skipped (budget)\n",
@@ -180,13 +325,18 @@ int cmd_campaign(const Invocation& inv) {
                       {"rows", nlohmann::json::array()}};
   for (const auto& r : rows)
     j["rows"].push_back({{"target", r.target}, {"kind", r.kind}, {"item", r.item}, {"class", r.cls},
-                         {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}});
+                         {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}, {"runs", r.runs}});
+  for (const auto& c : curves) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& [bytes, depth] : c.budget_to_depth) points.push_back({{"stack_bytes", bytes}, {"min_crashing_depth", depth}});
+    j["stack_curves"][c.shape] = points;
+  }
   std::error_code ec;
   fs::create_directories(out, ec);
   for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
                                    {"report.sarif", campaign_sarif(rows).dump(2) + "\n"},
                                    {"junit.xml", campaign_junit(rows)},
-                                   {"report.html", campaign_html(rows)}})
+                                   {"report.html", campaign_html(rows, curves)}})
     if (auto w = write_file_atomic(out / name, text); !w) return bad_input(inv, w.error().message);
   std::printf("reports: %s/{report.json,report.sarif,junit.xml,report.html}\n", out.c_str());
   return new_crashes || regressions_failing ? kExitFound : kExitClean;

@@ -170,7 +170,8 @@ class Fuzzer {
         afl_(std::string(req.engine->name) == "afl"),
         bin_dir_(engine_bin_dir(*req.engine)),
         binary_(bin_dir_ + "/fuzz-" + req.target),
-        target_dir_(req.corpora / req.target) {}
+        target_dir_(req.corpora / req.target),
+        store_(req.store.empty() ? target_dir_ / "regressions" : req.store) {}
 
   Result<FuzzOutcome> run() {
     if (access(binary_.c_str(), X_OK) != 0)
@@ -183,7 +184,7 @@ class Fuzzer {
     fs::remove_all(req_.work, ec);  // each run starts clean; what matters is stored in corpora/
     for (const char* d : {"queue", "artifacts", "min"}) fs::create_directories(req_.work / d, ec);
     if (ec) return Error{req_.work.string() + ": " + ec.message()};
-    remove_unfinished_reproducers(target_dir_ / "regressions");
+    remove_unfinished_reproducers(store_);
     out_.corpus_before = files_in(target_dir_ / "corpus").size();
     out_.engine_log = req_.work / "engine.log";
 
@@ -277,9 +278,9 @@ class Fuzzer {
       return c;
     }
     const std::string bucket = bucket_of(c.report);
-    const fs::path stored = target_dir_ / "regressions" / bucket;
-    c.reproducer = stored;
-    if (fs::exists(stored)) {
+    const fs::path regression = target_dir_ / "regressions" / bucket, stored = store_ / bucket;
+    c.reproducer = fs::exists(regression) ? regression : stored;
+    if (fs::exists(c.reproducer)) {
       c.status = seen_.count(bucket) ? "duplicate" : "known";
       seen_.insert(bucket);
       return c;
@@ -312,7 +313,7 @@ class Fuzzer {
     r.environment = environment_facts();
     r.environment["found_by"] = std::string(req_.engine->name);
     if (is_asan_executable(binary_)) r.environment["allocator"] = "asan";
-    auto s = store_reproducer(target_dir_ / "regressions", r, input);
+    auto s = store_reproducer(store_, r, input);
     if (!s) return s.error();
     c.reproducer = s->dir;
     c.status = s->already_known ? "known" : "new";
@@ -379,7 +380,7 @@ class Fuzzer {
   const FuzzRequest& req_;
   const bool afl_;
   const std::string bin_dir_, binary_;
-  const fs::path target_dir_;
+  const fs::path target_dir_, store_;
   std::set<std::string> seen_;
   FuzzOutcome out_;
 };

@@ -26,6 +26,9 @@ struct FuzzRequest {
   int jobs = 1;                // libFuzzer -fork=N workers / AFL++ instances (-M main, -S ...)
   std::filesystem::path corpora;  // root: <corpora>/<target>/{seeds,corpus,regressions}
   std::filesystem::path work;     // scratch: the engine's queue, artifacts and log
+  // Where new reproducers go; "" for <corpora>/<target>/regressions. Buckets
+  // in either place are known.
+  std::filesystem::path store;
   std::string inject_library;     // "" runs without the injector
   bool minimize = true;
   bool merge = true;

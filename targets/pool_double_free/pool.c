@@ -69,6 +69,8 @@ __attribute__((noinline)) static void pool_submitter_give_up(struct job *j) {
 
 int pool_run(int jobs, long timeout_us, int fixed) {
   fixed_variant = fixed;
+  stopping = 0; /* fuzz engines call this again and again in one process */
+  completed = 0;
   pthread_t worker;
   pthread_create(&worker, 0, pool_worker, 0);
   for (int i = 0; i < jobs; i++) {
