@@ -231,7 +231,8 @@ int cmd_campaign(const Invocation& inv) {
   // What the budget has left: the stack curves, faultline's own parsers, then the fuzz slots.
   const fs::path work = out / ".work";
   std::vector<StackCurve> curves;
-  if (budget_left() && fs::is_directory(corpora / "nested_parser") &&
+  const bool fuzz = !o.count("no-fuzz");
+  if (fuzz && budget_left() && fs::is_directory(corpora / "nested_parser") &&
       access((binary_dir() + "/target-nested_parser").c_str(), X_OK) == 0) {
     const auto t0 = std::chrono::steady_clock::now();
     auto c = stack_curves(work / "stack-curves", lib.value());
@@ -247,7 +248,7 @@ int cmd_campaign(const Invocation& inv) {
     rows.push_back(row);
   }
   if (const std::string self_fuzz = binary_dir() + "/fuzz-faultline-parsers";
-      budget_left() && access(self_fuzz.c_str(), X_OK) == 0) {
+      fuzz && budget_left() && access(self_fuzz.c_str(), X_OK) == 0) {
     const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
     const int seconds = std::clamp(static_cast<int>(left * 0.1), 1, 60);
     fs::create_directories(work / "parsers-corpus");
@@ -270,7 +271,7 @@ int cmd_campaign(const Invocation& inv) {
     const FuzzProfile* profile;
   };
   std::vector<Slot> slots;
-  for (const auto& target_dir : sorted_entries(corpora)) {
+  for (const auto& target_dir : fuzz ? sorted_entries(corpora) : std::vector<fs::path>{}) {
     const std::string target = target_dir.filename().string();
     if (kFixtureTargets.count(target)) continue;
     for (const auto& p : kFuzzProfiles)

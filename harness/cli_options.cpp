@@ -85,6 +85,8 @@ const std::vector<OptionRow>& option_table() {
        "scratch for the engine: DIR/<target>-<engine>/ (queue, artifacts, engine.log), cleared at start"},
       {"fuzz", "no-minimize", {}, "store crashing inputs as the engine saved them"},
       {"campaign", "budget,b", value<double>("SECONDS", 120), "stop starting new runs after SECONDS"},
+      {"campaign", "no-fuzz", {},
+       "only replay regressions and run seeds: no stack curves, no fuzzing of faultline's parsers or the targets"},
       {"campaign", "out,o", value<std::string>("DIR", "campaign-out"),
        "where the campaign writes report.json and new reproducers"},
   };

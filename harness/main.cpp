@@ -47,12 +47,17 @@ const Command kCommands[] = {
      "class and stack hash. Prints one line per mismatch and then `k/N reproduced`.",
      "0 all N runs matched; 1 at least one did not; 2 the reproducer is missing or invalid.",
      "faultline replay repros/null-dereference-0123456789abcdef --times 20", 1, false},
-    {"campaign", cmd_campaign, "faultline campaign [--budget SECONDS] [--out DIR] [--corpora DIR]",
-     "replay stored regressions, then run every target's seeds; summary table and report.json",
+    {"campaign", cmd_campaign, "faultline campaign [--budget SECONDS] [--out DIR] [--corpora DIR] [--no-fuzz]",
+     "the nightly job: regressions, seeds, stack curves, then every target fuzzed under every profile",
      "For every built-in target with a corpus under --corpora: first replays each reproducer in\n"
      "<target>/regressions/ (a regression that no longer gives its class is `fixed`, one that\n"
-     "gives it only sometimes is `flaky`), then runs each seed in <target>/seeds/ and stores new\n"
-     "crashes as reproducers in DIR/<target>/. Prints a summary table; writes DIR/report.json.",
+     "gives it only sometimes is `flaky`, with its rate), then runs each seed in <target>/seeds/.\n"
+     "Then, with what is left of the budget: nested_parser's stack-budget curves, faultline's own\n"
+     "parsers under libFuzzer, and every target fuzzed (as `faultline fuzz` does) under each\n"
+     "injector profile: libFuzzer plain, libFuzzer with small stacks, AFL++ with a heap quarantine.\n"
+     "New crashes are stored as reproducers in DIR/<target>/. A progress line runs on stderr.\n"
+     "Writes DIR/report.json, DIR/report.sarif (SARIF 2.1.0), DIR/junit.xml and DIR/report.html.\n"
+     "Killed and rerun with the same DIR, it resumes: stored reproducers are kept, none twice.",
      "0 nothing new and every regression still reproduces; 1 a new crash, or a regression that is\n"
      "fixed or flaky; 2 error.",
      "faultline campaign --budget 60 --out out/campaign", 0, false},

@@ -36,7 +36,7 @@ nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows) {
   for (int c = 0; c <= static_cast<int>(CrashClass::None); c++) {
     const std::string id(to_string(static_cast<CrashClass>(c)));
     rules.push_back({{"id", id},
-                     {"name", pascal_case(id)},
+                     {"name", pascal_case(id) + "Crash"},  // SARIF1001: a name must differ from its id
                      {"shortDescription", {{"text", "faultline crash class " + id}}},
                      {"defaultConfiguration", {{"level", id == "none" ? "note" : "error"}}}});
   }
@@ -57,7 +57,9 @@ nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows) {
       if (const Frame* f = located_frame(*row.report)) {
         json location = {{"logicalLocations", {{{"fullyQualifiedName", f->function.empty() ? f->module : f->function}}}}};
         if (!f->file.empty()) {
-          location["physicalLocation"] = {{"artifactLocation", {{"uri", f->file}}}};
+          // An absolute path is a file: URI; SARIF forbids relative references that begin with '/'.
+          const std::string uri = f->file.starts_with('/') ? "file://" + f->file : f->file;
+          location["physicalLocation"] = {{"artifactLocation", {{"uri", uri}}}};
           if (f->line > 0) location["physicalLocation"]["region"] = {{"startLine", f->line}};
         }
         result["locations"] = json::array({location});

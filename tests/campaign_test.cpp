@@ -1,4 +1,5 @@
 // The main job's campaign: regressions replayed first, seeds triaged, exit code.
+#include <chrono>
 #include <set>
 
 #include "test_support.h"
@@ -8,7 +9,7 @@ namespace {
 
 TEST(Campaign, ShippedCorporaAreCleanAndEverySeedIsKnown) {
   ScratchDir d;
-  auto r = run_faultline({"campaign", "--budget", "60", "--out", (d / "out").string(), "--corpora",
+  auto r = run_faultline({"campaign", "--no-fuzz", "--budget", "60", "--out", (d / "out").string(), "--corpora",
                           std::string(FAULTLINE_SOURCE_DIR) + "/corpora"},
                          d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -44,7 +45,7 @@ TEST(Campaign, NewCrashIsStoredAndAFixedRegressionIsReported) {
                                                    {"input", "file"},
                                                    {"expected", {{"class", "abort"}, {"stack_hash", "0123456789abcdef"}}}})
                                        .dump());
-  auto r = run_faultline({"campaign", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("fixed"), std::string::npos) << r.out;
   auto report = read_report(d / "out" / "report.json");
@@ -92,9 +93,59 @@ TEST(Campaign, BrokenRegressionIsAnErrorNamingIt) {
   const fs::path bad = d / "corpora" / "crash_zoo" / "regressions" / "abort-0123456789abcdef";
   fs::create_directories(bad);
   write_file(bad / "repro.json", "{\"faultline_repro\": 1, \"argv\": [");
-  auto r = run_faultline({"campaign", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
+  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("abort-0123456789abcdef/repro.json: not valid JSON"), std::string::npos) << r.err;
+}
+
+// The nightly shape: after regressions and seeds, the stack-budget curves,
+// faultline's own parsers under libFuzzer, and each target under every
+// injector profile (libFuzzer plain and small-stacks, AFL++ heap-quarantine).
+TEST(Campaign, FuzzesEveryTargetUnderEveryProfileWithinTheBudget) {
+  ScratchDir d;
+  const fs::path corpora = d / "corpora";
+  for (const char* target : {"raw_parts", "nested_parser"}) {
+    fs::create_directories(corpora / target);
+    fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora" / target, corpora / target, fs::copy_options::recursive);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = run_faultline({"campaign", "--budget", "50", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(r.exit_code, 2) << r.out << r.err;
+  EXPECT_LT(seconds, 50 + 30) << "the budget bounds the campaign (plus one slot's wrap-up)";
+  auto report = read_report(d / "out" / "report.json");
+  std::set<std::string> slots;
+  bool self_fuzz = false;
+  for (const auto& row : report["rows"]) {
+    if (row["kind"] == "fuzz" && row["class"] == "none") {
+      slots.insert(row["target"].get<std::string>() + " " + row["item"].get<std::string>());
+      EXPECT_GT(row["runs"].get<uint64_t>(), 0u) << row;
+    }
+    if (row["kind"] == "self-fuzz") {
+      self_fuzz = true;
+      EXPECT_EQ(row["status"], "clean") << row;
+    }
+  }
+  EXPECT_TRUE(self_fuzz);
+  for (const char* target : {"raw_parts", "nested_parser"})
+    for (const char* profile : {"libfuzzer plain", "libfuzzer small-stacks", "afl heap-quarantine"})
+      EXPECT_TRUE(slots.count(std::string(target) + " " + profile)) << target << " " << profile << "\n" << r.out;
+  // Stack curves: a bigger stack always takes a deeper nesting to exhaust.
+  ASSERT_TRUE(report.contains("stack_curves")) << r.out;
+  for (const auto& [shape, points] : report["stack_curves"].items()) {
+    ASSERT_EQ(points.size(), 3u) << shape;
+    for (size_t i = 1; i < points.size(); i++)
+      EXPECT_GT(points[i]["min_crashing_depth"].get<uint64_t>(), points[i - 1]["min_crashing_depth"].get<uint64_t>()) << shape;
+  }
+  EXPECT_NE(read_file(d / "out" / "report.html").find("stack budget (KiB, x)"), std::string::npos);
+  // A finding of the fuzz phase is stored in the campaign's directory, not in the corpora.
+  for (const auto& row : report["rows"])
+    if (row["kind"] == "fuzz" && row["status"] == "new") {
+      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_TRUE(fs::exists(d / "out" / row["target"].get<std::string>() /
+                             (row["class"].get<std::string>() + "-" + row["stack_hash"].get<std::string>())))
+          << row;
+    }
 }
 
 }  // namespace
@@ -113,14 +164,14 @@ TEST(Campaign, ResumesAfterSigkillWithoutLosingOrDuplicating) {
   for (const char* kind : {"null", "abort", "wild", "ill", "fpe", "double-free"})
     write_file(corpora / "crash_zoo" / "seeds" / kind, std::string(kind) + "\n");
   const std::string faultline = std::string(FAULTLINE_BIN_DIR) + "/faultline";
-  const std::string args = " campaign --out " + shell_quote((d / "out").string()) + " --corpora " +
+  const std::string args = " campaign --no-fuzz --out " + shell_quote((d / "out").string()) + " --corpora " +
                            shell_quote(corpora.string()) + " >/dev/null 2>&1";
   // A leftover of an earlier kill, as a crashed writer leaves it.
   fs::create_directories(d / "out" / "crash_zoo" / ".incoming-abc123");
   // Killed part-way through.
   const std::string killed = "timeout -s KILL 0.15 " + shell_quote(faultline) + args;
   std::system(killed.c_str());
-  auto again = run_faultline({"campaign", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  auto again = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
   EXPECT_NE(again.exit_code, 2) << again.err;
   std::set<std::string> buckets;
   for (const auto& e : fs::directory_iterator(d / "out" / "crash_zoo")) {
@@ -147,7 +198,7 @@ TEST(Campaign, HtmlReportRendersInHeadlessChromium) {
   const fs::path corpora = d / "corpora";
   fs::create_directories(corpora / "crash_zoo" / "seeds");
   for (const char* kind : {"null", "abort", "clean"}) write_file(corpora / "crash_zoo" / "seeds" / kind, std::string(kind) + "\n");
-  run_faultline({"campaign", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
   const fs::path html = d / "out" / "report.html";
   ASSERT_TRUE(fs::exists(html));
   const std::string chromium =
@@ -156,7 +207,7 @@ TEST(Campaign, HtmlReportRendersInHeadlessChromium) {
   const std::string url = shell_quote("file://" + html.string());
   ASSERT_EQ(std::system((chromium + "--dump-dom " + url + " > " + shell_quote((d / "dom").string()) + " 2>/dev/null").c_str()), 0);
   const std::string dom = read_file(d / "dom");
-  EXPECT_NE(dom.find("3 runs in"), std::string::npos) << dom.substr(0, 500);
+  EXPECT_NE(dom.find("3 items (3 runs) in"), std::string::npos) << dom.substr(0, 500);
   EXPECT_NE(dom.find("<strong>2</strong> problems"), std::string::npos);
   EXPECT_NE(dom.find("zoo_null_dereference (crash_zoo.cpp:"), std::string::npos);
   ASSERT_EQ(std::system((chromium + "--window-size=1200,900 --screenshot=" + shell_quote((d / "shot.png").string()) + " " +
