@@ -88,6 +88,28 @@ TEST(Campaign, NewCrashIsStoredAndAFixedRegressionIsReported) {
   EXPECT_EQ(read_file(d / "junit-check"), "crash_zoo 3 2 3 2\n");
 }
 
+// A regression that crashes on some replays only is `flaky k/N`, with its
+// rate, and counts as a problem. (crash_zoo's every-other-run crashes on the
+// odd runs it counts in a file: deterministic flakiness.)
+TEST(Campaign, FlakyRegressionIsReportedWithItsRate) {
+  ScratchDir d;
+  const fs::path counter = d / "runs";
+  const std::string input = zoo_input(d, "every-other-run " + counter.string());
+  auto stored = run_faultline({"run", "--quiet", "--target", "crash_zoo", "--input", input, "--out", (d / "found").string()}, d);
+  ASSERT_EQ(stored.exit_code, 1) << stored.err;
+  const fs::path regressions = d / "corpora" / "crash_zoo" / "regressions";
+  fs::create_directories(regressions);
+  for (const auto& e : fs::directory_iterator(d / "found")) fs::rename(e.path(), regressions / e.path().filename());
+  // One run counted so far (it crashed); of the three replays only the second crashes.
+  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto report = read_report(d / "out" / "report.json");
+  EXPECT_EQ(report["regressions_not_reproducing"], 1);
+  ASSERT_EQ(report["rows"].size(), 1u);
+  EXPECT_EQ(report["rows"][0]["status"], "flaky 1/3") << report["rows"][0];
+  EXPECT_NE(read_file(d / "out" / "junit.xml").find("flaky 1/3"), std::string::npos);
+}
+
 TEST(Campaign, BrokenRegressionIsAnErrorNamingIt) {
   ScratchDir d;
   const fs::path bad = d / "corpora" / "crash_zoo" / "regressions" / "abort-0123456789abcdef";

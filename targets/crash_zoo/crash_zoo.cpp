@@ -214,6 +214,22 @@ __attribute__((noinline)) void zoo_sleep_tree(const std::string& pidfile) {
   for (;;) pause();
 }
 
+// A deterministic flaky bug: the runs are counted in FILE, and the odd ones
+// dereference null. Replayed N times, it crashes ceil(N/2) times.
+__attribute__((noinline)) int zoo_every_other_run(const std::string& counter) {
+  long runs = 0;
+  if (FILE* f = std::fopen(counter.c_str(), "r")) {
+    if (std::fscanf(f, "%ld", &runs) != 1) runs = 0;
+    std::fclose(f);
+  }
+  if (FILE* f = std::fopen(counter.c_str(), "w")) {
+    std::fprintf(f, "%ld\n", runs + 1);
+    std::fclose(f);
+  }
+  if (runs % 2 == 0) zoo_null_dereference(nullptr);
+  return 0;
+}
+
 }  // extern "C"
 
 int crash_zoo_run(const uint8_t* data, size_t size) {
@@ -236,6 +252,7 @@ int crash_zoo_run(const uint8_t* data, size_t size) {
     if (arg.empty()) for (;;) pause();
     sleep(static_cast<unsigned>(n));
   } else if (kind == "sleep-tree") zoo_sleep_tree(arg);
+  else if (kind == "every-other-run") return zoo_every_other_run(arg);
   else if (kind == "thread-sizes") zoo_thread_sizes();
   else if (kind == "altstack-handler") zoo_altstack_handler();
   else if (kind == "dlopen-in-handler") zoo_dlopen_in_handler();
