@@ -24,6 +24,8 @@ int cmd_fuzz(const Invocation& inv) {
   req.corpora = o["corpora"].as<std::string>();
   req.work = std::filesystem::path(o["work"].as<std::string>()) / (req.target + "-" + req.engine->name);
   req.minimize = !o.count("no-minimize");
+  req.minimize_seconds = o["minimize-time"].as<double>();
+  if (!(req.minimize_seconds > 0)) return bad_input(inv, "--minimize-time must be a positive number of seconds");
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
   req.inject_library = lib.value();

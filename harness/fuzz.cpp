@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -31,7 +32,6 @@ int FuzzOutcome::new_buckets() const {
 namespace {
 
 constexpr double kEngineGraceSeconds = 60;   // for the engine to wrap up after its budget
-constexpr double kMinimizeSeconds = 20;      // per new bucket, for the engine's input minimizer
 constexpr int kScheduleMinimizeRuns = 30;
 constexpr double kMergeSeconds = 120;
 
@@ -197,10 +197,11 @@ class Fuzzer {
     out_.executions = executions_reported(*req_.engine, req_.work, log);
 
     for (const auto& a : crash_artifacts(*req_.engine, req_.work)) {
-      auto c = triage_artifact(a, std::chrono::duration<double>(fs::last_write_time(a) - started).count());
-      if (!c) return c.error();
-      out_.crashes.push_back(std::move(c.value()));
+      auto rep = triage_input(a, req_.schedule);
+      if (!rep) return rep.error();
+      out_.crashes.push_back(triaged(a, std::chrono::duration<double>(fs::last_write_time(a) - started).count(), rep.value()));
     }
+    if (auto b = bucket_crashes(out_.crashes); !b) return b.error();
     if (req_.merge) merge();
     out_.corpus_after = files_in(target_dir_ / "corpus").size();
     return out_;
@@ -265,37 +266,56 @@ class Fuzzer {
 
   static std::string bucket_of(const CrashReport& r) { return reproducer_dir_name(r.cls, r.stack_hash); }
 
-  Result<FuzzCrash> triage_artifact(const fs::path& artifact, double found_at) {
+  static FuzzCrash triaged(const fs::path& artifact, double found_at, const CrashReport& report) {
     FuzzCrash c;
     c.artifact = artifact;
     c.found_at = found_at;
     c.input_bytes = c.minimized_bytes = fs::file_size(artifact);
-    auto rep = triage_input(artifact, req_.schedule);
-    if (!rep) return rep.error();
-    c.report = rep.value();
-    if (c.report.cls == CrashClass::None) {
-      c.status = "not reproduced";
-      return c;
-    }
-    const std::string bucket = bucket_of(c.report);
-    const fs::path regression = target_dir_ / "regressions" / bucket, stored = store_ / bucket;
-    c.reproducer = fs::exists(regression) ? regression : stored;
-    if (fs::exists(c.reproducer)) {
-      c.status = seen_.count(bucket) ? "duplicate" : "known";
-      seen_.insert(bucket);
-      return c;
-    }
-    seen_.insert(bucket);
+    c.report = report;
+    c.status = report.cls == CrashClass::None ? "not reproduced" : "";
+    return c;
+  }
 
-    std::string input = read_file(artifact), schedule = req_.schedule;
-    if (req_.minimize) {
-      if (auto smaller = minimize_input(artifact, bucket)) {
-        input = read_file(*smaller);
-        c.minimized_bytes = input.size();
+  // Each crash in the order the engine found it: the first of a bucket is
+  // new (stored) or known, the rest are duplicates. A new bucket is stored
+  // from its smallest input, minimized.
+  Result<bool> bucket_crashes(std::vector<FuzzCrash>& crashes) {
+    std::map<std::string, size_t> smallest;
+    for (size_t i = 0; i < crashes.size(); i++) {
+      if (crashes[i].report.cls == CrashClass::None) continue;
+      auto [it, first] = smallest.emplace(bucket_of(crashes[i].report), i);
+      if (!first && crashes[i].input_bytes < crashes[it->second].input_bytes) it->second = i;
+    }
+    std::set<std::string> seen;
+    for (auto& c : crashes) {
+      if (c.report.cls == CrashClass::None) continue;
+      const std::string bucket = bucket_of(c.report);
+      const fs::path regression = target_dir_ / "regressions" / bucket;
+      c.reproducer = fs::exists(regression) ? regression : store_ / bucket;
+      if (!seen.insert(bucket).second) {
+        c.status = "duplicate";
+        continue;
       }
+      if (fs::exists(c.reproducer)) {
+        c.status = "known";
+        continue;
+      }
+      const FuzzCrash& source = crashes[smallest[bucket]];
+      auto stored = store_bucket(source, bucket, c.minimized_bytes);
+      if (!stored) return stored.error();
+      c.reproducer = stored->dir;
+      c.status = stored->already_known ? "known" : "new";
+    }
+    return true;
+  }
+
+  Result<Stored> store_bucket(const FuzzCrash& c, const std::string& bucket, size_t& stored_bytes) {
+    std::string input = read_file(c.artifact), schedule = req_.schedule;
+    if (req_.minimize) {
+      if (auto smaller = minimize_input(c.artifact, bucket)) input = read_file(*smaller);
       if (!schedule.empty()) {
         const fs::path kept = req_.work / "min" / (bucket + ".input");
-        write_file_atomic(kept, input);
+        if (auto w = write_file_atomic(kept, input); !w) return w.error();
         auto base = request_for(reproducer_for(schedule), fs::absolute(kept).string(), binary_dir());
         if (!base) return base.error();
         base->inject_library = req_.inject_library;
@@ -307,17 +327,14 @@ class Fuzzer {
         }
       }
     }
+    stored_bytes = input.size();
     Reproducer r = reproducer_for(schedule);
     r.expected_class = c.report.cls;
     r.expected_hash = c.report.stack_hash;
     r.environment = environment_facts();
     r.environment["found_by"] = std::string(req_.engine->name);
     if (is_asan_executable(binary_)) r.environment["allocator"] = "asan";
-    auto s = store_reproducer(store_, r, input);
-    if (!s) return s.error();
-    c.reproducer = s->dir;
-    c.status = s->already_known ? "known" : "new";
-    return c;
+    return store_reproducer(store_, r, input);
   }
 
   // The engine's own minimizer; kept only if the smaller input still lands in the same bucket.
@@ -326,11 +343,11 @@ class Fuzzer {
     Result<RunResult> run = Error{""};
     if (afl_) {
       run = supervise({"afl-tmin", "-i", artifact.string(), "-o", out.string(), "--", binary_}, req_.schedule, "",
-                      afl_environment(req_.inject_library), kMinimizeSeconds + 10);
+                      afl_environment(req_.inject_library), req_.minimize_seconds + 10);
     } else {
-      run = supervise({binary_, "-minimize_crash=1", "-max_total_time=" + std::to_string(static_cast<int>(kMinimizeSeconds)),
+      run = supervise({binary_, "-minimize_crash=1", "-max_total_time=" + std::to_string(std::max(1, static_cast<int>(req_.minimize_seconds))),
                        "-exact_artifact_path=" + out.string(), artifact.string()},
-                      req_.schedule, req_.inject_library, {}, kMinimizeSeconds + 10);
+                      req_.schedule, req_.inject_library, {}, req_.minimize_seconds + 10);
     }
     if (!run || !fs::exists(out) || fs::file_size(out) >= fs::file_size(artifact)) return std::nullopt;
     auto check = triage_input(out, req_.schedule);
@@ -381,7 +398,6 @@ class Fuzzer {
   const bool afl_;
   const std::string bin_dir_, binary_;
   const fs::path target_dir_, store_;
-  std::set<std::string> seen_;
   FuzzOutcome out_;
 };
 

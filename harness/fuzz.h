@@ -31,6 +31,7 @@ struct FuzzRequest {
   std::filesystem::path store;
   std::string inject_library;     // "" runs without the injector
   bool minimize = true;
+  double minimize_seconds = 20;  // per new bucket, for the engine's input minimizer
   bool merge = true;
 };
 
