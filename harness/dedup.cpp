@@ -60,6 +60,10 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
   // A parser's recursion can pass through a dozen rules per nesting level and
   // several constructs per period: allow long periods.
   constexpr size_t kMaxStart = 64, kMaxPeriod = 160, kRepetitions = 4;
+  // The period must run on to the bottom of the stack, but for the frames
+  // below the recursion (thread start, main, an engine's driver): a stretch
+  // that only repeats near the top is an accident of the input, not the cycle.
+  constexpr size_t kBottomFrames = 32;
   std::vector<std::string> names;
   std::vector<size_t> keys;  // interned frame keys: cheap comparisons
   std::map<std::string, size_t> ids;
@@ -69,9 +73,9 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
   }
   for (size_t s = 0; s < kMaxStart && s < keys.size(); s++) {
     for (size_t p = 1; p <= kMaxPeriod && s + kRepetitions * p <= keys.size(); p++) {
-      bool periodic = true;
-      for (size_t j = s; j < s + (kRepetitions - 1) * p && periodic; j++) periodic = keys[j] == keys[j + p];
-      if (!periodic) continue;
+      size_t extent = s;  // keys[j] == keys[j + p] for every j in [s, extent)
+      while (extent + p < keys.size() && keys[extent] == keys[extent + p]) extent++;
+      if (extent < s + (kRepetitions - 1) * p || extent + p + kBottomFrames < keys.size()) continue;
       RecursionCycle c;
       c.first_frame = s;
       // Rotation-invariant: the guard page may be hit anywhere in the cycle.
@@ -89,7 +93,20 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
       return c;
     }
   }
-  return std::nullopt;
+  std::map<std::string, size_t> count;
+  for (const auto& f : frames)
+    if (!is_runtime_frame(f)) count[frame_key(f)]++;
+  RecursionCycle c;
+  c.irregular = true;
+  for (const auto& [name, n] : count)
+    if (n >= kRepetitions) c.functions.push_back(name);  // std::map: sorted
+  if (c.functions.empty()) return std::nullopt;
+  for (size_t i = 0; i < frames.size(); i++)
+    if (count[frame_key(frames[i])] >= kRepetitions) {
+      c.first_frame = i;
+      break;
+    }
+  return c;
 }
 
 std::optional<ReentrancyPair> find_reentrancy_pair(const std::vector<Frame>& frames) {
@@ -119,10 +136,14 @@ std::string stack_hash(std::vector<Frame>& frames, const std::optional<Recursion
     return fnv1a_hex("reentrancy|" + pair->handler + "|" + pair->interrupted);
   }
   if (cycle) {
-    material = "cycle";
+    material = cycle->irregular ? "recurring" : "cycle";
     for (const auto& fn : cycle->functions) material += "|" + fn;
-    for (size_t i = cycle->first_frame; i < cycle->first_frame + cycle->functions.size() && i < frames.size(); i++)
-      frames[i].in_hash = true;
+    const std::set<std::string> in_cycle(cycle->functions.begin(), cycle->functions.end());
+    for (size_t i = cycle->first_frame, marked = 0; i < frames.size() && marked < cycle->functions.size(); i++)
+      if (in_cycle.count(frame_key(frames[i]))) {
+        frames[i].in_hash = true;
+        marked++;
+      }
     return fnv1a_hex(material);
   }
   std::vector<size_t> chosen;

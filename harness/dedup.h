@@ -16,6 +16,10 @@ struct RecursionCycle {
   std::vector<std::string> functions;  // canonical rotation, innermost first
   size_t first_frame = 0;              // where the repetition starts in the stack
   uint64_t bytes_per_level = 0;        // stack consumed by one trip round the cycle (0: unknown)
+  // No exact period (a fuzzer's input nests constructs irregularly): the
+  // functions are the program's own that recur at least kRepetitions times,
+  // sorted, so the bucket does not depend on where the guard page was hit.
+  bool irregular = false;
 };
 
 // A signal-unsafe reentrancy is the pair (handler, function it interrupted):

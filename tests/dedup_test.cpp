@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "dedup.h"
 
 namespace faultline {
@@ -118,4 +120,31 @@ TEST(Dedup, ReentrancyIsBucketedByHandlerAndInterruptedCall) {
   EXPECT_EQ(pc->interrupted, "free");
   EXPECT_NE(faultline::stack_hash(a, std::nullopt, pa), faultline::stack_hash(c, std::nullopt, pc));
   EXPECT_FALSE(faultline::find_reentrancy_pair({named("main", "target-p")}));
+}
+
+// A fuzzer's input nests constructs irregularly: no exact period, but the
+// same recursing functions. Wherever the guard page is hit, one bucket.
+TEST(Dedup, IrregularRecursionIsBucketedByItsRecurringFunctions) {
+  using faultline::Frame;
+  const std::vector<std::string> group = {"parse_group", "parse_primary", "parse_expr"};
+  const std::vector<std::string> block = {"parse_block", "parse_statement"};
+  auto stack = [&](const std::string& top, int variant) {
+    std::vector<Frame> s = {named(top, "fuzz-nested_parser")};
+    std::mt19937 pick(variant);  // no period: each level picks its construct at random
+    for (int level = 0; level < 300; level++) {
+      const auto& part = pick() % 3 == 0 ? block : group;
+      for (const auto& fn : part) s.push_back(named(fn, "fuzz-nested_parser"));
+    }
+    s.push_back(named("LLVMFuzzerTestOneInput", "fuzz-nested_parser"));
+    return s;
+  };
+  auto a = stack("operator new(unsigned long)", 0), b = stack("parse_primary", 1);
+  auto ca = faultline::find_recursion_cycle(a), cb = faultline::find_recursion_cycle(b);
+  ASSERT_TRUE(ca && cb);
+  EXPECT_TRUE(ca->irregular);
+  EXPECT_EQ(ca->functions, (std::vector<std::string>{"parse_block", "parse_expr", "parse_group", "parse_primary",
+                                                      "parse_statement"}));
+  EXPECT_EQ(faultline::stack_hash(a, ca), faultline::stack_hash(b, cb));
+  // Without the recurring set, the top frames differ: two buckets for one recursion.
+  EXPECT_NE(faultline::stack_hash(a, std::nullopt), faultline::stack_hash(b, std::nullopt));
 }
