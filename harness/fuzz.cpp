@@ -232,10 +232,11 @@ class Fuzzer {
     fs::create_directories(in, ec);
     for (const char* d : {"seeds", "corpus"})
       for (const auto& f : files_in(target_dir_ / d)) fs::copy_file(f, in / (std::string(d) + "-" + f.filename().string()), ec);
-    // Several instances share one sync directory: -M main, -S worker<N>.
+    // Several instances share one sync directory: -M main, -S worker<N>. Each
+    // dies with the shell (setpriv --pdeathsig), which dies with faultline.
     std::string script;
     for (int i = 0; i < req_.jobs; i++) {
-      std::vector<std::string> argv = {"afl-fuzz", "-i", in.string(), "-o", (req_.work / "afl").string(), "-V",
+      std::vector<std::string> argv = {"setpriv", "--pdeathsig", "KILL", "afl-fuzz", "-i", in.string(), "-o", (req_.work / "afl").string(), "-V",
                                        std::to_string(std::max(1, static_cast<int>(req_.budget_seconds)))};
       if (!o.dict.empty()) argv.insert(argv.end(), {"-x", o.dict});
       argv.insert(argv.end(), {i == 0 ? "-M" : "-S", i == 0 ? "main" : "worker" + std::to_string(i), "--", binary_});
