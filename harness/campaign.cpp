@@ -140,7 +140,7 @@ void print_table(const std::vector<Row>& rows) {
 int cmd_campaign(const Invocation& inv) {
   const auto& o = inv.options;
   const double budget = o["budget"].as<double>();
-  if (!(budget > 0)) return bad_input(inv, "--budget must be a positive number of seconds");
+  if (!seconds_in_range(budget)) return bad_input(inv, "--budget must be a number of seconds in (0, 604800]");
   const fs::path out = o["out"].as<std::string>(), corpora = o["corpora"].as<std::string>();
   if (!fs::is_directory(corpora)) return bad_input(inv, corpora.string() + ": no such corpora directory");
   auto lib = injector_for(true);
@@ -150,7 +150,17 @@ int cmd_campaign(const Invocation& inv) {
 
   std::vector<Row> rows;
   Progress progress(std::chrono::steady_clock::now());
-  int new_crashes = 0, regressions_failing = 0, skipped = 0;
+  int new_crashes = 0, regressions_failing = 0, skipped = 0, errors = 0;
+  // A run that could not be made is a row and exit 2 at the end: the rest of
+  // the nightly job still runs and its reports are still written.
+  auto failed = [&](Row row, const std::string& message) {
+    std::fprintf(stderr, "faultline campaign: %s\n", message.c_str());
+    row.status = "error";
+    row.error = message;
+    row.problem = true;
+    rows.push_back(std::move(row));
+    errors++;
+  };
   for (const auto& target_dir : sorted_entries(corpora)) {
     const std::string target = target_dir.filename().string();
     const std::string driver = binary_dir() + "/target-" + target;
@@ -164,12 +174,22 @@ int cmd_campaign(const Invocation& inv) {
         skipped++;
         continue;
       }
-      Row row{target, "regression", dir.filename().string(), "", "", "", 0, std::nullopt, dir.string(), false};
+      Row row{target, "regression", dir.filename().string(), "", "", "", 0, std::nullopt, dir.string(), false, 1, ""};
       auto repro = load_reproducer(dir);
       if (!repro) return bad_input(inv, repro.error().message);
       known.insert(reproducer_dir_name(repro->expected_class, repro->expected_hash));
+      if (const FuzzEngine* e = fuzz_engine_by_name(repro->engine);
+          e && access((engine_bin_dir(*e) + "/fuzz-" + target).c_str(), X_OK) != 0) {
+        row.status = std::string("skipped (no ") + e->build_dir + " build)";  // found by an engine whose build is absent
+        rows.push_back(row);
+        skipped++;
+        continue;
+      }
       auto outcome = replay(repro.value(), dir, kRegressionReplays, std::nullopt, lib.value());
-      if (!outcome) return bad_input(inv, outcome.error().message);
+      if (!outcome) {
+        failed(row, outcome.error().message);
+        continue;
+      }
       row.cls = to_string(outcome->runs.back().cls);
       row.hash = outcome->runs.back().stack_hash;
       row.report = outcome->runs.back().report;
@@ -194,14 +214,18 @@ int cmd_campaign(const Invocation& inv) {
       repro.input = InputMode::File;
       // The program's own timers would make seed runs differ from run to run.
       repro.schedule = "timers off";
+      Row row{target, "seed", seed.filename().string(), "", "", "", 0, std::nullopt, "", false, 1, ""};
       auto req = request_for(repro, fs::absolute(seed).string(), binary_dir());
       if (!req) return bad_input(inv, req.error().message);
       req->inject_library = lib.value();
       auto triaged = run_and_triage(req.value());
-      if (!triaged) return bad_input(inv, triaged.error().message);
+      if (!triaged) {
+        failed(row, triaged.error().message);
+        continue;
+      }
       const CrashReport& rep = triaged.value();
-      Row row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",
-              rep.wall_seconds, rep, "", false};
+      row = Row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",
+                rep.wall_seconds, rep, "", false, 1, ""};
       if (rep.cls != CrashClass::None) {
         const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
         if (known.count(bucket)) {
@@ -215,7 +239,10 @@ int cmd_campaign(const Invocation& inv) {
           std::ifstream f(seed, std::ios::binary);
           std::string bytes((std::istreambuf_iterator<char>(f)), {});
           auto stored = store_reproducer(out / target, repro, bytes);
-          if (!stored) return bad_input(inv, stored.error().message);
+          if (!stored) {
+            failed(row, stored.error().message);
+            continue;
+          }
           row.status = stored->already_known ? "stored before" : "new";
           row.reproducer = stored->dir.string();
           row.problem = true;
@@ -236,34 +263,41 @@ int cmd_campaign(const Invocation& inv) {
       access((binary_dir() + "/target-nested_parser").c_str(), X_OK) == 0) {
     const auto t0 = std::chrono::steady_clock::now();
     auto c = stack_curves(work / "stack-curves", lib.value());
-    if (!c) return bad_input(inv, c.error().message);
-    curves = c.value();
-    Row row{"nested_parser", "stack-curve", "", "none", "", "measured", 0, std::nullopt, "", false};
+    Row row{"nested_parser", "stack-curve", "", "none", "", "measured", 0, std::nullopt, "", false, 1, ""};
+    if (c) curves = c.value();
+    else failed(row, c.error().message);
     for (const auto& curve : curves) {
       row.item += (row.item.empty() ? "" : " ") + curve.shape + ":";
       for (const auto& [bytes, depth] : curve.budget_to_depth)
         row.item += " " + std::to_string(bytes >> 10) + "K=" + std::to_string(depth);
     }
     row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    rows.push_back(row);
+    if (c) rows.push_back(row);
   }
   if (const std::string self_fuzz = binary_dir() + "/fuzz-faultline-parsers";
       fuzz && budget_left() && access(self_fuzz.c_str(), X_OK) == 0) {
     const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
     const int seconds = std::clamp(static_cast<int>(left * 0.1), 1, 60);
-    fs::create_directories(work / "parsers-corpus");
+    std::error_code ec;
+    fs::create_directories(work / "parsers-corpus", ec);
     RunRequest req;
     req.argv = {self_fuzz, "-max_total_time=" + std::to_string(seconds), "-artifact_prefix=" + (work / "parsers-").string(),
                 (work / "parsers-corpus").string()};
     req.supervise_only = true;
     req.limits.timeout_seconds = seconds + 30;
     auto run = run_program(req);
-    if (!run) return bad_input(inv, run.error().message);
-    const bool clean = run->end == RunResult::End::Exited && run->exit_code == 0;
-    rows.push_back(Row{"faultline", "self-fuzz", "repro.json and schedule parsers", clean ? "none" : "abort", "",
-                       clean ? "clean" : "crash (see " + (work / "parsers-*").string() + ")", run->wall_seconds,
-                       std::nullopt, "", !clean});
-    new_crashes += !clean;
+    Row row{"faultline", "self-fuzz", "repro.json and schedule parsers", "", "", "", 0, std::nullopt, "", false, 1, ""};
+    if (!run) {
+      failed(row, run.error().message);
+    } else {
+      const bool clean = run->end == RunResult::End::Exited && run->exit_code == 0;
+      row.cls = clean ? "none" : "abort";
+      row.status = clean ? "clean" : "crash (see " + (work / "parsers-*").string() + ")";
+      row.seconds = run->wall_seconds;
+      row.problem = !clean;
+      rows.push_back(row);
+      new_crashes += !clean;
+    }
   }
 
   struct Slot {
@@ -296,19 +330,23 @@ int cmd_campaign(const Invocation& inv) {
     req.store = out / req.target;
     req.inject_library = lib.value();
     const auto t0 = std::chrono::steady_clock::now();
+    req.deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(share));
     auto fuzzed = run_fuzz(req);
-    if (!fuzzed) return bad_input(inv, fuzzed.error().message);
+    if (!fuzzed) {
+      failed(Row{req.target, "fuzz", item, "", "", "", 0, std::nullopt, "", false, 1, ""}, fuzzed.error().message);
+      continue;
+    }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::set<std::string> reported;
     for (const auto& c : fuzzed->crashes) {
       if (c.status != "new" && c.status != "known") continue;
       if (!reported.insert(c.reproducer.string()).second) continue;
       rows.push_back(Row{req.target, "fuzz", item, std::string(to_string(c.report.cls)), c.report.stack_hash, c.status,
-                         0, c.report, c.reproducer.string(), c.status == "new"});
+                         0, c.report, c.reproducer.string(), c.status == "new", 1, ""});
       new_crashes += c.status == "new";
     }
     Row summary{req.target, "fuzz", item, "none", "", std::to_string(fuzzed->executions) + " execs, " +
-                std::to_string(fuzzed->crashes.size()) + " crashes", seconds, std::nullopt, "", false};
+                std::to_string(fuzzed->crashes.size()) + " crashes", seconds, std::nullopt, "", false, 1, ""};
     summary.runs = std::max<uint64_t>(fuzzed->executions, 1);
     rows.push_back(summary);
     progress.update(rows);
@@ -316,17 +354,20 @@ int cmd_campaign(const Invocation& inv) {
 
   progress.done();
   print_table(rows);
-  std::printf("\n%zu runs, %d new crash buckets, %d regressions not reproducing, %d items skipped (budget)\n",
-              rows.size(), new_crashes, regressions_failing, skipped);
+  std::printf("\n%zu items, %d new crash buckets, %d regressions not reproducing, %d items skipped, %d errors\n",
+              rows.size(), new_crashes, regressions_failing, skipped, errors);
 
   nlohmann::json j = {{"faultline_campaign", 1},
                       {"new_crashes", new_crashes},
                       {"regressions_not_reproducing", regressions_failing},
-                      {"skipped_for_budget", skipped},
+                      {"skipped", skipped},
+                      {"errors", errors},
                       {"rows", nlohmann::json::array()}};
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
     j["rows"].push_back({{"target", r.target}, {"kind", r.kind}, {"item", r.item}, {"class", r.cls},
                          {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}, {"runs", r.runs}});
+    if (!r.error.empty()) j["rows"].back()["error"] = r.error;
+  }
   for (const auto& c : curves) {
     nlohmann::json points = nlohmann::json::array();
     for (const auto& [bytes, depth] : c.budget_to_depth) points.push_back({{"stack_bytes", bytes}, {"min_crashing_depth", depth}});
@@ -340,6 +381,7 @@ int cmd_campaign(const Invocation& inv) {
                                    {"report.html", campaign_html(rows, curves)}})
     if (auto w = write_file_atomic(out / name, text); !w) return bad_input(inv, w.error().message);
   std::printf("reports: %s/{report.json,report.sarif,junit.xml,report.html}\n", out.c_str());
+  if (errors) return kExitBadInput;  // after the reports: what ran is not lost
   return new_crashes || regressions_failing ? kExitFound : kExitClean;
 }
 

@@ -19,6 +19,7 @@ struct CampaignRow {
   std::string reproducer;             // where the reproducer is (regressions, new crashes)
   bool problem = false;               // a new crash, or a regression that no longer reproduces
   uint64_t runs = 1;                  // executions behind the row (a fuzz slot: the engine's count)
+  std::string error;                  // status "error": what went wrong (the campaign goes on, exits 2)
 };
 
 // The stack a generated nesting shape needs: for each stack budget, the

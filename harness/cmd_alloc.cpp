@@ -30,7 +30,7 @@ int cmd_alloc(const Invocation& inv) {
   auto repro = load_reproducer(dir);
   if (!repro) return bad_input(inv, repro.error().message);
   const double timeout = inv.options.count("timeout") ? inv.options["timeout"].as<double>() : 5;
-  if (!(timeout > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
+  if (!seconds_in_range(timeout)) return bad_input(inv, "--timeout must be a number of seconds in (0, 604800]");
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
   auto base = request_for(repro.value(), dir, binary_dir());

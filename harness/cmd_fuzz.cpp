@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "reproducer_json.h"
 #include "fuzz.h"
 #include "run_setup.h"
 
@@ -16,6 +17,7 @@ int cmd_fuzz(const Invocation& inv) {
   req.engine = fuzz_engine_by_name(o["engine"].as<std::string>());
   if (!req.engine) return bad_input(inv, "--engine must be one of " + fuzz_engine_names());
   req.target = o["target"].as<std::string>();
+  if (!valid_target_name(req.target)) return bad_input(inv, "--target must be a target name ([a-z0-9_]+)");
   req.budget_seconds = o["budget"].as<double>();
   req.jobs = o["jobs"].as<int>();
   auto schedule = Schedule::parse(o["schedule"].as<std::string>());
@@ -25,7 +27,7 @@ int cmd_fuzz(const Invocation& inv) {
   req.work = std::filesystem::path(o["work"].as<std::string>()) / (req.target + "-" + req.engine->name);
   req.minimize = !o.count("no-minimize");
   req.minimize_seconds = o["minimize-time"].as<double>();
-  if (!(req.minimize_seconds > 0)) return bad_input(inv, "--minimize-time must be a positive number of seconds");
+  if (!seconds_in_range(req.minimize_seconds)) return bad_input(inv, "--minimize-time must be a number of seconds in (0, 604800]");
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
   req.inject_library = lib.value();

@@ -15,7 +15,7 @@ int cmd_replay(const Invocation& inv) {
   std::optional<double> timeout;
   if (o.count("timeout")) {
     timeout = o["timeout"].as<double>();
-    if (!(*timeout > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
+    if (!seconds_in_range(*timeout)) return bad_input(inv, "--timeout must be a number of seconds in (0, 604800]");
   }
   const std::filesystem::path dir = inv.operands[0];
   auto repro = load_reproducer(dir);

@@ -78,7 +78,7 @@ int cmd_stack(const Invocation& inv) {
   if (!shape) return bad_input(inv, "--shape must be one of expr, block, generic, array, mixed");
   const uint64_t seed = o["seed"].as<uint64_t>();
   const double timeout = o.count("timeout") ? o["timeout"].as<double>() : 10;
-  if (!(timeout > 0)) return bad_input(inv, "--timeout must be a positive number of seconds");
+  if (!seconds_in_range(timeout)) return bad_input(inv, "--timeout must be a number of seconds in (0, 604800]");
   const bool main_thread = o.count("main-thread");
   std::string shrink = o["shrink"].as<std::string>();
   if (shrink != "main" && shrink != "threads" && shrink != "both")

@@ -16,6 +16,9 @@ struct Invocation {
 
 constexpr int kExitClean = 0, kExitFound = 1, kExitBadInput = 2;
 
+// A duration a user gave: finite, positive, at most a week.
+inline bool seconds_in_range(double s) { return s > 0 && s <= 7 * 86400.0; }
+
 // Prints "faultline <command>: <message>" to stderr and returns kExitBadInput.
 int bad_input(const Invocation& inv, const std::string& message);
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,15 +10,17 @@
 #include <boost/property_tree/ini_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "allocators.h"
 #include "corpus.h"
+#include "dedup.h"
 #include "minimize.h"
 #include "runner.h"
 
@@ -40,15 +43,33 @@ std::string read_file(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(f)), {});
 }
 
-std::vector<fs::path> files_in(const fs::path& dir, const std::string& prefix = "") {
+// Entries of dir (sorted; hidden ones left out), never throwing: what cannot
+// be listed is not there.
+std::vector<fs::path> entries_of(const fs::path& dir, bool regular_files) {
   std::vector<fs::path> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_regular_file() && name[0] != '.' && name.rfind(prefix, 0) == 0) out.push_back(e.path());
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (name[0] == '.' || (regular_files && !it->is_regular_file(type_ec))) continue;
+    out.push_back(it->path());
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<fs::path> files_in(const fs::path& dir, const std::string& prefix = "") {
+  std::vector<fs::path> out;
+  for (auto& p : entries_of(dir, true))
+    if (p.filename().string().rfind(prefix, 0) == 0) out.push_back(std::move(p));
+  return out;
+}
+
+uint64_t parse_count(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == ':')) s.remove_prefix(1);
+  uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);  // a torn or overlong number leaves 0
+  return v;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -65,7 +86,8 @@ struct EngineOptions {
 };
 Result<EngineOptions> read_options(const fs::path& file, const FuzzEngine& engine) {
   EngineOptions out;
-  if (!fs::exists(file)) return out;
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return out;
   boost::property_tree::ptree tree;
   try {
     boost::property_tree::read_ini(file.string(), tree);
@@ -109,59 +131,104 @@ std::vector<std::string> afl_environment(const std::string& inject_library) {
   return env;
 }
 
-uint64_t executions_reported(const FuzzEngine& engine, const fs::path& work, const std::string& log) {
+// AFL++'s fuzzer_stats (execs_done of every instance), or libFuzzer's last
+// "#<runs>: cov: ..." line of -fork mode.
+uint64_t executions_reported(bool afl, const fs::path& work, const std::string& log) {
   uint64_t total = 0;
-  if (std::string(engine.name) == "afl") {
-    std::error_code ec;
-    for (const auto& inst : fs::directory_iterator(work / "afl", ec)) {
-      std::ifstream f(inst.path() / "fuzzer_stats");
+  if (afl) {
+    for (const auto& inst : entries_of(work / "afl", false)) {
+      std::ifstream f(inst / "fuzzer_stats");
       for (std::string line; std::getline(f, line);)
-        if (line.rfind("execs_done", 0) == 0) total += std::stoull(line.substr(line.find(':') + 1));
+        if (line.rfind("execs_done", 0) == 0) total += parse_count(std::string_view(line).substr(10));
     }
     return total;
   }
-  // libFuzzer -fork prints "#<runs>: cov: ..." lines; the last is the total.
-  static const std::regex runs(R"(#(\d+): cov:)");
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), runs); it != std::sregex_iterator(); ++it)
-    total = std::stoull((*it)[1]);
+  for (size_t at = log.find('#'); at != std::string::npos; at = log.find('#', at + 1)) {
+    size_t digits = at + 1;
+    while (digits < log.size() && std::isdigit(static_cast<unsigned char>(log[digits]))) digits++;
+    if (digits > at + 1 && log.compare(digits, 6, ": cov:") == 0) total = parse_count(std::string_view(log).substr(at + 1, digits - at - 1));
+  }
   return total;
 }
 
-std::vector<fs::path> crash_artifacts(const FuzzEngine& engine, const fs::path& work) {
-  std::vector<fs::path> out;
-  if (std::string(engine.name) == "afl") {
-    std::error_code ec;
-    for (const auto& inst : fs::directory_iterator(work / "afl", ec))
-      for (auto& p : files_in(inst.path() / "crashes", "id:")) out.push_back(p);
+struct Artifact {
+  fs::path path;
+  fs::file_time_type written;
+};
+
+// The crashing inputs the engine saved, in the order it saved them.
+std::vector<Artifact> crash_artifacts(bool afl, const fs::path& work) {
+  std::vector<fs::path> files;
+  if (afl) {
+    for (const auto& inst : entries_of(work / "afl", false))
+      for (auto& p : files_in(inst / "crashes", "id:")) files.push_back(p);
   } else {
     for (const char* kind : {"crash-", "oom-"})
-      for (auto& p : files_in(work / "artifacts", kind)) out.push_back(p);
+      for (auto& p : files_in(work / "artifacts", kind)) files.push_back(p);
   }
-  std::sort(out.begin(), out.end(), [](const fs::path& a, const fs::path& b) {
-    return fs::last_write_time(a) < fs::last_write_time(b);
-  });
+  std::vector<Artifact> out;
+  for (auto& f : files) {
+    std::error_code ec;
+    const auto t = fs::last_write_time(f, ec);
+    if (!ec) out.push_back({std::move(f), t});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Artifact& a, const Artifact& b) { return a.written < b.written; });
   return out;
 }
 
-// Replaces dir with the files in `from` as one step (RENAME_EXCHANGE): a kill
-// at any moment leaves either the old corpus or the new one.
+int fsync_directory(const fs::path& dir) {
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = fsync(fd);
+  close(fd);
+  return r;
+}
+
+// Replaces dir with the files in `from`, each named by a hash of its bytes,
+// as one step (RENAME_EXCHANGE of a private directory): a kill at any moment
+// leaves either the old corpus or the new one. The caller holds the corpus lock.
 Result<bool> replace_corpus(const fs::path& dir, const std::vector<fs::path>& from) {
-  const fs::path incoming = dir.parent_path() / ".corpus-incoming";
+  std::string pattern = (dir.parent_path() / ".corpus-incoming-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) return Error{pattern + ": " + std::strerror(errno)};
+  const fs::path incoming = pattern;
   std::error_code ec;
-  fs::remove_all(incoming, ec);
-  fs::create_directories(incoming, ec);
-  for (const auto& f : from)
-    if (auto w = write_file_atomic(incoming / f.filename(), read_file(f)); !w) return w.error();
-  if (!fs::exists(dir)) {
+  for (const auto& f : from) {
+    const std::string bytes = read_file(f);
+    if (auto w = write_file_atomic(incoming / fnv1a_hex(bytes), bytes); !w) {
+      fs::remove_all(incoming, ec);
+      return w.error();
+    }
+  }
+  if (!fs::exists(dir, ec)) {
     fs::rename(incoming, dir, ec);
     if (ec) return Error{dir.string() + ": " + ec.message()};
-    return true;
+  } else if (renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0) {
+    const std::string why = std::strerror(errno);
+    fs::remove_all(incoming, ec);
+    return Error{dir.string() + ": cannot swap in the merged corpus: " + why};
   }
-  if (renameat2(AT_FDCWD, incoming.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) != 0)
-    return Error{dir.string() + ": cannot swap in the merged corpus: " + std::strerror(errno)};
-  fs::remove_all(incoming, ec);  // now the old corpus
+  fsync_directory(dir.parent_path());
+  fs::remove_all(incoming, ec);  // the old corpus, after an exchange
   return true;
 }
+
+// Held while a run merges into corpora/<target>/corpus: runs on one target
+// (several jobs of a CI matrix, say) take turns instead of losing inputs.
+class CorpusLock {
+ public:
+  explicit CorpusLock(const fs::path& target_dir)
+      : fd_(open((target_dir / ".corpus.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~CorpusLock() {
+    if (fd_ >= 0) close(fd_);
+  }
+  CorpusLock(const CorpusLock&) = delete;
+  CorpusLock& operator=(const CorpusLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 class Fuzzer {
  public:
@@ -177,10 +244,10 @@ class Fuzzer {
     if (access(binary_.c_str(), X_OK) != 0)
       return Error{binary_ + ": not built (cmake --preset " + req_.engine->preset + " && cmake --build --preset " +
                    req_.engine->preset + ", or scripts/bootstrap.sh)"};
-    if (!fs::is_directory(target_dir_ / "seeds")) return Error{(target_dir_ / "seeds").string() + ": no seed corpus"};
+    std::error_code ec;
+    if (!fs::is_directory(target_dir_ / "seeds", ec)) return Error{(target_dir_ / "seeds").string() + ": no seed corpus"};
     auto options = read_options(fs::path(bin_dir_) / (req_.target + ".options"), *req_.engine);
     if (!options) return options.error();
-    std::error_code ec;
     fs::remove_all(req_.work, ec);  // each run starts clean; what matters is stored in corpora/
     for (const char* d : {"queue", "artifacts", "min"}) fs::create_directories(req_.work / d, ec);
     if (ec) return Error{req_.work.string() + ": " + ec.message()};
@@ -193,21 +260,48 @@ class Fuzzer {
     if (!run) return run.error();
     out_.seconds = run->wall_seconds;
     const std::string log = run->err.head + (run->err.truncated() ? "\n[...]\n" + run->err.tail : "") + run->out.tail;
-    write_file_atomic(out_.engine_log, log);
-    out_.executions = executions_reported(*req_.engine, req_.work, log);
+    if (auto w = write_file_atomic(out_.engine_log, log); !w) return w.error();
+    out_.executions = executions_reported(afl_, req_.work, log);
+    const auto artifacts = crash_artifacts(afl_, req_.work);
+    // libFuzzer exits non-zero after any crash; "it ran nothing" is the failure.
+    if (out_.executions == 0 && artifacts.empty())
+      return Error{std::string(req_.engine->name) + " ran nothing on " + binary_ + ": " + last_line(log) + " (" +
+                   out_.engine_log.string() + ")"};
 
-    for (const auto& a : crash_artifacts(*req_.engine, req_.work)) {
-      auto rep = triage_input(a, req_.schedule);
+    for (const auto& a : artifacts) {
+      const double found_at = std::chrono::duration<double>(a.written - started).count();
+      if (out_of_time()) {
+        out_.crashes.push_back(triaged(a.path, found_at, CrashReport{}));
+        out_.crashes.back().status = "not triaged (budget)";
+        continue;
+      }
+      auto rep = triage_input(a.path, req_.schedule);
       if (!rep) return rep.error();
-      out_.crashes.push_back(triaged(a, std::chrono::duration<double>(fs::last_write_time(a) - started).count(), rep.value()));
+      out_.crashes.push_back(triaged(a.path, found_at, rep.value()));
     }
     if (auto b = bucket_crashes(out_.crashes); !b) return b.error();
-    if (req_.merge) merge();
+    if (req_.merge && out_of_time()) out_.merge_problem = "no time left in the budget";
+    else if (req_.merge) merge();
     out_.corpus_after = files_in(target_dir_ / "corpus").size();
     return out_;
   }
 
  private:
+  static std::string last_line(const std::string& log) {
+    size_t end = log.find_last_not_of(" \n\r\t");
+    if (end == std::string::npos) return "no output";
+    size_t start = log.rfind('\n', end);
+    return log.substr(start == std::string::npos ? 0 : start + 1, std::min<size_t>(end + 1 - (start == std::string::npos ? 0 : start + 1), 200));
+  }
+
+  bool out_of_time() const { return req_.deadline && std::chrono::steady_clock::now() >= *req_.deadline; }
+  // `want` seconds, or what is left before the deadline (at least 1).
+  double fit(double want) const {
+    if (!req_.deadline) return want;
+    const double left = std::chrono::duration<double>(*req_.deadline - std::chrono::steady_clock::now()).count();
+    return std::max(1.0, std::min(want, left));
+  }
+
   Result<RunResult> run_libfuzzer(const EngineOptions& o) {
     std::vector<std::string> argv = {binary_,
                                      "-fork=" + std::to_string(req_.jobs),
@@ -220,7 +314,8 @@ class Fuzzer {
     if (!o.dict.empty()) argv.push_back("-dict=" + o.dict);
     // New inputs go to the first directory only: the scratch queue.
     argv.push_back((req_.work / "queue").string());
-    if (fs::is_directory(target_dir_ / "corpus")) argv.push_back((target_dir_ / "corpus").string());
+    std::error_code ec;
+    if (fs::is_directory(target_dir_ / "corpus", ec)) argv.push_back((target_dir_ / "corpus").string());
     argv.push_back((target_dir_ / "seeds").string());
     return supervise(argv, req_.schedule, req_.inject_library, {}, req_.budget_seconds + kEngineGraceSeconds);
   }
@@ -271,7 +366,8 @@ class Fuzzer {
     FuzzCrash c;
     c.artifact = artifact;
     c.found_at = found_at;
-    c.input_bytes = c.minimized_bytes = fs::file_size(artifact);
+    std::error_code ec;
+    c.input_bytes = c.minimized_bytes = fs::file_size(artifact, ec);
     c.report = report;
     c.status = report.cls == CrashClass::None ? "not reproduced" : "";
     return c;
@@ -292,12 +388,13 @@ class Fuzzer {
       if (c.report.cls == CrashClass::None) continue;
       const std::string bucket = bucket_of(c.report);
       const fs::path regression = target_dir_ / "regressions" / bucket;
-      c.reproducer = fs::exists(regression) ? regression : store_ / bucket;
+      std::error_code ec;
+      c.reproducer = fs::exists(regression, ec) ? regression : store_ / bucket;
       if (!seen.insert(bucket).second) {
         c.status = "duplicate";
         continue;
       }
-      if (fs::exists(c.reproducer)) {
+      if (fs::exists(c.reproducer, ec)) {
         c.status = "known";
         continue;
       }
@@ -312,7 +409,7 @@ class Fuzzer {
 
   Result<Stored> store_bucket(const FuzzCrash& c, const std::string& bucket, size_t& stored_bytes) {
     std::string input = read_file(c.artifact), schedule = req_.schedule;
-    if (req_.minimize) {
+    if (req_.minimize && !out_of_time()) {
       if (auto smaller = minimize_input(c.artifact, bucket)) input = read_file(*smaller);
       if (!schedule.empty()) {
         const fs::path kept = req_.work / "min" / (bucket + ".input");
@@ -344,13 +441,15 @@ class Fuzzer {
     Result<RunResult> run = Error{""};
     if (afl_) {
       run = supervise({"afl-tmin", "-i", artifact.string(), "-o", out.string(), "--", binary_}, req_.schedule, "",
-                      afl_environment(req_.inject_library), req_.minimize_seconds + 10);
+                      afl_environment(req_.inject_library), fit(req_.minimize_seconds) + 10);
     } else {
-      run = supervise({binary_, "-minimize_crash=1", "-max_total_time=" + std::to_string(std::max(1, static_cast<int>(req_.minimize_seconds))),
+      run = supervise({binary_, "-minimize_crash=1", "-max_total_time=" + std::to_string(static_cast<int>(fit(req_.minimize_seconds))),
                        "-exact_artifact_path=" + out.string(), artifact.string()},
-                      req_.schedule, req_.inject_library, {}, req_.minimize_seconds + 10);
+                      req_.schedule, req_.inject_library, {}, fit(req_.minimize_seconds) + 10);
     }
-    if (!run || !fs::exists(out) || fs::file_size(out) >= fs::file_size(artifact)) return std::nullopt;
+    std::error_code ec;
+    const auto smaller = fs::file_size(out, ec);
+    if (!run || ec || smaller >= fs::file_size(artifact, ec) || ec) return std::nullopt;
     auto check = triage_input(out, req_.schedule);
     if (!check || bucket_of(check.value()) != bucket) return std::nullopt;
     return out;
@@ -361,33 +460,38 @@ class Fuzzer {
     const fs::path merged = req_.work / "merged", corpus = target_dir_ / "corpus";
     std::error_code ec;
     fs::create_directories(merged, ec);
+    CorpusLock lock(target_dir_);
     Result<RunResult> run = Error{""};
     if (afl_) {
       const fs::path in = req_.work / "cmin-in";
       fs::create_directories(in, ec);
       for (const auto& f : files_in(corpus)) fs::copy_file(f, in / ("kept-" + f.filename().string()), ec);
-      for (const auto& inst : fs::directory_iterator(req_.work / "afl", ec))
-        for (const auto& f : files_in(inst.path() / "queue", "id:"))
-          fs::copy_file(f, in / (inst.path().filename().string() + "-" + f.filename().string().substr(0, 9)), ec);
+      for (const auto& inst : entries_of(req_.work / "afl", false))
+        for (const auto& f : files_in(inst / "queue", "id:"))
+          fs::copy_file(f, in / (inst.filename().string() + "-" + f.filename().string().substr(0, 9)), ec);
       if (files_in(in).empty()) return;
       run = supervise({"afl-cmin", "-i", in.string(), "-o", (merged / "out").string(), "--", binary_}, "", "",
-                      afl_environment(""), kMergeSeconds);
+                      afl_environment(""), fit(kMergeSeconds));
       ec.clear();
       fs::rename(merged / "out", merged / "files", ec);
     } else {
       if (files_in(req_.work / "queue").empty()) return;
       fs::create_directories(merged / "files", ec);
-      std::vector<std::string> argv = {binary_, "-merge=1", (merged / "files").string()};
-      if (fs::is_directory(corpus)) argv.push_back(corpus.string());
+      // A crash during the merge is written here, not into the current directory.
+      std::vector<std::string> argv = {binary_, "-merge=1", "-artifact_prefix=" + (merged / "crash-").string(),
+                                       (merged / "files").string()};
+      if (fs::is_directory(corpus, ec)) argv.push_back(corpus.string());
       argv.push_back((req_.work / "queue").string());
-      run = supervise(argv, "", "", {}, kMergeSeconds);
+      run = supervise(argv, "", "", {}, fit(kMergeSeconds));
     }
     if (!run) {
       out_.merge_problem = run.error().message;
       return;
     }
+    const fs::path log = req_.work / "merge.log";
+    (void)write_file_atomic(log, run->err.tail + run->out.tail);
     if (run->end != RunResult::End::Exited || run->exit_code != 0) {
-      out_.merge_problem = "the engine's merge failed; corpus kept as it was (see " + out_.engine_log.string() + ")";
+      out_.merge_problem = "the engine's merge failed; corpus kept as it was (see " + log.string() + ")";
       return;
     }
     auto kept = files_in(merged / "files");
@@ -407,7 +511,9 @@ class Fuzzer {
 Result<FuzzOutcome> run_fuzz(const FuzzRequest& req) {
   if (!req.engine) return Error{"no fuzz engine given (" + fuzz_engine_names() + ")"};
   if (req.jobs < 1) return Error{"--jobs must be at least 1"};
-  if (!(req.budget_seconds > 0)) return Error{"--budget must be a positive number of seconds"};
+  if (!(req.budget_seconds > 0 && req.budget_seconds <= 7 * 86400.0))
+    return Error{"--budget must be a number of seconds in (0, 604800]"};
+  if (!valid_target_name(req.target)) return Error{"--target must be a target name ([a-z0-9_]+)"};
   return Fuzzer(req).run();
 }
 

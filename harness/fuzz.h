@@ -7,7 +7,9 @@
 // engine's new inputs are merged into corpora/<target>/corpus, which stays
 // small: only inputs that add coverage survive a merge.
 #pragma once
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <functional>
 #include <string>
 #include <vector>
@@ -30,6 +32,9 @@ struct FuzzRequest {
   // in either place are known.
   std::filesystem::path store;
   std::string inject_library;     // "" runs without the injector
+  // Triage, minimizing and the merge after the engine shrink to fit before
+  // this, or are skipped (the campaign's slots; none for `faultline fuzz`).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   bool minimize = true;
   double minimize_seconds = 20;  // per new bucket, for the engine's input minimizer
   bool merge = true;
@@ -39,7 +44,7 @@ struct FuzzCrash {
   std::filesystem::path artifact;  // the engine's file
   double found_at = 0;             // seconds after the engine started
   CrashReport report;              // faultline's triage of it
-  std::string status;              // new, known, duplicate, not reproduced
+  std::string status;              // new, known, duplicate, not reproduced, not triaged (budget)
   std::filesystem::path reproducer;  // stored (new) or matched (known, duplicate)
   size_t input_bytes = 0, minimized_bytes = 0;
 };

@@ -256,7 +256,12 @@ int main(int argc, char** argv) {
   if (static_cast<int>(inv.operands.size()) > cmd->max_operands)
     return bad_input(inv, "unexpected argument '" + inv.operands[cmd->max_operands] + "'" +
                               (cmd->takes_program ? " (put the program after `--`)" : ""));
-  return cmd->run(inv);
+  // Last resort: whatever escaped a command is one line and exit 2, never an abort.
+  try {
+    return cmd->run(inv);
+  } catch (const std::exception& e) {
+    return bad_input(inv, std::string("unexpected error: ") + e.what());
+  }
 }
 
 }  // namespace faultline::cli

@@ -20,7 +20,6 @@ const char* input_mode_name(InputMode m) {
   return "none";
 }
 
-bool valid_target_name(const std::string& s) { return std::regex_match(s, std::regex("[a-z0-9_]{1,64}")); }
 bool valid_hash(const std::string& s) { return std::regex_match(s, std::regex("[0-9a-f]{16}")); }
 
 nlohmann::json to_json(const Reproducer& r) {
@@ -86,6 +85,8 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
 }
 
 }  // namespace
+
+bool valid_target_name(const std::string& s) { return std::regex_match(s, std::regex("[a-z0-9_]{1,64}")); }
 
 nlohmann::json reproducer_to_json(const Reproducer& r) { return to_json(r); }
 

@@ -26,6 +26,9 @@ struct Reproducer {
   nlohmann::json environment = nlohmann::json::object();  // facts at capture time
 };
 
+// A built-in target's name: [a-z0-9_]{1,64} (it becomes part of paths).
+bool valid_target_name(const std::string& s);
+
 nlohmann::json reproducer_to_json(const Reproducer& r);
 // Parses and validates; the message names the field that is wrong.
 Result<Reproducer> parse_reproducer_json(const std::string& text);

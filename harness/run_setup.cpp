@@ -47,7 +47,7 @@ Result<ProgramSpec> program_spec(const Invocation& inv) {
   }
   repro.input = !spec.input ? InputMode::None : has_placeholder ? InputMode::File : InputMode::Stdin;
   if (o.count("timeout")) repro.timeout_seconds = o["timeout"].as<double>();
-  if (!(repro.timeout_seconds > 0)) return Error{"--timeout must be a positive number of seconds"};
+  if (!seconds_in_range(repro.timeout_seconds)) return Error{"--timeout must be a number of seconds in (0, 604800]"};
 
   auto req = request_for(repro, input_path.empty() ? "" : std::filesystem::absolute(input_path).string(), binary_dir());
   if (!req) return req.error();

@@ -110,6 +110,30 @@ TEST(Campaign, FlakyRegressionIsReportedWithItsRate) {
   EXPECT_NE(read_file(d / "out" / "junit.xml").find("flaky 1/3"), std::string::npos);
 }
 
+// A regression found by a fuzz engine whose build is absent here (no
+// clang-14, say) is skipped, and says why; it is neither an error nor fixed.
+TEST(Campaign, RegressionOfAnAbsentEngineBuildIsSkipped) {
+  ScratchDir d;
+  fs::create_directories(d / "corpora/raw_parts");
+  fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora/raw_parts/regressions", d / "corpora/raw_parts/regressions",
+           fs::copy_options::recursive);
+  ASSERT_EQ(std::distance(fs::directory_iterator(d / "corpora/raw_parts/regressions"), {}), 2);
+  setenv("FAULTLINE_FUZZ_BUILDS", (d / "no-builds").c_str(), 1);
+  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
+  unsetenv("FAULTLINE_FUZZ_BUILDS");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto report = read_report(d / "out" / "report.json");
+  int skipped = 0;
+  for (const auto& row : report["rows"]) {
+    if (row["status"] == "skipped (no build-fuzz build)") {
+      skipped++;
+    } else {
+      EXPECT_EQ(row["status"], "reproduces") << row;
+    }
+  }
+  EXPECT_EQ(skipped, 1);
+}
+
 TEST(Campaign, BrokenRegressionIsAnErrorNamingIt) {
   ScratchDir d;
   const fs::path bad = d / "corpora" / "crash_zoo" / "regressions" / "abort-0123456789abcdef";

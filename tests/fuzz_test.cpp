@@ -99,7 +99,7 @@ TEST(Fuzz, LibFuzzerUnderAStackScheduleFindsStackExhaustionAndMergesItsCorpus) {
   const size_t kept = entries(corpora / "nested_parser/corpus").size();
   const size_t queued = entries(d / "work/nested_parser-libfuzzer/queue").size();
   EXPECT_GT(kept, 0u);
-  EXPECT_LT(kept, queued);
+  EXPECT_LE(kept, queued);
 }
 
 // AFL++ on the crash zoo: its seeds and the dictionary's kinds crash at once.
@@ -112,6 +112,7 @@ TEST(Fuzz, AflTriagesEveryCrashAndStoresEachBucketOnce) {
   auto r = run_faultline(args, d);
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   const auto stored = entries(corpora / "crash_zoo" / "regressions");
+  ASSERT_FALSE(stored.empty()) << r.out;
   EXPECT_EQ(static_cast<int>(stored.size()), count_rows(r.out, "new")) << r.out;
   EXPECT_GT(count_rows(r.out, "duplicate"), 0) << r.out;
   std::set<std::string> classes;
@@ -120,6 +121,24 @@ TEST(Fuzz, AflTriagesEveryCrashAndStoresEachBucketOnce) {
   EXPECT_TRUE(classes.count("stack-exhaustion")) << r.out;
   auto replayed = run_faultline({"replay", stored[0].string()}, d);
   EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+}
+
+// An engine build that runs nothing (here a stand-in that fails at once) is
+// an error, exit 2, naming the engine's log; not "0 new buckets".
+TEST(Fuzz, AnEngineThatRunsNothingIsAnError) {
+  ScratchDir d;
+  const fs::path corpora = corpora_with_seeds(d, "raw_parts");
+  fs::create_directories(d / "builds/build-fuzz/bin");
+  const fs::path fake = d / "builds/build-fuzz/bin/fuzz-raw_parts";
+  write_file(fake, "#!/bin/sh\necho 'ERROR: cannot map shadow memory' >&2\nexit 1\n");
+  fs::permissions(fake, fs::perms::owner_all);
+  setenv("FAULTLINE_FUZZ_BUILDS", (d / "builds").c_str(), 1);
+  auto r = run_faultline(fuzz_args(d, corpora, "libfuzzer", "raw_parts", "2"), d);
+  unsetenv("FAULTLINE_FUZZ_BUILDS");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("libfuzzer ran nothing"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot map shadow memory"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST(Fuzz, MissingBuildOrBadArgumentsAreOneLineErrors) {
@@ -134,6 +153,14 @@ TEST(Fuzz, MissingBuildOrBadArgumentsAreOneLineErrors) {
   EXPECT_EQ(std::count(target.err.begin(), target.err.end(), '\n'), 1) << target.err;
   auto jobs = run_faultline({"fuzz", "--engine", "afl", "--target", "raw_parts", "--jobs", "0"}, d);
   EXPECT_EQ(jobs.exit_code, 2);
+  for (const char* budget : {"inf", "nan", "-1", "1e12"}) {
+    auto b = run_faultline({"fuzz", "--engine", "afl", "--target", "raw_parts", "--budget", budget}, d);
+    EXPECT_EQ(b.exit_code, 2) << budget;
+    EXPECT_NE(b.err.find("--budget"), std::string::npos) << budget << ": " << b.err;
+  }
+  auto escape = run_faultline({"fuzz", "--engine", "libfuzzer", "--target", "../../etc"}, d);
+  EXPECT_EQ(escape.exit_code, 2);
+  EXPECT_NE(escape.err.find("--target must be a target name"), std::string::npos) << escape.err;
 }
 
 }  // namespace

@@ -9,7 +9,8 @@
 #   OUT=/tmp/out scripts/oss-fuzz/build.sh
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${WORK:-/tmp}/faultline-oss-fuzz-build
-: "${CC:=clang}" "${CXX:=clang++}" "${CFLAGS:=}" "${CXXFLAGS:=}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}" "${OUT:?set OUT}"
+OUT=$(realpath -m "${OUT:?set OUT}")
+: "${CC:=clang}" "${CXX:=clang++}" "${CFLAGS:=}" "${CXXFLAGS:=}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
