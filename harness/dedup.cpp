@@ -102,9 +102,9 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
     if (n >= kRepetitions) c.functions.push_back(name);  // std::map: sorted
   if (c.functions.empty()) return std::nullopt;
   for (size_t i = 0; i < frames.size(); i++)
-    if (count[frame_key(frames[i])] >= kRepetitions) {
-      c.first_frame = i;
-      break;
+    if (!is_runtime_frame(frames[i]) && count[frame_key(frames[i])] >= kRepetitions) {
+      if (c.entry.empty()) c.first_frame = i;
+      c.entry = frame_key(frames[i]);  // the last one seen is the outermost
     }
   return c;
 }
@@ -135,15 +135,19 @@ std::string stack_hash(std::vector<Frame>& frames, const std::optional<Recursion
       if (i < frames.size()) frames[i].in_hash = true;
     return fnv1a_hex("reentrancy|" + pair->handler + "|" + pair->interrupted);
   }
-  if (cycle) {
-    material = cycle->irregular ? "recurring" : "cycle";
-    for (const auto& fn : cycle->functions) material += "|" + fn;
-    const std::set<std::string> in_cycle(cycle->functions.begin(), cycle->functions.end());
-    for (size_t i = cycle->first_frame, marked = 0; i < frames.size() && marked < cycle->functions.size(); i++)
-      if (in_cycle.count(frame_key(frames[i]))) {
+  if (cycle && cycle->irregular) {
+    for (size_t i = frames.size(); i-- > 0;)
+      if (frame_key(frames[i]) == cycle->entry) {
         frames[i].in_hash = true;
-        marked++;
+        break;
       }
+    return fnv1a_hex("recursion-entry|" + cycle->entry);
+  }
+  if (cycle) {
+    material = "cycle";
+    for (const auto& fn : cycle->functions) material += "|" + fn;
+    for (size_t i = cycle->first_frame; i < cycle->first_frame + cycle->functions.size() && i < frames.size(); i++)
+      frames[i].in_hash = true;
     return fnv1a_hex(material);
   }
   std::vector<size_t> chosen;

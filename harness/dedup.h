@@ -18,8 +18,11 @@ struct RecursionCycle {
   uint64_t bytes_per_level = 0;        // stack consumed by one trip round the cycle (0: unknown)
   // No exact period (a fuzzer's input nests constructs irregularly): the
   // functions are the program's own that recur at least kRepetitions times,
-  // sorted, so the bucket does not depend on where the guard page was hit.
+  // sorted; which of them an input happens to use varies endlessly, so such a
+  // stack is bucketed by where the recursion is entered: the outermost of
+  // them (parse_expr for any mix of nested expressions).
   bool irregular = false;
+  std::string entry;
 };
 
 // A signal-unsafe reentrancy is the pair (handler, function it interrupted):

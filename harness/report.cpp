@@ -111,6 +111,7 @@ nlohmann::json report_json(const CrashReport& r) {
     j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},
                             {"bytes_per_level", r.recursion_cycle->bytes_per_level},
                             {"irregular", r.recursion_cycle->irregular}};
+    if (r.recursion_cycle->irregular) j["recursion_cycle"]["entry"] = r.recursion_cycle->entry;
     if (r.recursion_cycle->bytes_per_level && r.thread_stack_size)
       j["recursion_cycle"]["levels_that_fit"] = r.thread_stack_size / r.recursion_cycle->bytes_per_level;
   }
@@ -123,8 +124,13 @@ std::string verdict_line(const CrashReport& r) {
   if (r.cls == CrashClass::None)
     line += r.end == RunResult::End::Exited ? " (exit " + std::to_string(r.exit_code) + ")" : "";
   if (r.recursion_cycle) {
-    line += r.recursion_cycle->irregular ? "; irregular recursion through" : "; recursion cycle";
-    for (const auto& fn : r.recursion_cycle->functions) line += " " + fn;
+    if (r.recursion_cycle->irregular) {
+      line += "; irregular recursion entered at " + r.recursion_cycle->entry + " (" +
+              std::to_string(r.recursion_cycle->functions.size()) + " functions recur)";
+    } else {
+      line += "; recursion cycle";
+      for (const auto& fn : r.recursion_cycle->functions) line += " " + fn;
+    }
     if (r.recursion_cycle->bytes_per_level) line += ", " + std::to_string(r.recursion_cycle->bytes_per_level) + " B/level";
   } else if (const Frame* f = blamed_frame(r)) {
     line += "; in " + frame_label(*f);

@@ -122,29 +122,32 @@ TEST(Dedup, ReentrancyIsBucketedByHandlerAndInterruptedCall) {
   EXPECT_FALSE(faultline::find_reentrancy_pair({named("main", "target-p")}));
 }
 
-// A fuzzer's input nests constructs irregularly: no exact period, but the
-// same recursing functions. Wherever the guard page is hit, one bucket.
-TEST(Dedup, IrregularRecursionIsBucketedByItsRecurringFunctions) {
+// A fuzzer's input nests constructs irregularly: no exact period, and a
+// different mix of constructs every time. Whatever the mix, and wherever the
+// guard page is hit, one bucket: the recursion's entry (the outermost
+// recurring function).
+TEST(Dedup, IrregularRecursionIsBucketedByWhereItIsEntered) {
   using faultline::Frame;
   const std::vector<std::string> group = {"parse_group", "parse_primary", "parse_expr"};
-  const std::vector<std::string> block = {"parse_block", "parse_statement"};
-  auto stack = [&](const std::string& top, int variant) {
+  const std::vector<std::string> array = {"parse_array_literal", "parse_primary", "parse_expr"};
+  const std::vector<std::string> unary = {"parse_unary", "parse_primary", "parse_expr"};
+  auto stack = [&](const std::string& top, int seed, const std::vector<std::string>& other) {
     std::vector<Frame> s = {named(top, "fuzz-nested_parser")};
-    std::mt19937 pick(variant);  // no period: each level picks its construct at random
-    for (int level = 0; level < 300; level++) {
-      const auto& part = pick() % 3 == 0 ? block : group;
-      for (const auto& fn : part) s.push_back(named(fn, "fuzz-nested_parser"));
-    }
-    s.push_back(named("LLVMFuzzerTestOneInput", "fuzz-nested_parser"));
+    std::mt19937 pick(seed);  // no period: each level picks its construct at random
+    for (int level = 0; level < 300; level++)
+      for (const auto& fn : pick() % 3 == 0 ? other : group) s.push_back(named(fn, "fuzz-nested_parser"));
+    for (const char* fn : {"parse_expr_statement", "parse_statement", "parse_block", "LLVMFuzzerTestOneInput"})
+      s.push_back(named(fn, "fuzz-nested_parser"));
     return s;
   };
-  auto a = stack("operator new(unsigned long)", 0), b = stack("parse_primary", 1);
+  auto a = stack("operator new(unsigned long)", 1, array), b = stack("parse_primary", 2, unary);
   auto ca = faultline::find_recursion_cycle(a), cb = faultline::find_recursion_cycle(b);
   ASSERT_TRUE(ca && cb);
   EXPECT_TRUE(ca->irregular);
-  EXPECT_EQ(ca->functions, (std::vector<std::string>{"parse_block", "parse_expr", "parse_group", "parse_primary",
-                                                      "parse_statement"}));
+  EXPECT_EQ(ca->functions, (std::vector<std::string>{"parse_array_literal", "parse_expr", "parse_group", "parse_primary"}));
+  EXPECT_NE(ca->functions, cb->functions);
+  EXPECT_EQ(ca->entry, "parse_expr");
   EXPECT_EQ(faultline::stack_hash(a, ca), faultline::stack_hash(b, cb));
-  // Without the recurring set, the top frames differ: two buckets for one recursion.
+  // Without it, the top frames differ: two buckets for one recursion.
   EXPECT_NE(faultline::stack_hash(a, std::nullopt), faultline::stack_hash(b, std::nullopt));
 }
