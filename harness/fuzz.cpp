@@ -122,12 +122,19 @@ Result<RunResult> supervise(std::vector<std::string> argv, const std::string& sc
 
 // AFL++ in a container: no UI, no CPU pinning or governor checks, and crashes
 // are what we look for, whatever core_pattern says.
-std::vector<std::string> afl_environment(const std::string& inject_library) {
+// afl-fuzz gives the target AFL_PRELOAD as its LD_PRELOAD: the injector,
+// then the schedule's allocator (its RTLD_NEXT), as the runner orders them.
+Result<std::vector<std::string>> afl_environment(const std::string& inject_library, const std::string& schedule) {
   std::vector<std::string> env = {"AFL_NO_UI=1", "AFL_SKIP_CPUFREQ=1", "AFL_NO_AFFINITY=1",
                                   "AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1", "AFL_IGNORE_PROBLEMS=1", "AFL_QUIET=1",
                                   "AFL_ALLOW_TMP=1"};  // the work directory is ours, made fresh
-  // afl-fuzz passes AFL_PRELOAD to the target only, not to itself.
-  if (!inject_library.empty()) env.push_back("AFL_PRELOAD=" + inject_library);
+  auto parsed = Schedule::parse(schedule);
+  if (!parsed) return parsed.error();
+  auto allocator = allocator_library_path(scheduled_allocator(parsed.value()));
+  if (!allocator) return allocator.error();
+  std::string preload = inject_library;
+  if (!allocator->empty()) preload += (preload.empty() ? "" : ":") + allocator.value();
+  if (!preload.empty()) env.push_back("AFL_PRELOAD=" + preload);
   return env;
 }
 
@@ -339,7 +346,9 @@ class Fuzzer {
       script += "& ";
     }
     script += "wait";
-    return supervise({"/bin/sh", "-c", script}, req_.schedule, "", afl_environment(req_.inject_library),
+    auto env = afl_environment(req_.inject_library, req_.schedule);
+    if (!env) return env.error();
+    return supervise({"/bin/sh", "-c", script}, req_.schedule, "", env.value(),
                      req_.budget_seconds + kEngineGraceSeconds);
   }
 
@@ -440,8 +449,10 @@ class Fuzzer {
     const fs::path out = fs::absolute(req_.work / "min" / bucket);
     Result<RunResult> run = Error{""};
     if (afl_) {
+      auto env = afl_environment(req_.inject_library, req_.schedule);
+      if (!env) return std::nullopt;
       run = supervise({"afl-tmin", "-i", artifact.string(), "-o", out.string(), "--", binary_}, req_.schedule, "",
-                      afl_environment(req_.inject_library), fit(req_.minimize_seconds) + 10);
+                      env.value(), fit(req_.minimize_seconds) + 10);
     } else {
       run = supervise({binary_, "-minimize_crash=1", "-max_total_time=" + std::to_string(static_cast<int>(fit(req_.minimize_seconds))),
                        "-exact_artifact_path=" + out.string(), artifact.string()},
@@ -471,7 +482,7 @@ class Fuzzer {
           fs::copy_file(f, in / (inst.filename().string() + "-" + f.filename().string().substr(0, 9)), ec);
       if (files_in(in).empty()) return;
       run = supervise({"afl-cmin", "-i", in.string(), "-o", (merged / "out").string(), "--", binary_}, "", "",
-                      afl_environment(""), fit(kMergeSeconds));
+                      afl_environment("", "").value(), fit(kMergeSeconds));
       ec.clear();
       fs::rename(merged / "out", merged / "files", ec);
     } else {

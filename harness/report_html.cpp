@@ -18,6 +18,13 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
+// An axis label that fits the margin: 950, 12.3k, 4.5M.
+std::string compact(double v) {
+  if (v >= 1e6) return fmt("%.1fM", v / 1e6);
+  if (v >= 1e4) return fmt("%.0fk", v / 1e3);
+  return fmt("%.0f", v);
+}
+
 struct Series {
   std::string label, color;
   std::vector<std::pair<double, double>> points;  // (x, y), x ascending
@@ -43,6 +50,8 @@ std::string plot(const std::string& title, const std::vector<Series>& series, bo
     for (const auto& [t, v] : s.points) {
       if (steps) line += " " + fmt("%.1f", x(t)) + "," + fmt("%.1f", y(last));
       line += " " + fmt("%.1f", x(t)) + "," + fmt("%.1f", y(v));
+      if (!steps)
+        lines += "<circle cx=\"" + fmt("%.1f", x(t)) + "\" cy=\"" + fmt("%.1f", y(v)) + "\" r=\"3\" fill=\"" + s.color + "\"/>";
       last = v;
     }
     lines += "<polyline fill=\"none\" stroke=\"" + s.color + "\" stroke-width=\"2\" points=\"" + line + "\"/>";
@@ -58,7 +67,7 @@ std::string plot(const std::string& title, const std::vector<Series>& series, bo
          "\" y2=\"" + fmt("%.0f", H - B) + "\" class=\"axis\"/><line x1=\"" + fmt("%.0f", L) + "\" y1=\"" +
          fmt("%.0f", T) + "\" x2=\"" + fmt("%.0f", L) + "\" y2=\"" + fmt("%.0f", H - B) + "\" class=\"axis\"/>" +
          "<text x=\"" + fmt("%.0f", L - 6) + "\" y=\"" + fmt("%.0f", T + 4) + "\" text-anchor=\"end\">" +
-         fmt("%.0f", ymax) + "</text><text x=\"" + fmt("%.0f", W - R) + "\" y=\"" + fmt("%.0f", H - 10) +
+         compact(ymax) + "</text><text x=\"" + fmt("%.0f", W - R) + "\" y=\"" + fmt("%.0f", H - 10) +
          "\" text-anchor=\"end\">" + fmt(x_max_label, tmax) + "</text>" + lines + legend + "</svg></figure>\n";
 }
 
@@ -98,7 +107,7 @@ std::string campaign_html(const std::vector<CampaignRow>& rows, const std::vecto
   html += "</p>\n" + plot("problems found over time", {{"", "#c0392b", found_over_time}}, true, "%.1f s") +
           plot("runs completed over time (slope = runs/s)", {{"", "#2471a3", runs_over_time}}, true, "%.1f s");
   if (!stack_series.empty())
-    html += plot("stack budget (KiB, x) vs smallest nesting depth that exhausts it (y)", stack_series, false, "%.0f KiB");
+    html += plot("stack (KiB) vs nesting depth that exhausts it", stack_series, false, "%.0f KiB");
   html += "<table id=\"findings\"><thead><tr><th>target</th><th>kind</th><th>item</th><th>class</th><th>stack hash</th>"
           "<th>status</th><th>where</th><th>seconds</th></tr></thead><tbody>\n";
   for (const auto& r : rows) {

@@ -183,7 +183,7 @@ TEST(Campaign, FuzzesEveryTargetUnderEveryProfileWithinTheBudget) {
     for (size_t i = 1; i < points.size(); i++)
       EXPECT_GT(points[i]["min_crashing_depth"].get<uint64_t>(), points[i - 1]["min_crashing_depth"].get<uint64_t>()) << shape;
   }
-  EXPECT_NE(read_file(d / "out" / "report.html").find("stack budget (KiB, x)"), std::string::npos);
+  EXPECT_NE(read_file(d / "out" / "report.html").find("stack (KiB) vs nesting depth that exhausts it"), std::string::npos);
   // A finding of the fuzz phase is stored in the campaign's directory, not in the corpora.
   for (const auto& row : report["rows"])
     if (row["kind"] == "fuzz" && row["status"] == "new") {
