@@ -256,8 +256,8 @@ class Fuzzer {
     auto options = read_options(fs::path(bin_dir_) / (req_.target + ".options"), *req_.engine);
     if (!options) return options.error();
     fs::remove_all(req_.work, ec);  // each run starts clean; what matters is stored in corpora/
-    for (const char* d : {"queue", "artifacts", "min"}) fs::create_directories(req_.work / d, ec);
-    if (ec) return Error{req_.work.string() + ": " + ec.message()};
+    for (const char* d : {"queue", "artifacts", "min"})
+      if (fs::create_directories(req_.work / d, ec); ec) return Error{(req_.work / d).string() + ": " + ec.message()};
     remove_unfinished_reproducers(store_);
     out_.corpus_before = files_in(target_dir_ / "corpus").size();
     out_.engine_log = req_.work / "engine.log";
@@ -294,11 +294,13 @@ class Fuzzer {
   }
 
  private:
+  // The engine's last words, for the error line: at most 200 characters.
   static std::string last_line(const std::string& log) {
-    size_t end = log.find_last_not_of(" \n\r\t");
+    const size_t end = log.find_last_not_of(" \n\r\t");
     if (end == std::string::npos) return "no output";
-    size_t start = log.rfind('\n', end);
-    return log.substr(start == std::string::npos ? 0 : start + 1, std::min<size_t>(end + 1 - (start == std::string::npos ? 0 : start + 1), 200));
+    const size_t newline = log.rfind('\n', end);
+    const size_t start = newline == std::string::npos ? 0 : newline + 1;
+    return log.substr(start, std::min<size_t>(end + 1 - start, 200));
   }
 
   bool out_of_time() const { return req_.deadline && std::chrono::steady_clock::now() >= *req_.deadline; }
