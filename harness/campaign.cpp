@@ -84,15 +84,6 @@ Result<std::vector<StackCurve>> stack_curves(const fs::path& scratch, const std:
   return curves;
 }
 
-std::vector<fs::path> sorted_entries(const fs::path& dir) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().filename().string()[0] != '.') out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // One progress line on stderr: rewritten in place on a terminal, every 5 s
 // otherwise (CI logs).
 class Progress {
@@ -236,9 +227,7 @@ int cmd_campaign(const Invocation& inv) {
           repro.expected_class = rep.cls;
           repro.expected_hash = rep.stack_hash;
           repro.environment = environment_facts();
-          std::ifstream f(seed, std::ios::binary);
-          std::string bytes((std::istreambuf_iterator<char>(f)), {});
-          auto stored = store_reproducer(out / target, repro, bytes);
+          auto stored = store_reproducer(out / target, repro, read_file(seed));
           if (!stored) {
             failed(row, stored.error().message);
             continue;

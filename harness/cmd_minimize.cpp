@@ -49,10 +49,7 @@ int cmd_minimize(const Invocation& inv) {
   smaller.expected_class = rep->cls;
   smaller.expected_hash = rep->stack_hash;
   std::optional<std::string> input;
-  if (smaller.input != InputMode::None) {
-    std::ifstream f(dir / "input", std::ios::binary);
-    input = std::string((std::istreambuf_iterator<char>(f)), {});
-  }
+  if (smaller.input != InputMode::None) input = read_file(dir / "input");
   if (reproducer_dir_name(smaller.expected_class, smaller.expected_hash) == fs::absolute(dir).filename().string()) {
     auto w = rewrite_reproducer(dir, smaller);  // same bucket: the smaller schedule replaces the old one
     if (!w) return bad_input(inv, w.error().message);

@@ -235,10 +235,7 @@ int cmd_stack(const Invocation& inv) {
     repro.expected_hash = crash.stack_hash;
     repro.environment = environment_facts();
     std::optional<std::string> bytes;
-    if (base.input != InputMode::None) {
-      std::ifstream f(inputs.at(crash_key), std::ios::binary);
-      bytes = std::string((std::istreambuf_iterator<char>(f)), {});
-    }
+    if (base.input != InputMode::None) bytes = read_file(inputs.at(crash_key));
     auto stored = store_reproducer(o["out"].as<std::string>(), repro, bytes);
     if (!stored) return bad_input(inv, stored.error().message);
     result["reproducer"] = stored->dir.string();

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <chrono>
@@ -119,6 +120,23 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   }
   fsync_path(out_dir, O_RDONLY | O_DIRECTORY);
   return Stored{final_dir, false};
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), {});
+}
+
+std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_only) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->path().filename().string()[0] == '.' || (regular_files_only && !it->is_regular_file(type_ec))) continue;
+    out.push_back(it->path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void remove_unfinished_reproducers(const fs::path& out_dir) {

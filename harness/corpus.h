@@ -22,6 +22,13 @@ namespace fs = std::filesystem;
 
 Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes);
 
+// The file's bytes ("" when it cannot be read).
+std::string read_file(const fs::path& path);
+
+// dir's entries, sorted, hidden ones (".x") left out; only regular files if
+// asked. Never throws: what cannot be listed is not there.
+std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_only = false);
+
 // Loads and validates DIR/repro.json. Errors name the file and the field.
 Result<Reproducer> load_reproducer(const fs::path& dir);
 

@@ -38,29 +38,9 @@ constexpr double kEngineGraceSeconds = 60;   // for the engine to wrap up after 
 constexpr int kScheduleMinimizeRuns = 30;
 constexpr double kMergeSeconds = 120;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), {});
-}
-
-// Entries of dir (sorted; hidden ones left out), never throwing: what cannot
-// be listed is not there.
-std::vector<fs::path> entries_of(const fs::path& dir, bool regular_files) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    std::error_code type_ec;
-    if (name[0] == '.' || (regular_files && !it->is_regular_file(type_ec))) continue;
-    out.push_back(it->path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& prefix = "") {
   std::vector<fs::path> out;
-  for (auto& p : entries_of(dir, true))
+  for (auto& p : sorted_entries(dir, true))
     if (p.filename().string().rfind(prefix, 0) == 0) out.push_back(std::move(p));
   return out;
 }
@@ -143,7 +123,7 @@ Result<std::vector<std::string>> afl_environment(const std::string& inject_libra
 uint64_t executions_reported(bool afl, const fs::path& work, const std::string& log) {
   uint64_t total = 0;
   if (afl) {
-    for (const auto& inst : entries_of(work / "afl", false)) {
+    for (const auto& inst : sorted_entries(work / "afl")) {
       std::ifstream f(inst / "fuzzer_stats");
       for (std::string line; std::getline(f, line);)
         if (line.rfind("execs_done", 0) == 0) total += parse_count(std::string_view(line).substr(10));
@@ -167,7 +147,7 @@ struct Artifact {
 std::vector<Artifact> crash_artifacts(bool afl, const fs::path& work) {
   std::vector<fs::path> files;
   if (afl) {
-    for (const auto& inst : entries_of(work / "afl", false))
+    for (const auto& inst : sorted_entries(work / "afl"))
       for (auto& p : files_in(inst / "crashes", "id:")) files.push_back(p);
   } else {
     for (const char* kind : {"crash-", "oom-"})
@@ -479,7 +459,7 @@ class Fuzzer {
       const fs::path in = req_.work / "cmin-in";
       fs::create_directories(in, ec);
       for (const auto& f : files_in(corpus)) fs::copy_file(f, in / ("kept-" + f.filename().string()), ec);
-      for (const auto& inst : entries_of(req_.work / "afl", false))
+      for (const auto& inst : sorted_entries(req_.work / "afl"))
         for (const auto& f : files_in(inst / "queue", "id:"))
           fs::copy_file(f, in / (inst.filename().string() + "-" + f.filename().string().substr(0, 9)), ec);
       if (files_in(in).empty()) return;
