@@ -328,11 +328,13 @@ int cmd_campaign(const Invocation& inv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::set<std::string> reported;
     for (const auto& c : fuzzed->crashes) {
-      if (c.status != "new" && c.status != "known") continue;
+      // A bucket stored by an earlier, killed run of this campaign is still this campaign's finding.
+      const bool found_here = c.status == "new" || c.status == "stored before";
+      if (!found_here && c.status != "known") continue;
       if (!reported.insert(c.reproducer.string()).second) continue;
       rows.push_back(Row{req.target, "fuzz", item, std::string(to_string(c.report.cls)), c.report.stack_hash, c.status,
-                         0, c.report, c.reproducer.string(), c.status == "new", 1, ""});
-      new_crashes += c.status == "new";
+                         0, c.report, c.reproducer.string(), found_here, 1, ""});
+      new_crashes += found_here;
     }
     Row summary{req.target, "fuzz", item, "none", "", std::to_string(fuzzed->executions) + " execs, " +
                 std::to_string(fuzzed->crashes.size()) + " crashes", seconds, std::nullopt, "", false, 1, ""};

@@ -385,15 +385,19 @@ class Fuzzer {
         c.status = "duplicate";
         continue;
       }
-      if (fs::exists(c.reproducer, ec)) {
+      if (fs::exists(regression, ec)) {
         c.status = "known";
+        continue;
+      }
+      if (fs::exists(c.reproducer, ec)) {  // in the store, not yet a regression: an earlier (killed) run found it
+        c.status = "stored before";
         continue;
       }
       const FuzzCrash& source = crashes[smallest[bucket]];
       auto stored = store_bucket(source, bucket, c.minimized_bytes);
       if (!stored) return stored.error();
       c.reproducer = stored->dir;
-      c.status = stored->already_known ? "known" : "new";
+      c.status = stored->already_known ? "stored before" : "new";
     }
     return true;
   }

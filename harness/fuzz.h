@@ -44,7 +44,9 @@ struct FuzzCrash {
   std::filesystem::path artifact;  // the engine's file
   double found_at = 0;             // seconds after the engine started
   CrashReport report;              // faultline's triage of it
-  std::string status;              // new, known, duplicate, not reproduced, not triaged (budget)
+  // new, known (a regression), stored before (in `store` only: found by an
+  // earlier run, e.g. a killed campaign), duplicate, not reproduced, not triaged (budget)
+  std::string status;
   std::filesystem::path reproducer;  // stored (new) or matched (known, duplicate)
   size_t input_bytes = 0, minimized_bytes = 0;
 };
