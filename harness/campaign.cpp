@@ -1,8 +1,10 @@
-// faultline campaign, the nightly job: every target's regressions replayed
-// first and its seeds run, then the stack-budget curves of nested_parser,
-// faultline's own parsers under libFuzzer, and every target fuzzed under
-// every injector profile with what is left of the budget. A table on stdout;
-// report.json, SARIF, JUnit and report.html in the output directory.
+// faultline campaign, the nightly job, over what a project's manifest
+// declares: every target's regressions replayed first (through the command
+// the manifest gives the target) and its seeds run, then its `explore` and
+// `stack` tables, then every target × profile fuzzed with what is left of the
+// budget. New crashes are stored in <corpora>/<target>/regressions/, so the
+// next night replays them. A table on stdout; report.json, SARIF, JUnit and
+// report.html in the output directory.
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,72 +18,52 @@
 #include "campaign_report.h"
 #include "commands.h"
 #include "corpus.h"
+#include "dedup.h"
+#include "explore.h"
 #include "fuzz.h"
-#include "nested_parser.h"
-#include "stack_search.h"
+#include "manifest.h"
+#include "nested_source.h"
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
+#include "stack_search.h"
 
 namespace faultline::cli {
 
 namespace {
 
 namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
 constexpr int kRegressionReplays = 3;
 
 using Row = CampaignRow;
 
-// The injector profiles every target is fuzzed under, each with its engine.
-struct FuzzProfile {
-  const char* engine;
-  const char* name;
-  const char* schedule;
-};
-constexpr FuzzProfile kFuzzProfiles[] = {
-    {"libfuzzer", "plain", ""},
-    {"libfuzzer", "small-stacks", "stack main=160K threads=160K"},
-    {"afl", "heap-quarantine", "quarantine=64 ; timers off"},
-};
-// Every input of a fixture crashes on purpose: fuzzing it only re-finds its catalogue.
-const std::set<std::string> kFixtureTargets = {"crash_zoo"};
 // Of a fuzz slot's share of the budget, the engine gets this much; the rest
 // is its wrap-up, the triage of what it saved, and the corpus merge.
 constexpr double kEngineShare = 0.4, kMinSlotSeconds = 3;
 
-// Stack-budget curves: for each shape, the smallest nesting depth that
-// exhausts each thread-stack budget (nested_parser on its worker thread).
-Result<std::vector<StackCurve>> stack_curves(const fs::path& scratch, const std::string& lib) {
-  constexpr uint64_t kBudgets[] = {64 << 10, 256 << 10, 1 << 20};
-  std::vector<StackCurve> curves;
-  std::error_code ec;
-  fs::create_directories(scratch, ec);
-  for (auto shape : {nested::Shape::Expr, nested::Shape::Block, nested::Shape::Generic}) {
-    StackCurve curve{std::string(nested::to_string(shape)), {}};
-    for (uint64_t budget : kBudgets) {
-      auto b = bisect_first_true(1, 1 << 16, [&](uint64_t depth) -> Result<bool> {
-        const fs::path input = scratch / (curve.shape + "-" + std::to_string(depth));
-        if (!fs::exists(input))
-          if (auto w = write_file_atomic(input, nested::generate(depth, shape, 1)); !w) return w.error();
-        Reproducer r;
-        r.target = "nested_parser";
-        r.argv = {"target-nested_parser", kInputPlaceholder};
-        r.input = InputMode::File;
-        r.schedule = "stack threads=" + std::to_string(budget);
-        auto req = request_for(r, fs::absolute(input).string(), binary_dir());
-        if (!req) return req.error();
-        req->inject_library = lib;
-        auto rep = run_and_triage(req.value());
-        if (!rep) return rep.error();
-        return rep->cls == CrashClass::StackExhaustion;
-      });
-      if (!b) return b.error();
-      if (b->first_true) curve.budget_to_depth.emplace_back(budget, *b->first_true);
-    }
-    curves.push_back(curve);
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// `--shard K/N`: this machine runs the items whose name hashes to K-1 mod N.
+struct Shard {
+  uint64_t index = 0, count = 1;
+  bool mine(const std::string& item) const {
+    return count == 1 || std::stoull(fnv1a_hex(item), nullptr, 16) % count == index;
   }
-  fs::remove_all(scratch, ec);
-  return curves;
+};
+Result<Shard> parse_shard(const std::string& text) {
+  unsigned long long k = 0, n = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%llu/%llu%c", &k, &n, &tail) != 2 || n < 1 || n > 10000 || k < 1 || k > n)
+    return Error{"--shard must be K/N with 1 <= K <= N <= 10000 (e.g. 2/4)"};
+  return Shard{k - 1, n};
+}
+
+std::string stack_schedule(const std::string& shrink, uint64_t size) {
+  std::string line = "stack";
+  if (shrink != "threads") line += " main=" + std::to_string(size);
+  if (shrink != "main") line += " threads=" + std::to_string(size);
+  return Schedule::parse(line)->canonical();
 }
 
 // One progress line on stderr: rewritten in place on a terminal, every 5 s
@@ -126,254 +108,376 @@ void print_table(const std::vector<Row>& rows) {
                 r.cls.c_str(), r.hash.c_str(), r.status.c_str(), r.seconds);
 }
 
-}  // namespace
+// One night's work over one manifest: every phase appends rows.
+class Campaign {
+ public:
+  Campaign(const Manifest& m, fs::path corpora, std::string lib, Clock::time_point deadline, Shard shard)
+      : m_(m), corpora_(std::move(corpora)), lib_(std::move(lib)), deadline_(deadline), shard_(shard),
+        progress_(Clock::now()) {}
 
-int cmd_campaign(const Invocation& inv) {
-  const auto& o = inv.options;
-  const double budget = o["budget"].as<double>();
-  if (!seconds_in_range(budget)) return bad_input(inv, "--budget must be a number of seconds in (0, 604800]");
-  const fs::path out = o["out"].as<std::string>(), corpora = o["corpora"].as<std::string>();
-  if (!fs::is_directory(corpora)) return bad_input(inv, corpora.string() + ": no such corpora directory");
-  auto lib = injector_for(true);
-  if (!lib) return bad_input(inv, lib.error().message);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(budget);
-  auto budget_left = [&] { return std::chrono::steady_clock::now() < deadline; };
+  bool budget_left() const { return Clock::now() < deadline_; }
 
-  std::vector<Row> rows;
-  Progress progress(std::chrono::steady_clock::now());
-  int new_crashes = 0, regressions_failing = 0, skipped = 0, errors = 0;
+  // A corpora directory no target declares would be skipped silently: it is an error.
+  void undeclared_directories() {
+    for (const auto& dir : sorted_entries(corpora_)) {
+      std::error_code ec;
+      if (!fs::is_directory(dir, ec) || m_.target(dir.filename().string())) continue;
+      failed(Row{dir.filename().string(), "corpora", dir.string(), "", "", "", 0, std::nullopt, "", false, 1, ""},
+             dir.string() + ": no target in " + m_.file.string() + " declares it (add a [[target]] named '" +
+                 dir.filename().string() + "', or remove the directory)");
+    }
+  }
+
+  void regressions_and_seeds(const ManifestTarget& t) {
+    const fs::path dir = corpora_ / t.name;
+    remove_unfinished_reproducers(dir / "regressions");  // a campaign killed mid-write: start that bucket again
+    for (const auto& r : sorted_entries(dir / "regressions")) known_[t.name].insert(r.filename().string());
+    for (const auto& r : sorted_entries(dir / "regressions"))
+      if (take("regression", t.name, r.filename().string())) regression(t, r);
+    for (const auto& seed : sorted_entries(t.seeds.empty() ? dir / "seeds" : t.seeds, true))
+      if (take("seed", t.name, seed.filename().string())) seed_run(t, seed);
+  }
+
+  void explore(const ManifestTarget& t) {
+    if (!t.explore || !take("explore", t.name, t.explore->signal)) return;
+    const auto t0 = Clock::now();
+    Reproducer base = target_reproducer(t, "");
+    auto input = explore_input(t);
+    if (input) base.input = InputMode::File;
+    auto req = request_for(base, input ? fs::absolute(*input).string() : "", &m_);
+    Row row{t.name, "explore", "malloc-signal " + t.explore->signal, "none", "", "", 0, std::nullopt, "", false, 1, ""};
+    if (!req) return failed(row, req.error().message);
+    req->inject_library = lib_;
+    ExploreOptions opt;
+    opt.signo = static_cast<int>(*Schedule::parse("malloc-signal sig=" + t.explore->signal + " call=1 trace")->get(FL_KEY_MS_SIG));
+    opt.thread = t.explore->thread;
+    opt.max_runs = t.explore->max_runs;
+    opt.keep_going = true;
+    std::optional<std::string> bytes;
+    if (input) bytes = read_file(*input);
+    auto result = explore_malloc_signal(req.value(), opt, [&](const ExploreHit& hit) {
+      Reproducer r = base;
+      r.schedule = hit.schedule;
+      finding(t, "explore", row.item, hit.report, r, bytes);
+    });
+    if (!result) return failed(row, result.error().message);
+    row.status = std::to_string(result->runs) + " runs, " + std::to_string(result->hits.size()) + " findings";
+    row.runs = std::max(result->runs, 1);
+    row.seconds = seconds_since(t0);
+    add(row);
+  }
+
+  void stack_curves(const ManifestTarget& t) {
+    if (!t.stack) return;
+    const StackTable& table = *t.stack;
+    for (const std::string& shape : table.generator.empty() ? std::vector<std::string>{""} : table.shapes) {
+      if (!take("stack-curve", t.name, shape) || !budget_left()) continue;
+      const auto t0 = Clock::now();
+      StackCurve curve{t.name + (shape.empty() ? "" : " " + shape), {}};
+      Row row{t.name, "stack-curve", shape.empty() ? table.open + table.leaf + table.close : shape, "none", "", "measured",
+              0, std::nullopt, "", false, 0, ""};
+      for (uint64_t size : table.sizes) {
+        auto depth = smallest_exhausting_depth(t, shape, size, row);
+        if (!depth) return failed(row, depth.error().message);
+        if (depth.value()) curve.budget_to_depth.emplace_back(size, *depth.value());
+        row.item += " " + human_size(size) + "=" + (depth.value() ? std::to_string(*depth.value()) : "none");
+      }
+      row.seconds = seconds_since(t0);
+      curves_.push_back(curve);
+      add(row);
+    }
+  }
+
+  // Every target × profile, each slot with its share of what is left.
+  void fuzz_slots(const std::vector<const ManifestTarget*>& targets) {
+    struct Slot {
+      const ManifestTarget* target;
+      const FuzzProfile* profile;
+    };
+    std::vector<Slot> slots;
+    for (const auto* t : targets)
+      for (const auto& p : t->profiles)
+        if (take("fuzz", t->name, p)) slots.push_back({t, &m_.profiles.at(p)});
+    for (size_t i = 0; i < slots.size(); i++) {
+      const double left = std::chrono::duration<double>(deadline_ - Clock::now()).count();
+      const double share = left / static_cast<double>(slots.size() - i);
+      if (share < kMinSlotSeconds) {
+        skipped_++;
+        continue;
+      }
+      fuzz(*slots[i].target, *slots[i].profile, share);
+    }
+  }
+
+  int finish(const Invocation& inv, const fs::path& out) {
+    progress_.done();
+    print_table(rows_);
+    std::printf("\n%zu items, %d new crash buckets, %d regressions not reproducing, %d items skipped, %d errors\n",
+                rows_.size(), new_crashes_, regressions_failing_, skipped_, errors_);
+    if (auto w = write_reports(out); !w) return bad_input(inv, w.error().message);
+    std::printf("reports: %s/{report.json,report.sarif,junit.xml,report.html}\n", out.c_str());
+    if (errors_) return kExitBadInput;  // after the reports: what ran is not lost
+    return new_crashes_ || regressions_failing_ ? kExitFound : kExitClean;
+  }
+
+ private:
+  // Whether this shard runs the item, and the budget allows it.
+  bool take(const std::string& kind, const std::string& target, const std::string& item) {
+    if (!shard_.mine(kind + "/" + target + "/" + item)) return false;
+    if (kind == "fuzz" || budget_left()) return true;
+    skipped_++;
+    return false;
+  }
+
+  void add(Row row) {
+    rows_.push_back(std::move(row));
+    progress_.update(rows_);
+  }
+
   // A run that could not be made is a row and exit 2 at the end: the rest of
   // the nightly job still runs and its reports are still written.
-  auto failed = [&](Row row, const std::string& message) {
+  void failed(Row row, const std::string& message) {
     std::fprintf(stderr, "faultline campaign: %s\n", message.c_str());
     row.status = "error";
     row.error = message;
     row.problem = true;
-    rows.push_back(std::move(row));
-    errors++;
-  };
-  for (const auto& target_dir : sorted_entries(corpora)) {
-    const std::string target = target_dir.filename().string();
-    const std::string driver = binary_dir() + "/target-" + target;
-    if (access(driver.c_str(), X_OK) != 0) continue;
-
-    remove_unfinished_reproducers(out / target);  // a campaign killed mid-write: start that bucket again
-    std::set<std::string> known;  // buckets the regressions already cover
-    std::set<std::string> found;  // buckets this campaign stored
-    for (const auto& dir : sorted_entries(target_dir / "regressions")) {
-      if (!budget_left()) {
-        skipped++;
-        continue;
-      }
-      Row row{target, "regression", dir.filename().string(), "", "", "", 0, std::nullopt, dir.string(), false, 1, ""};
-      auto repro = load_reproducer(dir);
-      if (!repro) return bad_input(inv, repro.error().message);
-      known.insert(reproducer_dir_name(repro->expected_class, repro->expected_hash));
-      if (const FuzzEngine* e = fuzz_engine_by_name(repro->engine);
-          e && access((engine_bin_dir(*e) + "/fuzz-" + target).c_str(), X_OK) != 0) {
-        row.status = std::string("skipped (no ") + e->build_dir + " build)";  // found by an engine whose build is absent
-        rows.push_back(row);
-        skipped++;
-        continue;
-      }
-      auto outcome = replay(repro.value(), dir, kRegressionReplays, std::nullopt, lib.value());
-      if (!outcome) {
-        failed(row, outcome.error().message);
-        continue;
-      }
-      row.cls = to_string(outcome->runs.back().cls);
-      row.hash = outcome->runs.back().stack_hash;
-      row.report = outcome->runs.back().report;
-      for (const auto& r : outcome->runs) row.seconds += r.wall_seconds;
-      const int k = outcome->matched;
-      row.status = k == kRegressionReplays ? "reproduces"
-                   : k == 0               ? "fixed"
-                                          : "flaky " + std::to_string(k) + "/" + std::to_string(kRegressionReplays);
-      regressions_failing += k != kRegressionReplays;
-      row.problem = k != kRegressionReplays;
-      rows.push_back(row);
-      progress.update(rows);
-    }
-    for (const auto& seed : sorted_entries(target_dir / "seeds")) {
-      if (!budget_left()) {
-        skipped++;
-        continue;
-      }
-      Reproducer repro;
-      repro.target = target;
-      repro.argv = {"target-" + target, kInputPlaceholder};
-      repro.input = InputMode::File;
-      // The program's own timers would make seed runs differ from run to run.
-      repro.schedule = "timers off";
-      Row row{target, "seed", seed.filename().string(), "", "", "", 0, std::nullopt, "", false, 1, ""};
-      auto req = request_for(repro, fs::absolute(seed).string(), binary_dir());
-      if (!req) return bad_input(inv, req.error().message);
-      req->inject_library = lib.value();
-      auto triaged = run_and_triage(req.value());
-      if (!triaged) {
-        failed(row, triaged.error().message);
-        continue;
-      }
-      const CrashReport& rep = triaged.value();
-      row = Row{target, "seed", seed.filename().string(), std::string(to_string(rep.cls)), rep.stack_hash, "clean",
-                rep.wall_seconds, rep, "", false, 1, ""};
-      if (rep.cls != CrashClass::None) {
-        const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
-        if (known.count(bucket)) {
-          row.status = "known";
-        } else if (found.count(bucket)) {
-          row.status = "duplicate";
-        } else {
-          repro.expected_class = rep.cls;
-          repro.expected_hash = rep.stack_hash;
-          repro.environment = environment_facts();
-          auto stored = store_reproducer(out / target, repro, read_file(seed));
-          if (!stored) {
-            failed(row, stored.error().message);
-            continue;
-          }
-          row.status = stored->already_known ? "stored before" : "new";
-          row.reproducer = stored->dir.string();
-          row.problem = true;
-          found.insert(bucket);
-          new_crashes++;
-        }
-      }
-      rows.push_back(row);
-      progress.update(rows);
-    }
+    rows_.push_back(std::move(row));
+    errors_++;
   }
 
-  // What the budget has left: the stack curves, faultline's own parsers, then the fuzz slots.
-  const fs::path work = out / ".work";
-  std::vector<StackCurve> curves;
-  const bool fuzz = !o.count("no-fuzz");
-  if (fuzz && budget_left() && fs::is_directory(corpora / "nested_parser") &&
-      access((binary_dir() + "/target-nested_parser").c_str(), X_OK) == 0) {
-    const auto t0 = std::chrono::steady_clock::now();
-    auto c = stack_curves(work / "stack-curves", lib.value());
-    Row row{"nested_parser", "stack-curve", "", "none", "", "measured", 0, std::nullopt, "", false, 1, ""};
-    if (c) curves = c.value();
-    else failed(row, c.error().message);
-    for (const auto& curve : curves) {
-      row.item += (row.item.empty() ? "" : " ") + curve.shape + ":";
-      for (const auto& [bytes, depth] : curve.budget_to_depth)
-        row.item += " " + std::to_string(bytes >> 10) + "K=" + std::to_string(depth);
-    }
-    row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (c) rows.push_back(row);
+  Reproducer target_reproducer(const ManifestTarget& t, const std::string& schedule) const {
+    Reproducer r;
+    r.target = t.name;
+    r.argv = t.written_run;
+    r.timeout_seconds = t.timeout_seconds;
+    r.schedule = schedule;
+    return r;
   }
-  if (const std::string self_fuzz = binary_dir() + "/fuzz-faultline-parsers";
-      fuzz && budget_left() && access(self_fuzz.c_str(), X_OK) == 0) {
-    const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
-    const int seconds = std::clamp(static_cast<int>(left * 0.1), 1, 60);
+
+  std::optional<fs::path> explore_input(const ManifestTarget& t) const {
+    if (!t.explore->input.empty()) return t.explore->input;
+    if (std::find(t.run.begin(), t.run.end(), kInputPlaceholder) == t.run.end()) return std::nullopt;
+    auto seeds = sorted_entries(t.seeds.empty() ? corpora_ / t.name / "seeds" : t.seeds, true);
+    if (seeds.empty()) return std::nullopt;
+    return seeds.front();
+  }
+
+  void regression(const ManifestTarget& t, const fs::path& dir) {
+    Row row{t.name, "regression", dir.filename().string(), "", "", "", 0, std::nullopt, dir.string(), false, 1, ""};
+    auto repro = load_reproducer(dir);
+    if (!repro) return failed(row, repro.error().message);
+    if (!repro->target.empty() && repro->target != t.name)
+      return failed(row, dir.string() + ": the reproducer names target '" + repro->target + "', not '" + t.name + "'");
+    repro->target = t.name;  // a reproducer of `explore -- PROG` runs through the target's command too
+    if (!repro->engine.empty() && t.engine_binary(repro->engine).empty()) {
+      row.status = "skipped (no " + repro->engine + " binary in the manifest)";
+      skipped_++;
+      return add(row);
+    }
+    auto outcome = replay(repro.value(), dir, kRegressionReplays, std::nullopt, lib_, &m_);
+    if (!outcome) return failed(row, outcome.error().message);
+    row.cls = to_string(outcome->runs.back().cls);
+    row.hash = outcome->runs.back().stack_hash;
+    row.report = outcome->runs.back().report;
+    for (const auto& r : outcome->runs) row.seconds += r.wall_seconds;
+    const int k = outcome->matched;
+    row.status = k == kRegressionReplays ? "reproduces"
+                 : k == 0               ? "fixed"
+                                        : "flaky " + std::to_string(k) + "/" + std::to_string(kRegressionReplays);
+    row.runs = kRegressionReplays;
+    regressions_failing_ += k != kRegressionReplays;
+    row.problem = k != kRegressionReplays;
+    add(row);
+  }
+
+  void seed_run(const ManifestTarget& t, const fs::path& seed) {
+    // The program's own timers would make seed runs differ from run to run.
+    Reproducer repro = target_reproducer(t, "timers off");
+    repro.input = InputMode::File;
+    Row row{t.name, "seed", seed.filename().string(), "", "", "", 0, std::nullopt, "", false, 1, ""};
+    auto req = request_for(repro, fs::absolute(seed).string(), &m_);
+    if (!req) return failed(row, req.error().message);
+    req->inject_library = lib_;
+    auto triaged = run_and_triage(req.value());
+    if (!triaged) return failed(row, triaged.error().message);
+    row.seconds = triaged->wall_seconds;
+    finding(t, "seed", row.item, triaged.value(), repro, read_file(seed), row);
+  }
+
+  // A triaged run of a target: clean, a known bucket, a duplicate of this
+  // night's, or a new bucket stored in the target's regressions.
+  void finding(const ManifestTarget& t, const std::string& kind, const std::string& item, const CrashReport& rep,
+               Reproducer repro, const std::optional<std::string>& input, Row row = {}) {
+    row.target = t.name, row.kind = kind, row.item = item, row.runs = 1;
+    row.cls = to_string(rep.cls), row.hash = rep.stack_hash, row.report = rep, row.status = "clean";
+    if (rep.cls != CrashClass::None) {
+      const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
+      if (known_[t.name].count(bucket)) {
+        row.status = "known";
+      } else if (!found_[t.name].insert(bucket).second) {
+        row.status = "duplicate";
+      } else {
+        repro.expected_class = rep.cls;
+        repro.expected_hash = rep.stack_hash;
+        repro.environment = environment_facts();
+        auto stored = store_reproducer(corpora_ / t.name / "regressions", repro, input);
+        if (!stored) return failed(row, stored.error().message);
+        row.status = stored->already_known ? "stored before" : "new";
+        row.reproducer = stored->dir.string();
+        row.problem = true;
+        new_crashes_++;
+      }
+    }
+    if (kind == "seed" || row.status != "clean") add(row);
+  }
+
+  // Bisects the smallest depth (1..max_depth) whose input exhausts a `size`
+  // stack; its boundary crash is a finding. nullopt: none up to max_depth.
+  Result<std::optional<uint64_t>> smallest_exhausting_depth(const ManifestTarget& t, const std::string& shape,
+                                                            uint64_t size, Row& row) {
+    const StackTable& table = *t.stack;
+    const fs::path scratch = corpora_ / t.name / ".stack-scratch";
     std::error_code ec;
-    fs::create_directories(work / "parsers-corpus", ec);
-    RunRequest req;
-    req.argv = {self_fuzz, "-max_total_time=" + std::to_string(seconds), "-artifact_prefix=" + (work / "parsers-").string(),
-                (work / "parsers-corpus").string()};
-    req.supervise_only = true;
-    req.limits.timeout_seconds = seconds + 30;
-    auto run = run_program(req);
-    Row row{"faultline", "self-fuzz", "repro.json and schedule parsers", "", "", "", 0, std::nullopt, "", false, 1, ""};
-    if (!run) {
-      failed(row, run.error().message);
-    } else {
-      const bool clean = run->end == RunResult::End::Exited && run->exit_code == 0;
-      row.cls = clean ? "none" : "abort";
-      row.status = clean ? "clean" : "crash (see " + (work / "parsers-*").string() + ")";
-      row.seconds = run->wall_seconds;
-      row.problem = !clean;
-      rows.push_back(row);
-      new_crashes += !clean;
-    }
+    fs::create_directories(scratch, ec);
+    std::map<uint64_t, CrashReport> crashes;
+    Reproducer repro = target_reproducer(t, stack_schedule(table.shrink, size));
+    repro.input = InputMode::File;
+    auto b = bisect_first_true(1, table.max_depth, [&](uint64_t depth) -> Result<bool> {
+      const fs::path input = scratch / (shape + "-" + std::to_string(depth));
+      if (auto w = write_file_atomic(input, nesting_input(table, shape, depth)); !w) return w.error();
+      auto req = request_for(repro, fs::absolute(input).string(), &m_);
+      if (!req) return req.error();
+      req->inject_library = lib_;
+      auto rep = run_and_triage(req.value());
+      fs::remove(input, ec);
+      if (!rep) return rep.error();
+      row.runs++;
+      if (rep->cls == CrashClass::StackExhaustion) crashes[depth] = rep.value();
+      return rep->cls == CrashClass::StackExhaustion;
+    });
+    fs::remove_all(scratch, ec);
+    if (!b) return b.error();
+    if (!b->first_true) return std::optional<uint64_t>();
+    finding(t, "stack", human_size(size) + (shape.empty() ? "" : " " + shape), crashes.at(*b->first_true), repro,
+            nesting_input(table, shape, *b->first_true));
+    return b->first_true;
   }
 
-  struct Slot {
-    std::string target;
-    const FuzzProfile* profile;
-  };
-  std::vector<Slot> slots;
-  for (const auto& target_dir : fuzz ? sorted_entries(corpora) : std::vector<fs::path>{}) {
-    const std::string target = target_dir.filename().string();
-    if (kFixtureTargets.count(target)) continue;
-    for (const auto& p : kFuzzProfiles)
-      if (access((engine_bin_dir(*fuzz_engine_by_name(p.engine)) + "/fuzz-" + target).c_str(), X_OK) == 0)
-        slots.push_back({target, &p});
-  }
-  for (size_t i = 0; i < slots.size(); i++) {
-    const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
-    const double share = left / static_cast<double>(slots.size() - i);
-    const std::string item = std::string(slots[i].profile->engine) + " " + slots[i].profile->name;
-    if (share < kMinSlotSeconds) {
-      skipped++;
-      continue;
-    }
+  void fuzz(const ManifestTarget& t, const FuzzProfile& p, double share) {
+    const std::string item = p.engine + " " + p.name;
     FuzzRequest req;
-    req.engine = fuzz_engine_by_name(slots[i].profile->engine);
-    req.target = slots[i].target;
+    req.engine = fuzz_engine_by_name(p.engine);
+    req.target = FuzzTarget{t.name, t.engine_binary(p.engine), t.dict, t.options, t.seeds, &m_};
     req.budget_seconds = std::max(1.0, share * kEngineShare);
-    req.schedule = Schedule::parse(slots[i].profile->schedule).value().canonical();
-    req.corpora = corpora;
-    req.work = work / (req.target + "-" + slots[i].profile->engine + "-" + slots[i].profile->name);
-    req.store = out / req.target;
-    req.inject_library = lib.value();
-    const auto t0 = std::chrono::steady_clock::now();
-    req.deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(share));
+    req.schedule = p.schedule;
+    req.corpora = corpora_;
+    req.work = corpora_ / t.name / ".work" / (p.engine + "-" + p.name);
+    req.inject_library = lib_;
+    const auto t0 = Clock::now();
+    req.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(share));
     auto fuzzed = run_fuzz(req);
-    if (!fuzzed) {
-      failed(Row{req.target, "fuzz", item, "", "", "", 0, std::nullopt, "", false, 1, ""}, fuzzed.error().message);
-      continue;
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!fuzzed) return failed(Row{t.name, "fuzz", item, "", "", "", 0, std::nullopt, "", false, 1, ""}, fuzzed.error().message);
     std::set<std::string> reported;
     for (const auto& c : fuzzed->crashes) {
       // A bucket stored by an earlier, killed run of this campaign is still this campaign's finding.
       const bool found_here = c.status == "new" || c.status == "stored before";
       if (!found_here && c.status != "known") continue;
       if (!reported.insert(c.reproducer.string()).second) continue;
-      rows.push_back(Row{req.target, "fuzz", item, std::string(to_string(c.report.cls)), c.report.stack_hash, c.status,
-                         0, c.report, c.reproducer.string(), found_here, 1, ""});
-      new_crashes += found_here;
+      add(Row{t.name, "fuzz", item, std::string(to_string(c.report.cls)), c.report.stack_hash, c.status, 0, c.report,
+              c.reproducer.string(), found_here, 1, ""});
+      new_crashes_ += found_here;
     }
-    Row summary{req.target, "fuzz", item, "none", "", std::to_string(fuzzed->executions) + " execs, " +
-                std::to_string(fuzzed->crashes.size()) + " crashes", seconds, std::nullopt, "", false, 1, ""};
+    Row summary{t.name, "fuzz", item, "none", "", std::to_string(fuzzed->executions) + " execs, " +
+                std::to_string(fuzzed->crashes.size()) + " crashes", seconds_since(t0), std::nullopt, "", false, 1, ""};
     summary.runs = std::max<uint64_t>(fuzzed->executions, 1);
-    rows.push_back(summary);
-    progress.update(rows);
+    add(summary);
   }
 
-  progress.done();
-  print_table(rows);
-  std::printf("\n%zu items, %d new crash buckets, %d regressions not reproducing, %d items skipped, %d errors\n",
-              rows.size(), new_crashes, regressions_failing, skipped, errors);
+  Result<bool> write_reports(const fs::path& out) const {
+    nlohmann::json j = {{"faultline_campaign", 1},
+                        {"project", m_.name},
+                        {"manifest", m_.file.string()},
+                        {"shard", std::to_string(shard_.index + 1) + "/" + std::to_string(shard_.count)},
+                        {"new_crashes", new_crashes_},
+                        {"regressions_not_reproducing", regressions_failing_},
+                        {"skipped", skipped_},
+                        {"errors", errors_},
+                        {"rows", nlohmann::json::array()}};
+    for (const auto& r : rows_) {
+      j["rows"].push_back({{"target", r.target}, {"kind", r.kind}, {"item", r.item}, {"class", r.cls},
+                           {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}, {"runs", r.runs}});
+      if (!r.reproducer.empty()) j["rows"].back()["reproducer"] = r.reproducer;
+      if (!r.error.empty()) j["rows"].back()["error"] = r.error;
+    }
+    for (const auto& c : curves_) {
+      nlohmann::json points = nlohmann::json::array();
+      for (const auto& [bytes, depth] : c.budget_to_depth) points.push_back({{"stack_bytes", bytes}, {"min_crashing_depth", depth}});
+      j["stack_curves"][c.shape] = points;
+    }
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
+                                     {"report.sarif", campaign_sarif(rows_).dump(2) + "\n"},
+                                     {"junit.xml", campaign_junit(rows_)},
+                                     {"report.html", campaign_html(rows_, curves_)}})
+      if (auto w = write_file_atomic(out / name, text); !w) return w.error();
+    return true;
+  }
 
-  nlohmann::json j = {{"faultline_campaign", 1},
-                      {"new_crashes", new_crashes},
-                      {"regressions_not_reproducing", regressions_failing},
-                      {"skipped", skipped},
-                      {"errors", errors},
-                      {"rows", nlohmann::json::array()}};
-  for (const auto& r : rows) {
-    j["rows"].push_back({{"target", r.target}, {"kind", r.kind}, {"item", r.item}, {"class", r.cls},
-                         {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}, {"runs", r.runs}});
-    if (!r.error.empty()) j["rows"].back()["error"] = r.error;
+  static std::string human_size(uint64_t bytes) {
+    if (bytes % (1 << 20) == 0) return std::to_string(bytes >> 20) + "M";
+    if (bytes % 1024 == 0) return std::to_string(bytes >> 10) + "K";
+    return std::to_string(bytes);
   }
-  for (const auto& c : curves) {
-    nlohmann::json points = nlohmann::json::array();
-    for (const auto& [bytes, depth] : c.budget_to_depth) points.push_back({{"stack_bytes", bytes}, {"min_crashing_depth", depth}});
-    j["stack_curves"][c.shape] = points;
-  }
+
+  const Manifest& m_;
+  const fs::path corpora_;
+  const std::string lib_;
+  const Clock::time_point deadline_;
+  const Shard shard_;
+  Progress progress_;
+  std::vector<Row> rows_;
+  std::vector<StackCurve> curves_;
+  std::map<std::string, std::set<std::string>> known_, found_;  // per target: buckets in regressions / stored tonight
+  int new_crashes_ = 0, regressions_failing_ = 0, skipped_ = 0, errors_ = 0;
+};
+
+}  // namespace
+
+int cmd_campaign(const Invocation& inv) {
+  const auto& o = inv.options;
+  const double budget = o["budget"].as<double>();
+  if (!seconds_in_range(budget)) return bad_input(inv, "--budget must be a number of seconds in (0, 604800]");
+  auto shard = parse_shard(o.count("shard") ? o["shard"].as<std::string>() : "1/1");
+  if (!shard) return bad_input(inv, shard.error().message);
+  auto project = project_required(inv);
+  if (!project) return bad_input(inv, project.error().message);
+  const fs::path corpora = !o["corpora"].defaulted() ? fs::absolute(o["corpora"].as<std::string>()) : project->corpora;
   std::error_code ec;
-  fs::create_directories(out, ec);
-  for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
-                                   {"report.sarif", campaign_sarif(rows).dump(2) + "\n"},
-                                   {"junit.xml", campaign_junit(rows)},
-                                   {"report.html", campaign_html(rows, curves)}})
-    if (auto w = write_file_atomic(out / name, text); !w) return bad_input(inv, w.error().message);
-  std::printf("reports: %s/{report.json,report.sarif,junit.xml,report.html}\n", out.c_str());
-  if (errors) return kExitBadInput;  // after the reports: what ran is not lost
-  return new_crashes || regressions_failing ? kExitFound : kExitClean;
+  if (!fs::is_directory(corpora, ec)) return bad_input(inv, corpora.string() + ": no such corpora directory");
+  auto lib = injector_for(true);
+  if (!lib) return bad_input(inv, lib.error().message);
+
+  std::vector<const ManifestTarget*> targets;
+  for (const auto& t : project->targets) targets.push_back(&t);
+  if (o.count("target")) {
+    targets.clear();
+    for (const auto& name : o["target"].as<std::vector<std::string>>()) {
+      if (!project->target(name)) return bad_input(inv, "--target: " + project->file.string() + " declares no target '" + name + "'");
+      targets.push_back(project->target(name));
+    }
+  }
+
+  Campaign c(project.value(), corpora, lib.value(),
+             Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(budget)), shard.value());
+  c.undeclared_directories();
+  for (const auto* t : targets) c.regressions_and_seeds(*t);
+  if (!o.count("no-fuzz")) {
+    for (const auto* t : targets) c.explore(*t);
+    for (const auto* t : targets) c.stack_curves(*t);
+    c.fuzz_slots(targets);
+  }
+  return c.finish(inv, o["out"].as<std::string>());
 }
 
 }  // namespace faultline::cli

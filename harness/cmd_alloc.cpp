@@ -33,7 +33,9 @@ int cmd_alloc(const Invocation& inv) {
   if (!seconds_in_range(timeout)) return bad_input(inv, "--timeout must be a number of seconds in (0, 604800]");
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
-  auto base = request_for(repro.value(), dir, binary_dir());
+  auto project = project_if_any(inv);
+  if (!project) return bad_input(inv, project.error().message);
+  auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
 
   const std::string exe = resolve_program(base->argv[0]);

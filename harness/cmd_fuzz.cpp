@@ -9,22 +9,59 @@
 
 namespace faultline::cli {
 
+namespace {
+
+// --fuzzer BIN: a one-off binary, named by --name or its file name.
+Result<FuzzTarget> one_off_target(const Invocation& inv) {
+  const auto& o = inv.options;
+  if (o.count("target") || o.count("project")) return Error{"give --fuzzer BINARY or --target NAME (with --project), not both"};
+  FuzzTarget t;
+  t.binary = std::filesystem::absolute(o["fuzzer"].as<std::string>());
+  t.name = o.count("name") ? o["name"].as<std::string>() : t.binary.filename().string();
+  if (!valid_manifest_name(t.name)) return Error{"--name must match [A-Za-z0-9_-]{1,64} (it names corpora/NAME/)"};
+  return t;
+}
+
+// --target NAME of the project: its engine binary, dict, options and seeds.
+Result<FuzzTarget> project_target(const Manifest& m, const std::string& name, const FuzzEngine& engine) {
+  const ManifestTarget* mt = m.target(name);
+  if (!mt) return Error{"--target: " + m.file.string() + " declares no target '" + name + "'"};
+  if (mt->engine_binary(engine.name).empty())
+    return Error{"--target: '" + name + "' has no " + engine.name + " binary in " + m.file.string() + " (key '" +
+                 engine.name + "')"};
+  return FuzzTarget{mt->name, mt->engine_binary(engine.name), mt->dict, mt->options, mt->seeds, &m};
+}
+
+}  // namespace
+
 int cmd_fuzz(const Invocation& inv) {
   const auto& o = inv.options;
   if (!o.count("engine")) return bad_input(inv, "--engine is required (" + fuzz_engine_names() + ")");
-  if (!o.count("target")) return bad_input(inv, "--target is required");
+  if (!o.count("target") && !o.count("fuzzer")) return bad_input(inv, "--target NAME (of the project) or --fuzzer BINARY is required");
   FuzzRequest req;
   req.engine = fuzz_engine_by_name(o["engine"].as<std::string>());
   if (!req.engine) return bad_input(inv, "--engine must be one of " + fuzz_engine_names());
-  req.target = o["target"].as<std::string>();
-  if (!valid_target_name(req.target)) return bad_input(inv, "--target must be a target name ([a-z0-9_]+)");
+  std::optional<Manifest> project;
+  if (o.count("fuzzer")) {
+    auto t = one_off_target(inv);
+    if (!t) return bad_input(inv, t.error().message);
+    req.target = t.value();
+    req.corpora = o["corpora"].as<std::string>();
+  } else {
+    auto m = project_required(inv);
+    if (!m) return bad_input(inv, m.error().message);
+    project = std::move(m.value());
+    auto t = project_target(*project, o["target"].as<std::string>(), *req.engine);
+    if (!t) return bad_input(inv, t.error().message);
+    req.target = t.value();
+    req.corpora = o["corpora"].defaulted() ? project->corpora : std::filesystem::path(o["corpora"].as<std::string>());
+  }
   req.budget_seconds = o["budget"].as<double>();
   req.jobs = o["jobs"].as<int>();
   auto schedule = Schedule::parse(o["schedule"].as<std::string>());
   if (!schedule) return bad_input(inv, "--schedule: " + schedule.error().message);
   req.schedule = schedule->canonical();
-  req.corpora = o["corpora"].as<std::string>();
-  req.work = std::filesystem::path(o["work"].as<std::string>()) / (req.target + "-" + req.engine->name);
+  req.work = std::filesystem::path(o["work"].as<std::string>()) / (req.target.name + "-" + req.engine->name);
   req.minimize = !o.count("no-minimize");
   req.minimize_seconds = o["minimize-time"].as<double>();
   if (!seconds_in_range(req.minimize_seconds)) return bad_input(inv, "--minimize-time must be a number of seconds in (0, 604800]");
@@ -41,7 +78,7 @@ int cmd_fuzz(const Invocation& inv) {
                 c.report.stack_hash.c_str(), c.status.c_str(), c.input_bytes, c.minimized_bytes,
                 c.reproducer.empty() ? "-" : c.reproducer.c_str());
   std::printf("\n%s on %s: %.0f s, %llu executions, %zu crashes saved by the engine, %d new buckets; corpus %zu -> %zu inputs\n",
-              req.engine->name, req.target.c_str(), out.seconds, static_cast<unsigned long long>(out.executions),
+              req.engine->name, req.target.name.c_str(), out.seconds, static_cast<unsigned long long>(out.executions),
               out.crashes.size(), out.new_buckets(), out.corpus_before, out.corpus_after);
   if (!out.merge_problem.empty()) std::printf("merge skipped: %s\n", out.merge_problem.c_str());
   std::printf("engine log: %s\n", out.engine_log.c_str());

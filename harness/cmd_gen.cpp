@@ -4,7 +4,7 @@
 
 #include "commands.h"
 #include "corpus.h"
-#include "nested_parser.h"
+#include "nested_source.h"
 
 namespace faultline::cli {
 

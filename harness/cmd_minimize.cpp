@@ -18,7 +18,9 @@ int cmd_minimize(const Invocation& inv) {
   const fs::path dir = fs::is_directory(inv.operands[0]) ? fs::path(inv.operands[0]) : fs::path(inv.operands[0]).parent_path();
   auto repro = load_reproducer(dir);
   if (!repro) return bad_input(inv, repro.error().message);
-  auto base = request_for(repro.value(), dir, binary_dir());
+  auto project = project_if_any(inv);
+  if (!project) return bad_input(inv, project.error().message);
+  auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);

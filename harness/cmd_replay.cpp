@@ -23,7 +23,9 @@ int cmd_replay(const Invocation& inv) {
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
   const auto repro_dir = std::filesystem::is_directory(dir) ? dir : dir.parent_path();
-  auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value());
+  auto project = project_if_any(inv);
+  if (!project) return bad_input(inv, project.error().message);
+  auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value(), project->has_value() ? &**project : nullptr);
   if (!outcome) return bad_input(inv, outcome.error().message);
   for (size_t i = 0; i < outcome->runs.size(); i++) {
     const auto& run = outcome->runs[i];

@@ -13,7 +13,8 @@
 
 #include "commands.h"
 #include "corpus.h"
-#include "nested_parser.h"
+#include "nested_source.h"
+#include "manifest.h"
 #include "report.h"
 #include "run_setup.h"
 #include "stack_search.h"
@@ -74,32 +75,39 @@ int cmd_stack(const Invocation& inv) {
   for (const auto* r : {&stack_size, &min_stack, &max_stack})
     if (!*r) return bad_input(inv, r->error().message);
   if (min_stack.value() >= max_stack.value()) return bad_input(inv, "--min-stack must be below --max-stack");
-  auto shape = nested::shape_from_string(o["shape"].as<std::string>());
-  if (!shape) return bad_input(inv, "--shape must be one of expr, block, generic, array, mixed");
-  const uint64_t seed = o["seed"].as<uint64_t>();
   const double timeout = o.count("timeout") ? o["timeout"].as<double>() : 10;
   if (!seconds_in_range(timeout)) return bad_input(inv, "--timeout must be a number of seconds in (0, 604800]");
-  const bool main_thread = o.count("main-thread");
   std::string shrink = o["shrink"].as<std::string>();
   if (shrink != "main" && shrink != "threads" && shrink != "both")
     return bad_input(inv, "--shrink must be main, threads or both");
-  if (with_target) shrink = main_thread ? "main" : "threads";
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
 
   // What one probe runs: the target's driver on a generated file, or the program.
   Reproducer base;
   base.timeout_seconds = timeout;
+  std::optional<Manifest> project;
+  StackTable table;  // with --target: its `stack` table says what nests
+  std::string shape;
   if (with_target) {
+    auto m = project_required(inv);
+    if (!m) return bad_input(inv, m.error().message);
+    project = std::move(m.value());
     base.target = o["target"].as<std::string>();
-    if (base.target != "nested_parser")
-      return bad_input(inv, "--target: stack search generates input for nested_parser only");
-    const std::string driver = binary_dir() + "/target-" + base.target;
-    if (access(driver.c_str(), X_OK) != 0) return bad_input(inv, "--target: " + driver + " is not built");
-    base.argv = {"target-" + base.target};
-    if (main_thread) base.argv.push_back("--main-thread");
-    base.argv.push_back(kInputPlaceholder);
+    const ManifestTarget* t = project->target(base.target);
+    if (!t) return bad_input(inv, "--target: " + project->file.string() + " declares no target '" + base.target + "'");
+    if (!t->stack)
+      return bad_input(inv, "--target: '" + base.target + "' has no stack table in " + project->file.string() +
+                                " (e.g. stack = { open = \"[\", close = \"]\", sizes = [\"1M\"] })");
+    table = *t->stack;
+    if (!o["seed"].defaulted()) table.seed = o["seed"].as<uint64_t>();
+    shape = o["shape"].defaulted() && !table.shapes.empty() ? table.shapes.front() : o["shape"].as<std::string>();
+    if (table.generator.empty()) shape = "";
+    else if (!nested::shape_from_string(shape)) return bad_input(inv, "--shape must be one of expr, block, generic, array, mixed");
+    if (o["shrink"].defaulted()) shrink = table.shrink;
+    base.argv = t->written_run;
     base.input = InputMode::File;
+    if (o["timeout"].empty()) base.timeout_seconds = t->timeout_seconds;
   } else {
     base.argv = inv.program;
     const bool placeholder = std::find(base.argv.begin(), base.argv.end(), kInputPlaceholder) != base.argv.end();
@@ -116,7 +124,7 @@ int cmd_stack(const Invocation& inv) {
   auto input_for_depth = [&](uint64_t depth) -> Result<std::string> {
     const fs::path p = tmp.path / ("depth-" + std::to_string(depth));
     if (!fs::exists(p)) {
-      auto w = write_file_atomic(p, nested::generate(depth, *shape, seed));
+      auto w = write_file_atomic(p, nesting_input(table, shape, depth));
       if (!w) return w.error();
     }
     return p.string();
@@ -136,7 +144,7 @@ int cmd_stack(const Invocation& inv) {
   auto probe = [&](const std::string& input, uint64_t stack, uint64_t key) -> Result<bool> {
     Reproducer with_stack = base;
     with_stack.schedule = stack_schedule(shrink, stack);
-    auto req = request_for(with_stack, input, binary_dir());
+    auto req = request_for(with_stack, input, project ? &*project : nullptr);
     if (!req) return req.error();
     req->inject_library = lib.value();
     auto r = run_and_triage(req.value());
@@ -201,9 +209,9 @@ int cmd_stack(const Invocation& inv) {
   result["run_bound"] = bound;
   result["seconds"] = seconds;
   result["shrink"] = shrink;
-  if (with_target) result["target"] = base.target, result["shape"] = nested::to_string(*shape), result["seed"] = seed;
+  if (with_target) result["target"] = base.target, result["shape"] = shape, result["seed"] = table.seed;
 
-  const std::string what = with_target ? "target " + base.target + ", shape " + std::string(nested::to_string(*shape))
+  const std::string what = with_target ? "target " + base.target + (shape.empty() ? "" : ", shape " + shape)
                                        : "program " + base.argv[0];
   const std::string which = shrink == "main" ? "main-thread" : shrink == "threads" ? "worker-thread" : "main and thread";
   std::cout << "faultline stack: " << what << "\n";

@@ -32,20 +32,6 @@ bool fsync_path(const fs::path& p, int flags) {
 
 }  // namespace
 
-std::string binary_dir() {
-  char exe[4096];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return ".";
-  std::string p(exe, n);
-  return p.substr(0, p.rfind('/'));
-}
-
-std::string engine_bin_dir(const FuzzEngine& e) {
-  const char* env = std::getenv("FAULTLINE_FUZZ_BUILDS");
-  const std::string root = env && *env ? env : binary_dir() + "/../..";
-  return (fs::path(root) / e.build_dir / "bin").lexically_normal().string();
-}
-
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash) {
   return std::string(to_string(cls)) + "-" + (stack_hash.empty() ? std::string("nohash") : stack_hash);
 }
@@ -149,23 +135,41 @@ Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
   return write_file_atomic(dir / "repro.json", reproducer_to_json(r).dump(2) + "\n");
 }
 
-Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const std::string& bin_dir) {
+Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const Manifest* project) {
   RunRequest req;
   auto schedule = Schedule::parse(r.schedule);
   if (!schedule) return schedule.error();
   req.schedule = schedule.value();
   req.argv = r.argv;
-  if (!r.engine.empty()) req.argv[0] = engine_bin_dir(*fuzz_engine_by_name(r.engine)) + "/fuzz-" + r.target;
-  else if (!r.target.empty()) req.argv[0] = bin_dir + "/target-" + r.target;
-  for (auto& a : req.argv)
-    if (a == kInputPlaceholder) a = input_path;
-  if (r.input == InputMode::Stdin) req.stdin_path = input_path;
   req.limits.timeout_seconds = r.timeout_seconds;
+  if (!r.target.empty()) {
+    const ManifestTarget* t = project ? project->target(r.target) : nullptr;
+    if (!t)
+      return Error{"the reproducer names target '" + r.target + "', which " +
+                   (project ? project->file.string() + " does not declare" : std::string("needs its project: give --project FILE"))};
+    req.argv = t->run;
+    if (!r.engine.empty()) {
+      const fs::path& binary = t->engine_binary(r.engine);
+      if (binary.empty()) return Error{"target '" + r.target + "' has no " + r.engine + " binary in " + project->file.string()};
+      req.argv = {binary.string(), kInputPlaceholder};
+    }
+    req.cwd = project->root.string();
+  }
+  // The command decides how the input goes in: as the file @@ names, else on stdin.
+  const bool has_input = r.input != InputMode::None && !input_path.empty();
+  std::vector<std::string> argv;
+  bool bound = false;
+  for (auto& a : req.argv) {
+    if (a != kInputPlaceholder) argv.push_back(a);
+    else if (has_input) argv.push_back(input_path), bound = true;
+  }
+  req.argv = std::move(argv);
+  if (has_input && !bound) req.stdin_path = input_path;
   return req;
 }
 
-Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir) {
-  return request_for(r, fs::absolute(dir / "input").string(), bin_dir);
+Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const Manifest* project) {
+  return request_for(r, fs::absolute(dir / "input").string(), project);
 }
 
 nlohmann::json environment_facts() {

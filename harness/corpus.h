@@ -11,6 +11,7 @@
 
 #include "crash_class.h"
 #include "engines.h"
+#include "manifest.h"
 #include "reproducer_json.h"
 #include "result.h"
 #include "runner.h"
@@ -48,21 +49,17 @@ std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
 // out_dir (complete reproducers are only ever published by one rename).
 void remove_unfinished_reproducers(const fs::path& out_dir);
 
-// The run a reproducer describes: target resolved to bin_dir/target-<name>,
-// "@@" (or stdin) bound to input_path, schedule and timeout set.
-Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const std::string& bin_dir);
+// The run a reproducer describes. One that names a target runs the command
+// the project's manifest gives it (`run`, or the engine's binary for a
+// reproducer an engine found), in the project's root: a reproducer supplies
+// input, schedule and timeout, never the command. One
+// without a target runs its own argv. "@@" is bound to input_path ("" : the
+// @@ arguments are dropped), or the input becomes stdin.
+Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const Manifest* project);
 // ... for a stored reproducer: its input is dir/input.
-Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const std::string& bin_dir);
+Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const Manifest* project);
 
 // Facts about where a reproducer was captured: libc, kernel, allocator, time.
 nlohmann::json environment_facts();
-
-// Directory holding the faultline binary (and the target drivers).
-std::string binary_dir();
-
-// Where a fuzz engine's build puts fuzz-<target> and <target>.{dict,options}:
-// $FAULTLINE_FUZZ_BUILDS/<build_dir>/bin, by default beside faultline's own
-// build directory (the checkout's build-fuzz/bin and build-afl/bin).
-std::string engine_bin_dir(const FuzzEngine& e);
 
 }  // namespace faultline

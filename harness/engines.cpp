@@ -5,8 +5,8 @@ namespace faultline {
 
 const std::vector<FuzzEngine>& fuzz_engines() {
   static const std::vector<FuzzEngine> table = {
-      {"libfuzzer", "build-fuzz", "fuzz", "libfuzzer"},
-      {"afl", "build-afl", "afl", "afl"},
+      {"libfuzzer", "libfuzzer"},
+      {"afl", "afl"},
   };
   return table;
 }

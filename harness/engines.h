@@ -1,5 +1,6 @@
-// The fuzz engines faultline drives, in one table: where their builds of the
-// targets live and what their reproducers are called.
+// The fuzz engines faultline drives, in one table: their names (as in
+// --engine, manifests and repro.json) and their .options sections. What each
+// engine does is behind one interface, fuzz_engine.h.
 #pragma once
 #include <string>
 #include <vector>
@@ -8,8 +9,6 @@ namespace faultline {
 
 struct FuzzEngine {
   const char* name;       // as in --engine and in repro.json's "engine"
-  const char* build_dir;  // CMake preset's binary dir, beside faultline's own build/
-  const char* preset;     // the CMake preset that builds it
   const char* options_section;  // its section in <target>.options (ClusterFuzz format)
 };
 

@@ -15,14 +15,25 @@
 #include <vector>
 
 #include "engines.h"
+#include "manifest.h"
 #include "result.h"
 #include "triage.h"
 
 namespace faultline {
 
+// What is fuzzed: a project's target (reproducers name it, and replay through
+// the manifest), or a one-off binary (reproducers carry its argv).
+struct FuzzTarget {
+  std::string name;                   // names <corpora>/<name>/
+  std::filesystem::path binary;       // the engine's build
+  std::filesystem::path dict, options;  // "" : none
+  std::filesystem::path seeds;        // "" : <corpora>/<name>/seeds
+  const Manifest* project = nullptr;  // declares `name`; null for a one-off binary
+};
+
 struct FuzzRequest {
   const FuzzEngine* engine = nullptr;
-  std::string target;
+  FuzzTarget target;
   double budget_seconds = 60;  // the engine's own time; triage and minimizing come after
   std::string schedule;        // canonical schedule line, "" for none
   int jobs = 1;                // libFuzzer -fork=N workers / AFL++ instances (-M main, -S ...)

@@ -3,8 +3,8 @@
 namespace faultline {
 
 Result<ReplayOutcome> replay(const Reproducer& r, const std::filesystem::path& dir, int times,
-                             std::optional<double> timeout_override, const std::string& inject_library) {
-  auto req = request_for(r, dir, binary_dir());
+                             std::optional<double> timeout_override, const std::string& inject_library, const Manifest* project) {
+  auto req = request_for(r, dir, project);
   if (!req) return req.error();
   req->inject_library = inject_library;
   if (timeout_override) req->limits.timeout_seconds = *timeout_override;

@@ -25,7 +25,9 @@ struct ReplayOutcome {
 };
 
 // Fails only if the reproducer cannot be run at all.
+// A reproducer of a target runs the command `project` gives it (request_for).
 Result<ReplayOutcome> replay(const Reproducer& r, const std::filesystem::path& dir, int times,
-                             std::optional<double> timeout_override, const std::string& inject_library);
+                             std::optional<double> timeout_override, const std::string& inject_library,
+                             const Manifest* project);
 
 }  // namespace faultline

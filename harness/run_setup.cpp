@@ -19,14 +19,36 @@ Result<std::string> injector_for(bool enabled) {
   return lib;
 }
 
+namespace {
+std::optional<std::string> project_option(const Invocation& inv) {
+  if (!inv.options.count("project")) return std::nullopt;
+  return inv.options["project"].as<std::string>();
+}
+}  // namespace
+
+Result<std::optional<Manifest>> project_if_any(const Invocation& inv) {
+  if (!inv.options.count("project") && !manifest_here_or_above()) return std::optional<Manifest>();
+  auto m = find_manifest(project_option(inv));
+  if (!m) return m.error();
+  return std::optional<Manifest>(std::move(m.value()));
+}
+
+Result<Manifest> project_required(const Invocation& inv) { return find_manifest(project_option(inv)); }
+
 Result<ProgramSpec> program_spec(const Invocation& inv) {
   const auto& o = inv.options;
   ProgramSpec spec;
   Reproducer& repro = spec.repro;
   if (o.count("target")) {
     if (!inv.program.empty()) return Error{"give either --target or `-- PROGRAM`, not both"};
+    auto project = project_required(inv);
+    if (!project) return project.error();
     repro.target = o["target"].as<std::string>();
-    repro.argv = {"target-" + repro.target, kInputPlaceholder};
+    const ManifestTarget* t = project->target(repro.target);
+    if (!t) return Error{"--target: " + project->file.string() + " declares no target '" + repro.target + "'"};
+    repro.argv = t->written_run;
+    repro.timeout_seconds = t->timeout_seconds;
+    spec.project = std::move(project.value());
   } else {
     if (inv.program.empty()) return Error{"no program given (--target NAME or `-- PROGRAM [ARGS...]`)"};
     repro.argv = inv.program;
@@ -41,19 +63,18 @@ Result<ProgramSpec> program_spec(const Invocation& inv) {
     spec.input = ss.str();
   }
   const bool has_placeholder = std::find(repro.argv.begin(), repro.argv.end(), kInputPlaceholder) != repro.argv.end();
-  if (has_placeholder && !spec.input) {
-    if (repro.target.empty()) return Error{"the command line has @@ but no --input FILE was given"};
-    repro.argv.pop_back();  // a target driver runs on its default input without one
-  }
+  // A target's command runs without its @@ arguments when there is no input.
+  if (has_placeholder && !spec.input && repro.target.empty())
+    return Error{"the command line has @@ but no --input FILE was given"};
   repro.input = !spec.input ? InputMode::None : has_placeholder ? InputMode::File : InputMode::Stdin;
   if (o.count("timeout")) repro.timeout_seconds = o["timeout"].as<double>();
   if (!seconds_in_range(repro.timeout_seconds)) return Error{"--timeout must be a number of seconds in (0, 604800]"};
 
-  auto req = request_for(repro, input_path.empty() ? "" : std::filesystem::absolute(input_path).string(), binary_dir());
+  auto req = request_for(repro, input_path.empty() ? "" : std::filesystem::absolute(input_path).string(),
+                         spec.project ? &*spec.project : nullptr);
   if (!req) return req.error();
-  if (!repro.target.empty() && access(req->argv[0].c_str(), X_OK) != 0)
-    return Error{"--target: no built target named '" + repro.target + "' (" + req->argv[0] + ")"};
   spec.request = req.value();
+  spec.request.limits.timeout_seconds = repro.timeout_seconds;  // --timeout over the manifest's
   auto lib = injector_for(!o.count("no-inject"));
   if (!lib) return lib.error();
   spec.request.inject_library = lib.value();

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "corpus.h"
+#include "manifest.h"
 #include "result.h"
 #include "runner.h"
 
@@ -14,6 +15,13 @@ namespace faultline::cli {
 // faultline binary. "" when disabled; an error when it should be there and is not.
 Result<std::string> injector_for(bool enabled);
 
+// The project a command runs in: --project FILE, else ./faultline.toml (or
+// the nearest above) when there is one, else none (only reproducers of targets need one). A manifest
+// that is there but wrong is an error.
+Result<std::optional<Manifest>> project_if_any(const Invocation& inv);
+// ... when the command cannot do without one (--target, campaign).
+Result<Manifest> project_required(const Invocation& inv);
+
 // What to run, from --target NAME or `-- PROGRAM ARGS`, --input FILE and
 // --timeout: as a reproducer skeleton (argv with @@, portable) and as a
 // ready request (driver path resolved, input bound, injector set).
@@ -21,6 +29,7 @@ struct ProgramSpec {
   Reproducer repro;                  // no schedule or expectation yet
   std::optional<std::string> input;  // the input's bytes, for reproducers
   RunRequest request;
+  std::optional<Manifest> project;  // with --target: the manifest that declares it
 };
 Result<ProgramSpec> program_spec(const Invocation& inv);
 

@@ -124,6 +124,7 @@ struct ChildPlan {
   int stdin_fd, stdout_fd, stderr_fd, event_fd, status_fd;
   char** argv;
   char** envp;
+  const char* cwd;  // nullptr: stay
   rlimit as, fsize, nproc, stack;
   bool set_stack, set_as, trace;
   sigset_t mask;
@@ -156,7 +157,7 @@ struct ChildPlan {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
     raise(SIGSTOP);  // lets the parent set ptrace options before exec
   }
-  execvpe(p.argv[0], p.argv, p.envp);
+  if (!p.cwd || chdir(p.cwd) == 0) execvpe(p.argv[0], p.argv, p.envp);
   int e = errno;
   (void)!write(p.status_fd, &e, sizeof e);
   _exit(127);
@@ -308,7 +309,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
-                 limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
+                 req.cwd.empty() ? nullptr : req.cwd.c_str(), limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
                  limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {}};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
     plan.stack = limit_of(*stack);

@@ -45,6 +45,7 @@ struct RunRequest {
   // pipe, where millions of executions would pile up records.
   bool supervise_only = false;
   std::vector<std::string> extra_env;  // NAME=VALUE, added to (or replacing in) the child's environment
+  std::string cwd;  // the child's working directory ("" : faultline's); a project's targets run in its root
 };
 
 // What the tracer saw at a crash signal, before the signal was delivered.

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 
+#include "manifest.h"
 #include "result.h"
 
 namespace faultline {
@@ -19,5 +20,9 @@ struct Boundary {
 // pred must be monotone (false ... false true ... true) on [lo, hi]. Checks
 // hi, then lo, then halves the open range: at most ceil(log2(hi - lo)) + 2 calls.
 Result<Boundary> bisect_first_true(uint64_t lo, uint64_t hi, const std::function<Result<bool>(uint64_t)>& pred);
+
+// A `stack` table's input at a nesting depth: its generator's (shape), or
+// open×depth + leaf + close×depth.
+std::string nesting_input(const StackTable& t, const std::string& shape, uint64_t depth);
 
 }  // namespace faultline

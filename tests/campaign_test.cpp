@@ -45,14 +45,18 @@ TEST(Campaign, NewCrashIsStoredAndAFixedRegressionIsReported) {
                                                    {"input", "file"},
                                                    {"expected", {{"class", "abort"}, {"stack_hash", "0123456789abcdef"}}}})
                                        .dump());
-  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  auto r = run_faultline({"campaign", "--no-fuzz", "--target", "crash_zoo", "--out", (d / "out").string(), "--corpora",
+                          corpora.string()},
+                         d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("fixed"), std::string::npos) << r.out;
   auto report = read_report(d / "out" / "report.json");
   EXPECT_EQ(report["new_crashes"], 1);
   EXPECT_EQ(report["regressions_not_reproducing"], 1);
+  // Stored beside the regressions, so the next night replays it.
   size_t stored = 0;
-  for (const auto& e : fs::directory_iterator(d / "out" / "crash_zoo")) {
+  for (const auto& e : fs::directory_iterator(corpora / "crash_zoo" / "regressions")) {
+    if (e.path() == fixed) continue;
     stored++;
     EXPECT_TRUE(e.path().filename().string().starts_with("null-dereference-"));
   }
@@ -101,7 +105,9 @@ TEST(Campaign, FlakyRegressionIsReportedWithItsRate) {
   fs::create_directories(regressions);
   for (const auto& e : fs::directory_iterator(d / "found")) fs::rename(e.path(), regressions / e.path().filename());
   // One run counted so far (it crashed); of the three replays only the second crashes.
-  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
+  auto r = run_faultline({"campaign", "--no-fuzz", "--target", "crash_zoo", "--out", (d / "out").string(), "--corpora",
+                          (d / "corpora").string()},
+                         d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   auto report = read_report(d / "out" / "report.json");
   EXPECT_EQ(report["regressions_not_reproducing"], 1);
@@ -110,22 +116,23 @@ TEST(Campaign, FlakyRegressionIsReportedWithItsRate) {
   EXPECT_NE(read_file(d / "out" / "junit.xml").find("flaky 1/3"), std::string::npos);
 }
 
-// A regression found by a fuzz engine whose build is absent here (no
-// clang-14, say) is skipped, and says why; it is neither an error nor fixed.
-TEST(Campaign, RegressionOfAnAbsentEngineBuildIsSkipped) {
+// A regression found by a fuzz engine the target has no binary for in this
+// project's manifest (a machine without clang-14, say) is skipped, and says
+// why; it is neither an error nor fixed.
+TEST(Campaign, RegressionOfAnEngineTheManifestLacksIsSkipped) {
   ScratchDir d;
   fs::create_directories(d / "corpora/raw_parts");
   fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora/raw_parts/regressions", d / "corpora/raw_parts/regressions",
            fs::copy_options::recursive);
   ASSERT_EQ(std::distance(fs::directory_iterator(d / "corpora/raw_parts/regressions"), {}), 2);
-  setenv("FAULTLINE_FUZZ_BUILDS", (d / "no-builds").c_str(), 1);
-  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
-  unsetenv("FAULTLINE_FUZZ_BUILDS");
+  write_file(d / "faultline.toml", "[[target]]\nname = \"raw_parts\"\nrun = [\"" + std::string(FAULTLINE_BIN_DIR) +
+                                       "/target-raw_parts\", \"@@\"]\n");
+  auto r = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--no-fuzz", "--out", (d / "out").string()}, d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   auto report = read_report(d / "out" / "report.json");
   int skipped = 0;
   for (const auto& row : report["rows"]) {
-    if (row["status"] == "skipped (no build-fuzz build)") {
+    if (row["status"] == "skipped (no libfuzzer binary in the manifest)") {
       skipped++;
     } else {
       EXPECT_EQ(row["status"], "reproduces") << row;
@@ -139,58 +146,76 @@ TEST(Campaign, BrokenRegressionIsAnErrorNamingIt) {
   const fs::path bad = d / "corpora" / "crash_zoo" / "regressions" / "abort-0123456789abcdef";
   fs::create_directories(bad);
   write_file(bad / "repro.json", "{\"faultline_repro\": 1, \"argv\": [");
-  auto r = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
+  auto r = run_faultline({"campaign", "--no-fuzz", "--target", "crash_zoo", "--out", (d / "out").string(), "--corpora", (d / "corpora").string()}, d);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("abort-0123456789abcdef/repro.json: not valid JSON"), std::string::npos) << r.err;
 }
 
-// The nightly shape: after regressions and seeds, the stack-budget curves,
-// faultline's own parsers under libFuzzer, and each target under every
-// injector profile (libFuzzer plain and small-stacks, AFL++ heap-quarantine).
+// The nightly shape: after regressions and seeds, each target under every
+// injector profile it has an engine for (libFuzzer plain and small-stacks,
+// AFL++ heap-quarantine), faultline's own parsers among them as a target like
+// any other.
 TEST(Campaign, FuzzesEveryTargetUnderEveryProfileWithinTheBudget) {
   ScratchDir d;
   const fs::path corpora = d / "corpora";
-  for (const char* target : {"raw_parts", "nested_parser"}) {
-    fs::create_directories(corpora / target);
-    fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora" / target, corpora / target, fs::copy_options::recursive);
-  }
+  fs::create_directories(corpora / "raw_parts");
+  fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora/raw_parts", corpora / "raw_parts", fs::copy_options::recursive);
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = run_faultline({"campaign", "--budget", "50", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  auto r = run_faultline({"campaign", "--budget", "40", "--target", "raw_parts", "--target", "faultline-parsers", "--out",
+                          (d / "out").string(), "--corpora", corpora.string()},
+                         d);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_NE(r.exit_code, 2) << r.out << r.err;
-  EXPECT_LT(seconds, 50 + 30) << "the budget bounds the campaign (plus one slot's wrap-up)";
+  EXPECT_LT(seconds, 40 + 30) << "the budget bounds the campaign (plus one slot's wrap-up)";
   auto report = read_report(d / "out" / "report.json");
   std::set<std::string> slots;
-  bool self_fuzz = false;
   for (const auto& row : report["rows"]) {
     if (row["kind"] == "fuzz" && row["class"] == "none") {
       slots.insert(row["target"].get<std::string>() + " " + row["item"].get<std::string>());
       EXPECT_GT(row["runs"].get<uint64_t>(), 0u) << row;
     }
-    if (row["kind"] == "self-fuzz") {
-      self_fuzz = true;
-      EXPECT_EQ(row["status"], "clean") << row;
-    }
+    // faultline's own parsers: no crash of theirs is acceptable.
+    if (row["target"] == "faultline-parsers") EXPECT_EQ(row["class"], "none") << row;
   }
-  EXPECT_TRUE(self_fuzz);
-  for (const char* target : {"raw_parts", "nested_parser"})
-    for (const char* profile : {"libfuzzer plain", "libfuzzer small-stacks", "afl heap-quarantine"})
-      EXPECT_TRUE(slots.count(std::string(target) + " " + profile)) << target << " " << profile << "\n" << r.out;
-  // Stack curves: a bigger stack always takes a deeper nesting to exhaust.
+  for (const char* profile : {"libfuzzer plain", "libfuzzer small-stacks", "afl heap-quarantine"})
+    EXPECT_TRUE(slots.count(std::string("raw_parts ") + profile)) << profile << "\n" << r.out;
+  EXPECT_TRUE(slots.count("faultline-parsers libfuzzer plain")) << r.out;
+  // A finding of the fuzz phase is stored with the target's regressions, where the next night replays it.
+  for (const auto& row : report["rows"])
+    if (row["kind"] == "fuzz" && row["status"] == "new") {
+      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_TRUE(fs::exists(corpora / row["target"].get<std::string>() / "regressions" /
+                             (row["class"].get<std::string>() + "-" + row["stack_hash"].get<std::string>())))
+          << row;
+    }
+}
+
+// A target's `stack` table: for each shape, the smallest nesting depth that
+// exhausts each stack size; a bigger stack always takes a deeper nesting.
+TEST(Campaign, StackTableMeasuresACurvePerShape) {
+  ScratchDir d;
+  const fs::path corpora = d / "corpora";
+  fs::create_directories(corpora / "nested_parser");
+  fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora/nested_parser", corpora / "nested_parser", fs::copy_options::recursive);
+  auto r = run_faultline({"campaign", "--budget", "30", "--target", "nested_parser", "--out", (d / "out").string(),
+                          "--corpora", corpora.string()},
+                         d);
+  EXPECT_NE(r.exit_code, 2) << r.out << r.err;
+  auto report = read_report(d / "out" / "report.json");
   ASSERT_TRUE(report.contains("stack_curves")) << r.out;
+  EXPECT_EQ(report["stack_curves"].size(), 3u) << r.out;
   for (const auto& [shape, points] : report["stack_curves"].items()) {
     ASSERT_EQ(points.size(), 3u) << shape;
     for (size_t i = 1; i < points.size(); i++)
       EXPECT_GT(points[i]["min_crashing_depth"].get<uint64_t>(), points[i - 1]["min_crashing_depth"].get<uint64_t>()) << shape;
   }
   EXPECT_NE(read_file(d / "out" / "report.html").find("stack (KiB) vs nesting depth that exhausts it"), std::string::npos);
-  // A finding of the fuzz phase is stored in the campaign's directory, not in the corpora.
+  // Each boundary crash is a finding: known, a duplicate, or stored as a regression.
   for (const auto& row : report["rows"])
-    if (row["kind"] == "fuzz" && row["status"] == "new") {
-      EXPECT_EQ(r.exit_code, 1);
-      EXPECT_TRUE(fs::exists(d / "out" / row["target"].get<std::string>() /
-                             (row["class"].get<std::string>() + "-" + row["stack_hash"].get<std::string>())))
-          << row;
+    if (row["kind"] == "stack") {
+      EXPECT_EQ(row["class"], "stack-exhaustion") << row;
+      if (row["status"] == "new")
+        EXPECT_TRUE(fs::exists(corpora / "nested_parser/regressions" / ("stack-exhaustion-" + row["stack_hash"].get<std::string>())));
     }
 }
 
@@ -210,17 +235,20 @@ TEST(Campaign, ResumesAfterSigkillWithoutLosingOrDuplicating) {
   for (const char* kind : {"null", "abort", "wild", "ill", "fpe", "double-free"})
     write_file(corpora / "crash_zoo" / "seeds" / kind, std::string(kind) + "\n");
   const std::string faultline = std::string(FAULTLINE_BIN_DIR) + "/faultline";
-  const std::string args = " campaign --no-fuzz --out " + shell_quote((d / "out").string()) + " --corpora " +
-                           shell_quote(corpora.string()) + " >/dev/null 2>&1";
+  const std::string args = " campaign --project " + shell_quote(own_manifest()) + " --target crash_zoo --no-fuzz --out " +
+                           shell_quote((d / "out").string()) + " --corpora " + shell_quote(corpora.string()) + " >/dev/null 2>&1";
+  const fs::path store = corpora / "crash_zoo" / "regressions";
   // A leftover of an earlier kill, as a crashed writer leaves it.
-  fs::create_directories(d / "out" / "crash_zoo" / ".incoming-abc123");
+  fs::create_directories(store / ".incoming-abc123");
   // Killed part-way through.
   const std::string killed = "timeout -s KILL 0.15 " + shell_quote(faultline) + args;
   std::system(killed.c_str());
-  auto again = run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  auto again = run_faultline({"campaign", "--no-fuzz", "--target", "crash_zoo", "--out", (d / "out").string(), "--corpora",
+                              corpora.string()},
+                             d);
   EXPECT_NE(again.exit_code, 2) << again.err;
   std::set<std::string> buckets;
-  for (const auto& e : fs::directory_iterator(d / "out" / "crash_zoo")) {
+  for (const auto& e : fs::directory_iterator(store)) {
     const std::string name = e.path().filename().string();
     EXPECT_NE(name[0], '.') << "half-built reproducer left: " << name;
     EXPECT_TRUE(fs::exists(e.path() / "repro.json")) << name;
@@ -244,7 +272,7 @@ TEST(Campaign, HtmlReportRendersInHeadlessChromium) {
   const fs::path corpora = d / "corpora";
   fs::create_directories(corpora / "crash_zoo" / "seeds");
   for (const char* kind : {"null", "abort", "clean"}) write_file(corpora / "crash_zoo" / "seeds" / kind, std::string(kind) + "\n");
-  run_faultline({"campaign", "--no-fuzz", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
+  run_faultline({"campaign", "--no-fuzz", "--target", "crash_zoo", "--out", (d / "out").string(), "--corpora", corpora.string()}, d);
   const fs::path html = d / "out" / "report.html";
   ASSERT_TRUE(fs::exists(html));
   const std::string chromium =

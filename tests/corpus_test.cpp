@@ -50,7 +50,7 @@ TEST(Store, BucketsByClassAndHashAndRoundTrips) {
   EXPECT_EQ(loaded->argv, r.argv);
   EXPECT_EQ(loaded->schedule, r.schedule);
   EXPECT_EQ(loaded->expected_class, r.expected_class);
-  auto req = request_for(loaded.value(), s->dir, "/bin");
+  auto req = request_for(loaded.value(), s->dir, nullptr);
   ASSERT_TRUE(req);
   EXPECT_EQ(req->argv[1], fs::absolute(s->dir / "input").string());
 }

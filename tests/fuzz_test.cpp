@@ -128,13 +128,12 @@ TEST(Fuzz, AflTriagesEveryCrashAndStoresEachBucketOnce) {
 TEST(Fuzz, AnEngineThatRunsNothingIsAnError) {
   ScratchDir d;
   const fs::path corpora = corpora_with_seeds(d, "raw_parts");
-  fs::create_directories(d / "builds/build-fuzz/bin");
-  const fs::path fake = d / "builds/build-fuzz/bin/fuzz-raw_parts";
+  const fs::path fake = d / "fuzz-raw_parts";
   write_file(fake, "#!/bin/sh\necho 'ERROR: cannot map shadow memory' >&2\nexit 1\n");
   fs::permissions(fake, fs::perms::owner_all);
-  setenv("FAULTLINE_FUZZ_BUILDS", (d / "builds").c_str(), 1);
-  auto r = run_faultline(fuzz_args(d, corpora, "libfuzzer", "raw_parts", "2"), d);
-  unsetenv("FAULTLINE_FUZZ_BUILDS");
+  auto r = run_faultline({"fuzz", "--engine", "libfuzzer", "--fuzzer", fake.string(), "--name", "raw_parts", "--budget", "2",
+                          "--corpora", corpora.string(), "--work", (d / "work").string()},
+                         d);
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("libfuzzer ran nothing"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cannot map shadow memory"), std::string::npos) << r.err;
@@ -149,7 +148,7 @@ TEST(Fuzz, MissingBuildOrBadArgumentsAreOneLineErrors) {
   EXPECT_NE(engine.err.find("libfuzzer|afl"), std::string::npos) << engine.err;
   auto target = run_faultline(fuzz_args(d, corpora, "libfuzzer", "no_such_target", "1"), d);
   EXPECT_EQ(target.exit_code, 2);
-  EXPECT_NE(target.err.find("fuzz-no_such_target: not built"), std::string::npos) << target.err;
+  EXPECT_NE(target.err.find("declares no target 'no_such_target'"), std::string::npos) << target.err;
   EXPECT_EQ(std::count(target.err.begin(), target.err.end(), '\n'), 1) << target.err;
   auto jobs = run_faultline({"fuzz", "--engine", "afl", "--target", "raw_parts", "--jobs", "0"}, d);
   EXPECT_EQ(jobs.exit_code, 2);
@@ -158,9 +157,12 @@ TEST(Fuzz, MissingBuildOrBadArgumentsAreOneLineErrors) {
     EXPECT_EQ(b.exit_code, 2) << budget;
     EXPECT_NE(b.err.find("--budget"), std::string::npos) << budget << ": " << b.err;
   }
-  auto escape = run_faultline({"fuzz", "--engine", "libfuzzer", "--target", "../../etc"}, d);
+  auto escape = run_faultline({"fuzz", "--engine", "libfuzzer", "--fuzzer", "/bin/true", "--name", "../../etc"}, d);
   EXPECT_EQ(escape.exit_code, 2);
-  EXPECT_NE(escape.err.find("--target must be a target name"), std::string::npos) << escape.err;
+  EXPECT_NE(escape.err.find("--name must match"), std::string::npos) << escape.err;
+  auto no_build = run_faultline({"fuzz", "--engine", "afl", "--target", "nested_parser-main"}, d);
+  EXPECT_EQ(no_build.exit_code, 2);
+  EXPECT_NE(no_build.err.find("'nested_parser-main' has no afl binary"), std::string::npos) << no_build.err;
 }
 
 }  // namespace

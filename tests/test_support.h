@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -57,7 +58,26 @@ class ScratchDir {
   fs::path path_;
 };
 
-inline CliResult run_faultline(const std::vector<std::string>& args, const ScratchDir& dir) {
+// faultline's own manifest, which declares the built-in targets.
+inline std::string own_manifest() { return std::string(FAULTLINE_SOURCE_DIR) + "/faultline.toml"; }
+
+// Runs build/bin/faultline with `args` exactly as given.
+inline CliResult run_faultline_as_given(const std::vector<std::string>& args, const ScratchDir& dir);
+
+// Runs faultline in the project of faultline's own targets: commands that
+// take --project get `--project <source>/faultline.toml` unless the test gave
+// one (or ran a one-off --fuzzer), as a user in the repository would have it
+// found for them.
+inline CliResult run_faultline(std::vector<std::string> args, const ScratchDir& dir) {
+  static const std::vector<std::string> with_project = {"run", "replay", "campaign", "stack", "explore", "minimize", "alloc", "fuzz"};
+  const bool takes = !args.empty() && std::find(with_project.begin(), with_project.end(), args[0]) != with_project.end();
+  const bool given = std::find(args.begin(), args.end(), "--project") != args.end() ||
+                     std::find(args.begin(), args.end(), "--fuzzer") != args.end();
+  if (takes && !given) args.insert(args.begin() + 1, {"--project", own_manifest()});
+  return run_faultline_as_given(args, dir);
+}
+
+inline CliResult run_faultline_as_given(const std::vector<std::string>& args, const ScratchDir& dir) {
   std::string cmd = shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());

@@ -14,7 +14,7 @@ if [ ! -x "$multitool/Sarif.Multitool" ]; then
 fi
 rm -rf "$scratch" && mkdir -p "$scratch/corpora/crash_zoo/seeds"
 for kind in null abort stack-thread clean; do echo "$kind" > "$scratch/corpora/crash_zoo/seeds/$kind"; done
-"$bin/faultline" campaign --no-fuzz --out "$scratch/out" --corpora "$scratch/corpora" >/dev/null 2>&1 || [ $? -eq 1 ]
+"$bin/faultline" campaign --project "$(dirname "$0")/../faultline.toml" --target crash_zoo --no-fuzz --out "$scratch/out" --corpora "$scratch/corpora" >/dev/null 2>&1 || [ $? -eq 1 ]
 "$multitool/Sarif.Multitool" validate -j "$multitool/sarif-2.1.0.json" -o "$scratch/validation.sarif" \
   "$scratch/out/report.sarif" >/dev/null
 python3 - "$scratch/validation.sarif" "$scratch/out/report.sarif" <<'PY'

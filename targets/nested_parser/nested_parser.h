@@ -1,5 +1,6 @@
-// nested_parser: a recursive-descent parser for a small C-like language, and a
-// generator of deeply nested, machine-generated-looking source for it.
+// nested_parser: a recursive-descent parser for a small C-like language. Its
+// generator of deeply nested source is faultline's nested-source module
+// (harness/nested_source.h), which any target's `stack` table can use.
 //
 // The bug this target exists for: a parser compiling large generated source
 // recurses once (several frames) per nesting level and runs out of a small
@@ -35,14 +36,6 @@
 
 namespace nested {
 
-// What the generator nests. `mixed` repeats block, paren, array, paren with a
-// fixed period (see generate()).
-enum class Shape { Expr, Block, Generic, Array, Mixed };
-
-// "expr", "block", "generic", "array", "mixed"; nullopt for anything else.
-std::optional<Shape> shape_from_string(std::string_view name);
-std::string_view to_string(Shape shape);
-
 struct ParseResult {
   bool ok = false;
   std::string error;  // "line L: ..." when !ok, empty otherwise
@@ -67,21 +60,5 @@ struct ParseResult {
 // recursion depth grows with nesting (roughly a constant number of frames per
 // nesting level) and that is the point of this target.
 ParseResult parse_source(std::string_view source);
-
-// Valid source whose parse has max_depth == depth exactly (depth >= 1; 0 is
-// treated as 1), deterministic for (depth, shape, seed), with several
-// functions and filler statements and operands at every level, so the size
-// grows linearly with depth. The spine that reaches `depth` repeats the same
-// grammar path at every level, so the parser's frames are periodic:
-//   expr    : one function body, then depth-1 nested `( a op ( ... ) op b )`
-//   block   : depth-1 nested statements cycling if / while / bare `{}`
-//   generic : a `let` whose type nests depth-1 generic argument lists
-//   array   : a `let` whose initializer nests depth-1 array literals
-//   mixed   : constructs repeat block, paren, array, paren with period 4:
-//             { x = a + ( b * [ c, ({ ... }), d ] ) ; }  — generic lists
-//             cannot contain anything but types, so they appear in every
-//             block as siblings, not on the spine.
-// Iterative: generating a million levels does not recurse.
-std::string generate(size_t depth, Shape shape, uint64_t seed);
 
 }  // namespace nested

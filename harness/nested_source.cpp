@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "nested_parser.h"
+#include "nested_source.h"
 
 #include <utility>
 
