@@ -343,6 +343,27 @@ int cmd_campaign(const Invocation& inv) {
     progress.update(rows);
   }
 
+  // The night's report: the history beside the corpora gains this run (one
+  // that cannot be read is an error and is left as it is), and each finding
+  // gets a page next to report.html.
+  auto report_error = [&](const std::string& item, const Error& e) {
+    failed(Row{"faultline", "report", item, "", "", "", 0, std::nullopt, "", false, 1, ""}, e.message);
+  };
+  for (auto& r : rows) add_replay_facts(r);
+  const CampaignNight night = campaign_night(rows);
+  const fs::path history_file = campaign_history_path(corpora);
+  auto loaded = load_campaign_history(history_file);
+  if (!loaded) report_error("history", loaded.error());
+  std::vector<CampaignNight> history = loaded ? loaded.value() : std::vector<CampaignNight>{};
+  append_night(history, night);
+  if (loaded)
+    if (auto w = save_campaign_history(history_file, history); !w) report_error("history", w.error());
+  for (const auto& [page, html] : campaign_finding_pages(rows)) {
+    std::error_code dir_ec;
+    fs::create_directories((out / page).parent_path(), dir_ec);
+    if (auto w = write_file_atomic(out / page, html); !w) report_error(page, w.error());
+  }
+
   progress.done();
   print_table(rows);
   std::printf("\n%zu items, %d new crash buckets, %d regressions not reproducing, %d items skipped, %d errors\n",
@@ -369,7 +390,7 @@ int cmd_campaign(const Invocation& inv) {
   for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
                                    {"report.sarif", campaign_sarif(rows).dump(2) + "\n"},
                                    {"junit.xml", campaign_junit(rows)},
-                                   {"report.html", campaign_html(rows, curves)}})
+                                   {"report.html", campaign_html(rows, curves, history)}})
     if (auto w = write_file_atomic(out / name, text); !w) return bad_input(inv, w.error().message);
   std::printf("reports: %s/{report.json,report.sarif,junit.xml,report.html}\n", out.c_str());
   if (errors) return kExitBadInput;  // after the reports: what ran is not lost
