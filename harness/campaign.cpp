@@ -15,6 +15,7 @@
 #include <iostream>
 #include <set>
 
+#include "campaign_history.h"
 #include "campaign_report.h"
 #include "commands.h"
 #include "corpus.h"
@@ -41,6 +42,13 @@ using Row = CampaignRow;
 // Of a fuzz slot's share of the budget, the engine gets this much; the rest
 // is its wrap-up, the triage of what it saved, and the corpus merge.
 constexpr double kEngineShare = 0.4, kMinSlotSeconds = 3;
+
+// A row of the table: what it is about; the rest is filled in as it runs.
+Row row_for(const std::string& target, const std::string& kind, const std::string& item) {
+  Row r;
+  r.target = target, r.kind = kind, r.item = item;
+  return r;
+}
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -122,7 +130,7 @@ class Campaign {
     for (const auto& dir : sorted_entries(corpora_)) {
       std::error_code ec;
       if (!fs::is_directory(dir, ec) || m_.target(dir.filename().string())) continue;
-      failed(Row{dir.filename().string(), "corpora", dir.string(), "", "", "", 0, std::nullopt, "", false, 1, ""},
+      failed(row_for(dir.filename().string(), "corpora", dir.string()),
              dir.string() + ": no target in " + m_.file.string() + " declares it (add a [[target]] named '" +
                  dir.filename().string() + "', or remove the directory)");
     }
@@ -145,7 +153,8 @@ class Campaign {
     auto input = explore_input(t);
     if (input) base.input = InputMode::File;
     auto req = request_for(base, input ? fs::absolute(*input).string() : "", &m_);
-    Row row{t.name, "explore", "malloc-signal " + t.explore->signal, "none", "", "", 0, std::nullopt, "", false, 1, ""};
+    Row row = row_for(t.name, "explore", "malloc-signal " + t.explore->signal);
+    row.cls = "none";
     if (!req) return failed(row, req.error().message);
     req->inject_library = lib_;
     ExploreOptions opt;
@@ -174,8 +183,8 @@ class Campaign {
       if (!take("stack-curve", t.name, shape) || !budget_left()) continue;
       const auto t0 = Clock::now();
       StackCurve curve{t.name + (shape.empty() ? "" : " " + shape), {}};
-      Row row{t.name, "stack-curve", shape.empty() ? table.open + table.leaf + table.close : shape, "none", "", "measured",
-              0, std::nullopt, "", false, 0, ""};
+      Row row = row_for(t.name, "stack-curve", shape.empty() ? table.open + table.leaf + table.close : shape);
+      row.cls = "none", row.status = "measured", row.runs = 0;
       for (uint64_t size : table.sizes) {
         auto depth = smallest_exhausting_depth(t, shape, size, row);
         if (!depth) return failed(row, depth.error().message);
@@ -210,6 +219,7 @@ class Campaign {
   }
 
   int finish(const Invocation& inv, const fs::path& out) {
+    pages_and_history(out);
     progress_.done();
     print_table(rows_);
     std::printf("\n%zu items, %d new crash buckets, %d regressions not reproducing, %d items skipped, %d errors\n",
@@ -263,7 +273,8 @@ class Campaign {
   }
 
   void regression(const ManifestTarget& t, const fs::path& dir) {
-    Row row{t.name, "regression", dir.filename().string(), "", "", "", 0, std::nullopt, dir.string(), false, 1, ""};
+    Row row = row_for(t.name, "regression", dir.filename().string());
+    row.reproducer = dir.string();
     auto repro = load_reproducer(dir);
     if (!repro) return failed(row, repro.error().message);
     if (!repro->target.empty() && repro->target != t.name)
@@ -294,7 +305,7 @@ class Campaign {
     // The program's own timers would make seed runs differ from run to run.
     Reproducer repro = target_reproducer(t, "timers off");
     repro.input = InputMode::File;
-    Row row{t.name, "seed", seed.filename().string(), "", "", "", 0, std::nullopt, "", false, 1, ""};
+    Row row = row_for(t.name, "seed", seed.filename().string());
     auto req = request_for(repro, fs::absolute(seed).string(), &m_);
     if (!req) return failed(row, req.error().message);
     req->inject_library = lib_;
@@ -376,21 +387,54 @@ class Campaign {
     const auto t0 = Clock::now();
     req.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(share));
     auto fuzzed = run_fuzz(req);
-    if (!fuzzed) return failed(Row{t.name, "fuzz", item, "", "", "", 0, std::nullopt, "", false, 1, ""}, fuzzed.error().message);
+    if (!fuzzed) return failed(row_for(t.name, "fuzz", item), fuzzed.error().message);
     std::set<std::string> reported;
     for (const auto& c : fuzzed->crashes) {
       // A bucket stored by an earlier, killed run of this campaign is still this campaign's finding.
       const bool found_here = c.status == "new" || c.status == "stored before";
       if (!found_here && c.status != "known") continue;
       if (!reported.insert(c.reproducer.string()).second) continue;
-      add(Row{t.name, "fuzz", item, std::string(to_string(c.report.cls)), c.report.stack_hash, c.status, 0, c.report,
-              c.reproducer.string(), found_here, 1, ""});
+      Row row = row_for(t.name, "fuzz", item);
+      row.cls = to_string(c.report.cls), row.hash = c.report.stack_hash, row.status = c.status, row.report = c.report;
+      row.reproducer = c.reproducer.string(), row.problem = found_here;
+      add(row);
       new_crashes_ += found_here;
     }
-    Row summary{t.name, "fuzz", item, "none", "", std::to_string(fuzzed->executions) + " execs, " +
-                std::to_string(fuzzed->crashes.size()) + " crashes", seconds_since(t0), std::nullopt, "", false, 1, ""};
+    Row summary = row_for(t.name, "fuzz", item);
+    summary.cls = "none", summary.seconds = seconds_since(t0);
+    summary.status = std::to_string(fuzzed->executions) + " execs, " + std::to_string(fuzzed->crashes.size()) + " crashes";
     summary.runs = std::max<uint64_t>(fuzzed->executions, 1);
     add(summary);
+  }
+
+  // The night's report: the history beside the corpora gains this run (one
+  // that cannot be read is an error and is left as it is), and each finding
+  // gets a page next to report.html.
+  void pages_and_history(const fs::path& out) {
+    for (auto& r : rows_) {
+      if (!r.reproducer.empty())
+        r.replay_command = "faultline replay --project " + shell_word(m_.file.string()) + " " + shell_word(r.reproducer);
+      add_replay_facts(r);
+    }
+    const fs::path history_file = campaign_history_path(corpora_);
+    auto loaded = load_campaign_history(history_file);
+    if (!loaded) failed(row_for("faultline", "report", "history"), loaded.error().message);
+    if (loaded) history_ = loaded.value();
+    append_night(history_, campaign_night(rows_));
+    if (loaded && shard_.count == 1)  // shards of one night would each append a partial record
+      if (auto w = save_campaign_history(history_file, history_); !w) failed(row_for("faultline", "report", "history"), w.error().message);
+    for (const auto& [page, html] : campaign_finding_pages(rows_)) {
+      std::error_code ec;
+      fs::create_directories((out / page).parent_path(), ec);
+      if (auto w = write_file_atomic(out / page, html); !w) failed(row_for("faultline", "report", page), w.error().message);
+    }
+  }
+
+  static std::string shell_word(const std::string& s) {
+    if (s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:@=+") == std::string::npos) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
   }
 
   Result<bool> write_reports(const fs::path& out) const {
@@ -419,7 +463,7 @@ class Campaign {
     for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
                                      {"report.sarif", campaign_sarif(rows_).dump(2) + "\n"},
                                      {"junit.xml", campaign_junit(rows_)},
-                                     {"report.html", campaign_html(rows_, curves_)}})
+                                     {"report.html", campaign_html(rows_, curves_, history_)}})
       if (auto w = write_file_atomic(out / name, text); !w) return w.error();
     return true;
   }
@@ -438,6 +482,7 @@ class Campaign {
   Progress progress_;
   std::vector<Row> rows_;
   std::vector<StackCurve> curves_;
+  std::vector<CampaignNight> history_;
   std::map<std::string, std::set<std::string>> known_, found_;  // per target: buckets in regressions / stored tonight
   int new_crashes_ = 0, regressions_failing_ = 0, skipped_ = 0, errors_ = 0;
 };

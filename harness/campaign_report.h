@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign_history.h"
 #include "triage.h"
 
 namespace faultline {
@@ -20,6 +21,9 @@ struct CampaignRow {
   bool problem = false;               // a new crash, or a regression that no longer reproduces
   uint64_t runs = 1;                  // executions behind the row (a fuzz slot: the engine's count)
   std::string error;                  // status "error": what went wrong (the campaign goes on, exits 2)
+  // New fields go last: campaign.cpp builds rows positionally.
+  std::string replay_command;          // the one shell line that replays the reproducer ("" without one)
+  std::optional<uint64_t> input_bytes;  // the reproducer's input size, when it has an input file
 };
 
 // The stack a generated nesting shape needs: for each stack budget, the
@@ -31,10 +35,22 @@ struct StackCurve {
 
 nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows);
 std::string campaign_junit(const std::vector<CampaignRow>& rows);
-// A static page: summary, findings table, and inline-SVG plots of findings
-// and runs over the campaign's time and of the stack-budget curves. No
-// scripts, no external resources.
-std::string campaign_html(const std::vector<CampaignRow>& rows, const std::vector<StackCurve>& curves);
+// A static page: summary, the trend across nights (history, this night
+// last), findings table linking to each finding's page, and inline-SVG plots
+// of findings and runs over the campaign's time and of the stack-budget
+// curves. No scripts, no external resources.
+std::string campaign_html(const std::vector<CampaignRow>& rows, const std::vector<StackCurve>& curves,
+                          const std::vector<CampaignNight>& history);
+
+// A page per finding (a row with a reproducer; rows sharing one share the
+// page): (path relative to report.html, "findings/<class>-<hash>.html"; the
+// static html) with class, where, stacks, schedule, input size and the
+// replay command.
+std::vector<std::pair<std::string, std::string>> campaign_finding_pages(const std::vector<CampaignRow>& rows);
+
+// Fills replay_command (unless the campaign set one) with
+// `faultline replay <dir>`, and input_bytes, from the row's reproducer.
+void add_replay_facts(CampaignRow& row);
 
 // &, <, >, " and ' escaped; control characters XML 1.0 forbids replaced.
 std::string xml_escape(const std::string& s);

@@ -19,6 +19,7 @@ packages=(
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0   # the allocator differential
   clang-14 libclang-rt-14-dev                 # libFuzzer (targets and faultline's own parsers)
   afl++                                       # AFL++ (afl-clang-fast, afl-fuzz, afl-tmin, afl-cmin)
+  chromium                                    # headless: the test that renders report.html and a finding page
 )
 
 missing=()
