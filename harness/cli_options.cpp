@@ -26,7 +26,7 @@ bool belongs_to(const std::string& commands, const std::string& command) {
 
 const std::vector<OptionRow>& option_table() {
   static const std::vector<OptionRow> rows = {
-      {"run replay campaign stack gen explore minimize alloc fuzz", "help,h", {}, "show this manual page and exit"},
+      {"run replay campaign stack gen explore minimize alloc fuzz init", "help,h", {}, "show this manual page and exit"},
       {"run fuzz", "schedule,s", value<std::string>("LINE", ""),
        "fault schedule, e.g. \"stack main=64K\" (`faultline --help` lists the items)"},
       {"run stack explore", "target", value<std::string>("NAME"),
@@ -91,6 +91,9 @@ const std::vector<OptionRow>& option_table() {
        "only replay regressions and run seeds: no stack curves, no fuzzing of faultline's parsers or the targets"},
       {"campaign", "out,o", value<std::string>("DIR", "campaign-out"),
        "where the campaign writes report.json and new reproducers"},
+      {"init", "output,o", value<std::string>("FILE", "faultline.toml"),
+       "where the starter manifest is written (atomically); its paths are relative to FILE's directory"},
+      {"init", "force,f", {}, "replace FILE if it exists"},
   };
   return rows;
 }

@@ -1,7 +1,9 @@
-// Fuzz binary discovery, on real binaries: faultline's
+// Fuzz binary discovery and `faultline init`, on real binaries: faultline's
 // own libFuzzer and AFL++ trees, and harnesses compiled here, outside the
 // faultline tree, the way a user's project builds them.
 #include <sys/stat.h>
+
+#include <toml++/toml.h>
 
 #include "corpus.h"
 #include "engines.h"
@@ -36,12 +38,28 @@ bool build_harness(const ScratchDir& d, const std::string& engine, const fs::pat
     GTEST_SKIP() << (std::string(engine) == "afl" ? "afl-clang-fast (afl++)" : "clang-14 -fsanitize=fuzzer") \
                  << " cannot build a harness here"
 
+std::string str(const toml::node_view<toml::node>& v) { return v.value_or(std::string("<missing>")); }
+
 void make_executable(const fs::path& p) { fs::permissions(p, fs::perms::owner_exec, fs::perm_options::add); }
 
 std::vector<FuzzBinary> found_under(const fs::path& dir) {
   auto search = find_fuzz_binaries(dir);
   EXPECT_TRUE(search.ok()) << (search.ok() ? "" : search.error().message);
   return search.ok() ? search->binaries : std::vector<FuzzBinary>{};
+}
+
+CliResult run_faultline_in(const fs::path& cwd, const std::vector<std::string>& args, const ScratchDir& d) {
+  std::string cmd = "cd " + shell_quote(cwd.string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote((d / ".cli-out").string()) + " 2>" + shell_quote((d / ".cli-err").string());
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(d / ".cli-out"), read_file(d / ".cli-err")};
+}
+
+void expect_one_line_error(const CliResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
 }
 
 // Every fuzz-<stem> in the engine's build tree is found as that engine's, with
@@ -151,6 +169,93 @@ TEST(FuzzBinaries, NotADirectoryIsAnErrorNamingIt) {
   auto r = find_fuzz_binaries("/nonexistent/build");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("/nonexistent/build"), std::string::npos);
+}
+
+// proj/build-fuzz/fuzz_lp (libFuzzer, with fuzz_lp.dict), proj/build-afl/fuzz_lp
+// (AFL++), proj/build-fuzz/json_fuzzer (libFuzzer only).
+fs::path make_project(const ScratchDir& d) {
+  const fs::path proj = d / "proj";
+  if (!build_harness(d, "libfuzzer", proj / "build-fuzz" / "fuzz_lp") ||
+      !build_harness(d, "afl", proj / "build-afl" / "fuzz_lp") ||
+      !build_harness(d, "libfuzzer", proj / "build-fuzz" / "json_fuzzer"))
+    return {};
+  write_file(proj / "build-fuzz" / "fuzz_lp.dict", "\"lp\"\n");
+  return proj;
+}
+
+TEST(Init, PairsTheEnginesOfAStemIntoOneTargetWithPathsRelativeToTheManifest) {
+  ScratchDir d;
+  const fs::path proj = make_project(d);
+  if (proj.empty()) GTEST_SKIP() << "needs clang-14 -fsanitize=fuzzer and afl-clang-fast";
+  auto r = run_faultline_in(proj, {"init"}, d);  // BUILD_DIR ".", ./faultline.toml
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("found 3 fuzz binaries"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("wrote faultline.toml: 2 targets"), std::string::npos) << r.out;
+  const std::string text = read_file(proj / "faultline.toml");
+  EXPECT_EQ(text.rfind("# ", 0), 0u) << "starts with its comment header";
+  toml::table m = toml::parse(text);
+  EXPECT_EQ(str(m["project"]["name"]), "proj");
+  EXPECT_EQ(str(m["project"]["corpora"]), "corpora");
+  toml::array* targets = m["target"].as_array();
+  ASSERT_TRUE(targets && targets->size() == 2) << text;
+  toml::node_view<toml::node> json{(*targets)[0]}, lp{(*targets)[1]};
+  EXPECT_EQ(str(json["name"]), "json");
+  EXPECT_EQ(str(json["run"][0]), "build-fuzz/json_fuzzer");
+  EXPECT_EQ(str(json["libfuzzer"]), "build-fuzz/json_fuzzer");
+  EXPECT_FALSE(json["afl"]) << "no AFL++ build of json";
+  EXPECT_EQ(str(lp["name"]), "lp");
+  EXPECT_EQ(str(lp["run"][0]), "build-fuzz/fuzz_lp");
+  EXPECT_EQ(str(lp["run"][1]), "@@");
+  EXPECT_EQ(str(lp["libfuzzer"]), "build-fuzz/fuzz_lp");
+  EXPECT_EQ(str(lp["afl"]), "build-afl/fuzz_lp");
+  EXPECT_EQ(str(lp["dict"]), "build-fuzz/fuzz_lp.dict");
+  EXPECT_EQ(fs::status(proj / "faultline.toml").permissions() & fs::perms::others_read, fs::perms::others_read);
+
+  // Written elsewhere, the same binaries are named from there.
+  fs::create_directories(d / "elsewhere");
+  r = run_faultline({"init", proj.string(), "--output", (d / "elsewhere" / "m.toml").string()}, d);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  toml::table m2 = toml::parse_file((d / "elsewhere" / "m.toml").string());
+  const std::string afl = str(m2["target"][1]["afl"]);
+  EXPECT_EQ(afl, "../proj/build-afl/fuzz_lp");
+  EXPECT_TRUE(fs::equivalent(d / "elsewhere" / afl, proj / "build-afl" / "fuzz_lp"));
+  EXPECT_EQ(str(m2["project"]["name"]), "elsewhere");
+}
+
+TEST(Init, RefusesToOverwriteWithoutForce) {
+  ScratchDir d;
+  const fs::path bin = d / "build" / "fuzz_lp";
+  BUILD_OR_SKIP(d, "libfuzzer", bin);
+  const fs::path manifest = d / "faultline.toml";
+  write_file(manifest, "# mine\n");
+  expect_one_line_error(run_faultline({"init", (d / "build").string(), "--output", manifest.string()}, d),
+                        "already exists");
+  EXPECT_EQ(read_file(manifest), "# mine\n");
+  auto r = run_faultline({"init", (d / "build").string(), "--output", manifest.string(), "--force"}, d);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(str(toml::parse_file(manifest.string())["target"][0]["run"][0]), "build/fuzz_lp") << read_file(manifest);
+}
+
+TEST(Init, ExitsTwoWithOneLineWhenNothingIsFoundOrTheDirectoryIsMissing) {
+  ScratchDir d;
+  fs::create_directories(d / "build");
+  fs::copy_file("/bin/true", d / "build" / "true");
+  const fs::path manifest = d / "faultline.toml";
+  expect_one_line_error(run_faultline({"init", (d / "build").string(), "--output", manifest.string()}, d),
+                        "LLVMFuzzerTestOneInput");
+  EXPECT_FALSE(fs::exists(manifest));
+  expect_one_line_error(run_faultline({"init", (d / "missing").string(), "--output", manifest.string()}, d),
+                        "not a directory");
+  expect_one_line_error(run_faultline({"init", "a", "b"}, d), "unexpected argument 'b'");
+}
+
+TEST(Init, HasAManualPage) {
+  ScratchDir d;
+  auto r = run_faultline({"init", "--help"}, d);
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* s : {"faultline init - ", "LLVMFuzzerTestOneInput", "--output", "--force", "EXIT STATUS"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  EXPECT_NE(run_faultline({"--help"}, d).out.find("    init "), std::string::npos);
 }
 
 }  // namespace
