@@ -26,7 +26,7 @@ bool belongs_to(const std::string& commands, const std::string& command) {
 
 const std::vector<OptionRow>& option_table() {
   static const std::vector<OptionRow> rows = {
-      {"run replay campaign stack gen explore minimize alloc fuzz", "help,h", {}, "show this manual page and exit"},
+      {"run replay campaign stack gen explore minimize alloc fuzz init", "help,h", {}, "show this manual page and exit"},
       {"run fuzz", "schedule,s", value<std::string>("LINE", ""),
        "fault schedule, e.g. \"stack main=64K\" (`faultline --help` lists the items)"},
       {"run stack explore replay alloc minimize fuzz campaign", "project,p", value<std::string>("FILE"),
@@ -98,6 +98,9 @@ const std::vector<OptionRow>& option_table() {
        "run only the K-th of N deterministic shares of the work (a CI matrix); reproducers merge by name"},
       {"campaign", "out,o", value<std::string>("DIR", "campaign-out"),
        "where the campaign writes its reports (new reproducers go to <corpora>/<target>/regressions/)"},
+      {"init", "output,o", value<std::string>("FILE", "faultline.toml"),
+       "where the starter manifest is written (atomically); its paths are relative to FILE's directory"},
+      {"init", "force,f", {}, "replace FILE if it exists"},
   };
   return rows;
 }

@@ -31,5 +31,6 @@ int cmd_explore(const Invocation& inv);
 int cmd_minimize(const Invocation& inv);
 int cmd_alloc(const Invocation& inv);
 int cmd_fuzz(const Invocation& inv);
+int cmd_init(const Invocation& inv);
 
 }  // namespace faultline::cli

@@ -118,6 +118,23 @@ const Command kCommands[] = {
      "faultline fuzz --engine libfuzzer --target raw_parts --budget 30\n"
      "faultline fuzz --engine afl --target nested_parser --schedule 'stack main=80K' --budget 600 --jobs 4",
      0, false},
+    {"init", cmd_init, "faultline init [BUILD_DIR] [--output FILE] [--force]",
+     "write a starter faultline.toml from the fuzz binaries in a build tree",
+     "Searches BUILD_DIR (default `.`, up to 6 directories deep; hidden directories and CMakeFiles/\n"
+     "skipped) for executables that define LLVMFuzzerTestOneInput, reading their ELF symbol tables\n"
+     "(nothing is run). A binary with AFL++'s runtime (__afl_area_ptr, __afl_persistent_loop, ...)\n"
+     "is an AFL++ build, one with libFuzzer's own code (LLVMFuzzerRunDriver, fuzzer::) a libFuzzer\n"
+     "build. Binaries are named by their file name without fuzz-/fuzz_ and _fuzzer/_fuzz; a\n"
+     "libFuzzer and an AFL++ build of the same name become one target, whose `run` command is the\n"
+     "libFuzzer build on the input file (@@). A <name>.dict beside a binary (OSS-Fuzz's layout) is\n"
+     "the target's dictionary. Writes the manifest atomically, with paths relative to its own\n"
+     "directory and the project named after that directory, and prints what it found.",
+     "0 the manifest was written; 2 no fuzz binary was found, FILE exists (without --force), or\n"
+     "BUILD_DIR is not a directory.",
+     "faultline init\n"
+     "faultline init build --output faultline.toml\n"
+     "faultline init /src/out --output /work/faultline.toml --force",
+     1, false},
     {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
      "generate deeply nested source for the nested_parser target",
      "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"
