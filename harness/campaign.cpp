@@ -24,6 +24,7 @@
 #include "fuzz.h"
 #include "manifest.h"
 #include "nested_source.h"
+#include "oss_fuzz_out.h"
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
@@ -388,6 +389,12 @@ class Campaign {
     req.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(share));
     auto fuzzed = run_fuzz(req);
     if (!fuzzed) return failed(row_for(t.name, "fuzz", item), fuzzed.error().message);
+    if (!fuzzed->refused.empty()) {
+      Row row = row_for(t.name, "fuzz", item);
+      row.status = "skipped (" + fuzzed->refused + ")";
+      skipped_++;
+      return add(row);
+    }
     std::set<std::string> reported;
     for (const auto& c : fuzzed->crashes) {
       // A bucket stored by an earlier, killed run of this campaign is still this campaign's finding.
@@ -495,10 +502,19 @@ int cmd_campaign(const Invocation& inv) {
   if (!seconds_in_range(budget)) return bad_input(inv, "--budget must be a number of seconds in (0, 604800]");
   auto shard = parse_shard(o.count("shard") ? o["shard"].as<std::string>() : "1/1");
   if (!shard) return bad_input(inv, shard.error().message);
-  auto project = project_required(inv);
+  const fs::path out = o["out"].as<std::string>();
+  std::error_code ec;
+  Result<Manifest> project = Error{""};
+  if (o.count("oss-fuzz-out")) {
+    if (o.count("project")) return bad_input(inv, "give --project FILE or --oss-fuzz-out DIR, not both");
+    const fs::path corpora = !o["corpora"].defaulted() ? fs::path(o["corpora"].as<std::string>()) : out / "corpora";
+    fs::create_directories(corpora, ec);
+    project = manifest_from_oss_fuzz_out(o["oss-fuzz-out"].as<std::string>(), corpora);
+  } else {
+    project = project_required(inv);
+  }
   if (!project) return bad_input(inv, project.error().message);
   const fs::path corpora = !o["corpora"].defaulted() ? fs::absolute(o["corpora"].as<std::string>()) : project->corpora;
-  std::error_code ec;
   if (!fs::is_directory(corpora, ec)) return bad_input(inv, corpora.string() + ": no such corpora directory");
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
@@ -522,7 +538,7 @@ int cmd_campaign(const Invocation& inv) {
     for (const auto* t : targets) c.stack_curves(*t);
     c.fuzz_slots(targets);
   }
-  return c.finish(inv, o["out"].as<std::string>());
+  return c.finish(inv, out);
 }
 
 }  // namespace faultline::cli

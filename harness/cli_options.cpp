@@ -92,6 +92,9 @@ const std::vector<OptionRow>& option_table() {
       {"campaign", "budget,b", value<double>("SECONDS", 120), "stop starting new runs after SECONDS"},
       {"campaign", "no-fuzz", {},
        "only replay regressions and run seeds: no explore or stack tables, no fuzzing"},
+      {"campaign", "oss-fuzz-out", value<std::string>("DIR"),
+       "an OSS-Fuzz / ClusterFuzzLite $OUT directory as the project: each fuzzer with its .dict, .options and "
+       "_seed_corpus.zip (corpora default to OUT/corpora of --out)"},
       {"campaign", "target", value<std::vector<std::string>>("NAME"),
        "only this target of the manifest (repeatable); other corpora directories must still be declared"},
       {"campaign", "shard", value<std::string>("K/N"),

@@ -72,6 +72,7 @@ int cmd_fuzz(const Invocation& inv) {
   auto outcome = run_fuzz(req);
   if (!outcome) return bad_input(inv, outcome.error().message);
   const FuzzOutcome& out = outcome.value();
+  if (!out.refused.empty()) return bad_input(inv, req.engine->name + std::string(" did not fuzz ") + req.target.name + ": " + out.refused);
   std::printf("%-9s %-26s %-16s %-15s %9s  %s\n", "FOUND AT", "CLASS", "STACK HASH", "STATUS", "BYTES", "REPRODUCER");
   for (const auto& c : out.crashes)
     std::printf("%8.1fs %-26s %-16s %-15s %4zu->%-4zu  %s\n", c.found_at, std::string(to_string(c.report.cls)).c_str(),

@@ -188,6 +188,8 @@ class Fuzzer {
     if (auto w = write_file_atomic(out_.engine_log, log); !w) return w.error();
     out_.executions = engine_.executions(ctx_, log);
     const auto artifacts = sorted_by_time(engine_.crash_artifacts(ctx_));
+    out_.refused = engine_.refused_seeds(log);
+    if (!out_.refused.empty()) return out_;
     // libFuzzer exits non-zero after any crash; "it ran nothing" is the failure.
     if (out_.executions == 0 && artifacts.empty())
       return Error{std::string(req_.engine->name) + " ran nothing on " + target_.binary.string() + ": " + last_line(log) +

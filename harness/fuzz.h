@@ -69,6 +69,9 @@ struct FuzzOutcome {
   size_t corpus_before = 0, corpus_after = 0;  // inputs in corpora/<target>/corpus
   std::string merge_problem;                   // why the merge was skipped ("" when it ran)
   std::filesystem::path engine_log;
+  // The engine would not start (every seed crashes, say): why. Not an error
+  // of faultline's: the crash itself is the seeds' finding.
+  std::string refused;
   int new_buckets() const;
 };
 

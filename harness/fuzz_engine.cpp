@@ -79,6 +79,8 @@ class LibFuzzer final : public Engine {
     return total;
   }
 
+  std::string refused_seeds(const std::string&) const override { return ""; }  // -fork: crashes do not stop it
+
   Result<RunResult> minimize_testcase(const EngineContext& c, const fs::path& crash, const fs::path& out,
                                       double seconds) const override {
     return supervise({c.binary.string(), "-minimize_crash=1", "-max_total_time=" + whole_seconds(seconds),
@@ -123,6 +125,9 @@ class AflPlusPlus final : public Engine {
     for (size_t i = 0; i < c.inputs.size(); i++)
       for (const auto& f : files_in(c.inputs[i]))
         fs::copy_file(f, in / (std::to_string(i) + "-" + f.filename().string()), ec);
+    // afl-fuzz refuses to start when every seed crashes (with the injector's
+    // sentinels aborting, a seed that shows the bug does): one that does not.
+    if (auto w = write_file_atomic(in / "faultline-empty-line", "\n"); !w) return w.error();
     // Several instances share one sync directory: -M main, -S worker<N>. Each
     // dies with the shell (setpriv --pdeathsig), which dies with faultline.
     std::string script;
@@ -157,6 +162,12 @@ class AflPlusPlus final : public Engine {
         if (line.rfind("execs_done", 0) == 0) total += parse_count(std::string_view(line).substr(10));
     }
     return total;
+  }
+
+  std::string refused_seeds(const std::string& log) const override {
+    return log.find("at least one valid input seed that does not crash") != std::string::npos
+               ? "every input crashes under this schedule, even an empty line: afl-fuzz cannot start"
+               : "";
   }
 
   Result<RunResult> minimize_testcase(const EngineContext& c, const fs::path& crash, const fs::path& out,

@@ -33,6 +33,8 @@ class Engine {
   virtual Result<RunResult> fuzz(const EngineContext& c, double seconds) const = 0;
   virtual std::vector<std::filesystem::path> crash_artifacts(const EngineContext& c) const = 0;
   virtual uint64_t executions(const EngineContext& c, const std::string& log) const = 0;
+  // Why the engine would not start on these seeds, read from its log ("" : it did not refuse).
+  virtual std::string refused_seeds(const std::string& log) const = 0;
   // The engine's input minimizer: `crash` to `out` (not necessarily smaller, or crashing).
   virtual Result<RunResult> minimize_testcase(const EngineContext& c, const std::filesystem::path& crash,
                                               const std::filesystem::path& out, double seconds) const = 0;

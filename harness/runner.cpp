@@ -107,6 +107,9 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   env.push_back(std::string(FL_ENV_SCHEDULE) + "=" + req.schedule.canonical());
   if (!req.supervise_only)
     env.push_back(std::string(FL_ENV_EVENT_FD) + "=" + std::to_string(event_fd) + ":" + std::to_string(event_ino));
+  // Under an engine nobody reads the event pipe: a finding must be a crash it saves.
+  else
+    env.push_back(std::string(FL_ENV_ABORT_ON_FINDING) + "=1");
   // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.
   env.push_back("LIBC_FATAL_STDERR_=1");
   env.insert(env.end(), req.extra_env.begin(), req.extra_env.end());

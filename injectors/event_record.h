@@ -15,6 +15,9 @@
 /* "<fd>:<inode>": the inode guards against writing into an unrelated file
    that reuses the fd number in a descendant that closed ours. */
 #define FL_ENV_EVENT_FD "FAULTLINE_EVENT_FD"
+/* "1": with no faultline reading the event pipe (a fuzz engine runs the
+   program), a sentinel finding aborts the process so the engine saves it. */
+#define FL_ENV_ABORT_ON_FINDING "FAULTLINE_ABORT_ON_FINDING"
 
 enum fl_event_kind {
   /* Injector constructor ran in a process. arg[0] = mask of schedule keys in force. */

@@ -10,6 +10,14 @@
 
 int fl_event_fd = -1;
 int fl_watching;
+/* No faultline around (a fuzz engine runs the program, or a fuzzer was
+   linked with the injector and a baked-in schedule): a finding must be a
+   crash the engine sees, so it aborts. */
+static int fl_abort_on_finding;
+
+/* A fuzz target linked with the injector may define this: its schedule when
+   FAULTLINE_SCHEDULE is not set (OSS-Fuzz / ClusterFuzzLite run the binary alone). */
+extern const char faultline_builtin_schedule[] __attribute__((weak));
 struct fl_schedule fl_sched;
 FL_TLS struct fl_thread fl_self;
 
@@ -22,11 +30,37 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) 
 
 int fl_thread_index(void) { return fl_self.index_plus1 - 1; }
 
+/* One write(2) of a fixed line, then SIGABRT: what a sanitizer's report and
+   abort look like to an engine, whose own handler saves the input. If the
+   signal comes back (ignored), the default action ends the process. */
+static void abort_with_finding(enum fl_finding what) {
+  static const char *const lines[] = {
+      "faultline: finding\n",
+      "faultline: signal-unsafe-reentrancy (allocator entered from a handler that interrupted it)\n",
+      "faultline: duplicate-allocation (the allocator returned a pointer still live)\n",
+      "faultline: lazy-binding-in-signal-handler (a library loaded inside a handler)\n",
+      "faultline: heap-size-mismatch (sized or aligned free disagreeing with the block)\n",
+      "faultline: double-free (free of a block still in quarantine)\n",
+      "faultline: use-after-free (a quarantined block was written)\n"};
+  const char *line = lines[(unsigned)what < sizeof lines / sizeof *lines ? what : 0];
+  size_t n = 0;
+  while (line[n]) n++;
+  fl_sys_write(2, line, n);
+  uint64_t abrt = 1ull << (SIGABRT - 1);
+  fl_sys_sigprocmask(SIG_UNBLOCK, &abrt, 0);
+  fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), SIGABRT);
+  fl_sys_sigaction_default(SIGABRT);
+  fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), SIGABRT);
+}
+
 void fl_report_finding(enum fl_finding what, uint64_t detail) {
   static int reported[8];
   if (__atomic_exchange_n(&reported[what & 7], 1, __ATOMIC_RELAXED)) return;
   fl_emit(FL_EVENT_FINDING, what, detail, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
-  if (fl_event_fd < 0) return;
+  if (fl_event_fd < 0) {
+    if (fl_abort_on_finding) abort_with_finding(what);
+    return;
+  }
   /* Unblocked just for this: the tracer must see it now, on this stack. */
   uint64_t checkpoint = 1ull << (FL_CHECKPOINT_SIGNAL - 1), old;
   fl_sys_sigprocmask(SIG_UNBLOCK, &checkpoint, &old);
@@ -65,6 +99,9 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   fl_bind_sized_delete();
   fl_event_fd = inherited_event_fd();
   const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: constructor only
+  if (!line && faultline_builtin_schedule) line = faultline_builtin_schedule;
+  const char *abort_env = getenv(FL_ENV_ABORT_ON_FINDING);  // allowed: constructor only
+  fl_abort_on_finding = fl_event_fd < 0 && ((abort_env && abort_env[0] == '1') || line == faultline_builtin_schedule);
   char err[256];
   /* The harness validated the line before exec; a bad one here means someone
      set the variable by hand, and running without faults is the safe answer. */

@@ -36,6 +36,12 @@ static inline long fl_sys_sigprocmask(int how, const uint64_t *set, uint64_t *ol
   return fl_syscall6(SYS_rt_sigprocmask, how, (long)set, (long)old, 8, 0, 0);
 }
 
+/* The default action for sig (the kernel's struct sigaction: handler, flags, restorer, mask). */
+static inline long fl_sys_sigaction_default(int sig) {
+  long act[4] = {0, 0, 0, 0};
+  return fl_syscall6(SYS_rt_sigaction, sig, (long)act, 0, 8, 0, 0);
+}
+
 struct fl_timespec {
   long tv_sec, tv_nsec;
 };
