@@ -120,9 +120,10 @@ void print_table(const std::vector<Row>& rows) {
 // One night's work over one manifest: every phase appends rows.
 class Campaign {
  public:
-  Campaign(const Manifest& m, fs::path corpora, std::string lib, Clock::time_point deadline, Shard shard)
-      : m_(m), corpora_(std::move(corpora)), lib_(std::move(lib)), deadline_(deadline), shard_(shard),
-        progress_(Clock::now()) {}
+  // Scratch (engine queues, generated inputs) goes to work; what lasts, to the corpora.
+  Campaign(const Manifest& m, fs::path corpora, fs::path work, std::string lib, Clock::time_point deadline, Shard shard)
+      : m_(m), corpora_(std::move(corpora)), work_(std::move(work)), lib_(std::move(lib)), deadline_(deadline),
+        shard_(shard), progress_(Clock::now()) {}
 
   bool budget_left() const { return Clock::now() < deadline_; }
 
@@ -348,7 +349,7 @@ class Campaign {
   Result<std::optional<uint64_t>> smallest_exhausting_depth(const ManifestTarget& t, const std::string& shape,
                                                             uint64_t size, Row& row) {
     const StackTable& table = *t.stack;
-    const fs::path scratch = corpora_ / t.name / ".stack-scratch";
+    const fs::path scratch = work_ / (t.name + "-stack");
     std::error_code ec;
     fs::create_directories(scratch, ec);
     std::map<uint64_t, CrashReport> crashes;
@@ -383,7 +384,7 @@ class Campaign {
     req.budget_seconds = std::max(1.0, share * kEngineShare);
     req.schedule = p.schedule;
     req.corpora = corpora_;
-    req.work = corpora_ / t.name / ".work" / (p.engine + "-" + p.name);
+    req.work = work_ / (t.name + "-" + p.engine + "-" + p.name);
     req.inject_library = lib_;
     const auto t0 = Clock::now();
     req.deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(share));
@@ -482,7 +483,7 @@ class Campaign {
   }
 
   const Manifest& m_;
-  const fs::path corpora_;
+  const fs::path corpora_, work_;
   const std::string lib_;
   const Clock::time_point deadline_;
   const Shard shard_;
@@ -529,7 +530,7 @@ int cmd_campaign(const Invocation& inv) {
     }
   }
 
-  Campaign c(project.value(), corpora, lib.value(),
+  Campaign c(project.value(), corpora, out / ".work", lib.value(),
              Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(budget)), shard.value());
   c.undeclared_directories();
   for (const auto* t : targets) c.regressions_and_seeds(*t);

@@ -180,15 +180,15 @@ Result<StackTable> read_stack(const Reader& in, const toml::table& t, const std:
 }
 
 Result<ManifestTarget> read_target(const Reader& in, const toml::table& t, const toml::node& at) {
-  if (auto e = in.only_keys(t, "target.", {"name", "run", "libfuzzer", "afl", "dict", "options", "seeds", "timeout",
-                                           "profiles", "explore", "stack"}))
-    return *e;
   ManifestTarget x;
   const toml::node* name = t.get("name");
   if (!name) return in.error(at, "target.name", "missing (every [[target]] needs a name)");
   FL_TRY(x.name, in.string(*name, "target.name"));
   if (!valid_manifest_name(x.name)) return in.error(*name, "target.name", "'" + x.name + "' must match [A-Za-z0-9_-]{1,64}");
   const std::string ctx = "target." + x.name + ".";
+  if (auto e = in.only_keys(t, ctx, {"name", "run", "libfuzzer", "afl", "dict", "options", "seeds", "timeout", "profiles",
+                                     "explore", "stack"}))
+    return *e;
   const toml::node* run = t.get("run");
   if (!run) return in.error(at, ctx + "run", "missing (the command that runs one input, e.g. [\"build/prog\", \"@@\"])");
   FL_TRY(x.run, in.strings(*run, ctx + "run"));

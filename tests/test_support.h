@@ -77,8 +77,9 @@ inline CliResult run_faultline(std::vector<std::string> args, const ScratchDir& 
   return run_faultline_as_given(args, dir);
 }
 
+// In `dir`: no faultline.toml above it, unlike the build tree's.
 inline CliResult run_faultline_as_given(const std::vector<std::string>& args, const ScratchDir& dir) {
-  std::string cmd = shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
+  std::string cmd = "cd " + shell_quote(dir.path().string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());
   int status = std::system(cmd.c_str());
