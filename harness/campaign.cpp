@@ -53,21 +53,6 @@ Row row_for(const std::string& target, const std::string& kind, const std::strin
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// `--shard K/N`: this machine runs the items whose name hashes to K-1 mod N.
-struct Shard {
-  uint64_t index = 0, count = 1;
-  bool mine(const std::string& item) const {
-    return count == 1 || std::stoull(fnv1a_hex(item), nullptr, 16) % count == index;
-  }
-};
-Result<Shard> parse_shard(const std::string& text) {
-  unsigned long long k = 0, n = 0;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%llu/%llu%c", &k, &n, &tail) != 2 || n < 1 || n > 10000 || k < 1 || k > n)
-    return Error{"--shard must be K/N with 1 <= K <= N <= 10000 (e.g. 2/4)"};
-  return Shard{k - 1, n};
-}
-
 std::string stack_schedule(const std::string& shrink, uint64_t size) {
   std::string line = "stack";
   if (shrink != "threads") line += " main=" + std::to_string(size);
@@ -501,7 +486,7 @@ int cmd_campaign(const Invocation& inv) {
   const auto& o = inv.options;
   const double budget = o["budget"].as<double>();
   if (!seconds_in_range(budget)) return bad_input(inv, "--budget must be a number of seconds in (0, 604800]");
-  auto shard = parse_shard(o.count("shard") ? o["shard"].as<std::string>() : "1/1");
+  auto shard = shard_option(inv);
   if (!shard) return bad_input(inv, shard.error().message);
   const fs::path out = o["out"].as<std::string>();
   std::error_code ec;

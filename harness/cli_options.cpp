@@ -97,7 +97,7 @@ const std::vector<OptionRow>& option_table() {
        "_seed_corpus.zip (corpora default to OUT/corpora of --out)"},
       {"campaign", "target", value<std::vector<std::string>>("NAME"),
        "only this target of the manifest (repeatable); other corpora directories must still be declared"},
-      {"campaign", "shard", value<std::string>("K/N"),
+      {"campaign explore", "shard", value<std::string>("K/N"),
        "run only the K-th of N deterministic shares of the work (a CI matrix); reproducers merge by name"},
       {"campaign", "out,o", value<std::string>("DIR", "campaign-out"),
        "where the campaign writes its reports (new reproducers go to <corpora>/<target>/regressions/)"},

@@ -25,6 +25,9 @@ int cmd_explore(const Invocation& inv) {
   opt.keep_going = o.count("keep-going");
   opt.ptrace = o.count("ptrace");
   if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
+  auto shard = shard_option(inv);
+  if (!shard) return bad_input(inv, shard.error().message);
+  opt.shard_index = shard->index, opt.shard_count = shard->count;
   if (opt.max_runs < 2) return bad_input(inv, "--max-runs must be at least 2");
   if (opt.thread < 0) return bad_input(inv, "--thread must be 0 or more");
   auto spec = program_spec(inv);

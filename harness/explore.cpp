@@ -31,6 +31,7 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
   if (opt.ptrace) {  // nothing in the process to take a census or a trace: every point in order
     out.first_call = 1;
     for (uint64_t call = 1; out.runs < opt.max_runs; call++) {
+      if (!opt.mine(call - 1)) continue;
       for (uint64_t insn = 1; insn <= opt.max_insn && out.runs < opt.max_runs; insn++) {
         out.runs++;
         out.points_tried++;
@@ -71,8 +72,10 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
     std::mt19937_64 rng(*opt.seed);
     std::uniform_int_distribution<uint64_t> call_dist(out.first_call, out.first_call + opt.call_range - 1);
     std::uniform_int_distribution<uint64_t> insn_dist(1, opt.max_insn);
-    while (out.runs < opt.max_runs) {
-      auto stop = try_point(call_dist(rng), insn_dist(rng));
+    for (uint64_t sample = 0; out.runs < opt.max_runs; sample++) {
+      const uint64_t call = call_dist(rng), insn = insn_dist(rng);  // every shard draws the same sequence
+      if (!opt.mine(sample)) continue;
+      auto stop = try_point(call, insn);
       if (!stop) return stop.error();
       if (stop.value()) break;
     }
@@ -83,6 +86,7 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
   // no earlier point covered (most calls take the same few paths).
   std::set<uint64_t> covered;
   for (uint64_t call = out.first_call; out.runs < opt.max_runs; call++) {
+    if (!opt.mine(call - out.first_call)) continue;
     auto trace = run_with(base, malloc_signal_schedule(opt.signo, opt.thread, call, std::nullopt));
     if (!trace) return trace.error();
     out.runs++;

@@ -23,6 +23,10 @@ struct ExploreOptions {
   uint64_t max_insn = 64;        // random mode: instruction points sampled per call
   bool keep_going = false;
   bool ptrace = false;  // tracer-side mode (static binaries): no census or traces, insn 1..max_insn per call
+  // --shard K/N: this run takes the allocator calls (or random samples) whose
+  // index is K-1 mod N; N runs together cover what one run would.
+  uint64_t shard_index = 0, shard_count = 1;
+  bool mine(uint64_t i) const { return i % shard_count == shard_index; }
 };
 
 struct ExploreHit {

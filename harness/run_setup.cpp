@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+
+#include "dedup.h"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +37,20 @@ Result<std::optional<Manifest>> project_if_any(const Invocation& inv) {
 }
 
 Result<Manifest> project_required(const Invocation& inv) { return find_manifest(project_option(inv)); }
+
+bool Shard::mine(const std::string& item) const {
+  return count == 1 || std::stoull(fnv1a_hex(item), nullptr, 16) % count == index;
+}
+
+Result<Shard> shard_option(const Invocation& inv) {
+  if (!inv.options.count("shard")) return Shard{};
+  const std::string text = inv.options["shard"].as<std::string>();
+  unsigned long long k = 0, n = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%llu/%llu%c", &k, &n, &tail) != 2 || n < 1 || n > 10000 || k < 1 || k > n)
+    return Error{"--shard must be K/N with 1 <= K <= N <= 10000 (e.g. 2/4)"};
+  return Shard{k - 1, n};
+}
 
 Result<ProgramSpec> program_spec(const Invocation& inv) {
   const auto& o = inv.options;

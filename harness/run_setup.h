@@ -22,6 +22,13 @@ Result<std::optional<Manifest>> project_if_any(const Invocation& inv);
 // ... when the command cannot do without one (--target, campaign).
 Result<Manifest> project_required(const Invocation& inv);
 
+// `--shard K/N`: this machine's deterministic share of the work (a CI matrix).
+struct Shard {
+  uint64_t index = 0, count = 1;  // K-1, N
+  bool mine(const std::string& item) const;  // by a hash of the item's name
+};
+Result<Shard> shard_option(const Invocation& inv);
+
 // What to run, from --target NAME or `-- PROGRAM ARGS`, --input FILE and
 // --timeout: as a reproducer skeleton (argv with @@, portable) and as a
 // ready request (driver path resolved, input bound, injector set).

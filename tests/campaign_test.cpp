@@ -579,3 +579,42 @@ TEST(Campaign, HtmlReportRendersInHeadlessChromium) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// A CI matrix: `--shard K/N` splits the work deterministically; the shards'
+// items are disjoint, together they are the whole night, and their
+// reproducers merge by name into one corpora/.
+TEST(Campaign, ShardsSplitTheWorkDisjointlyAndCoverIt) {
+  ScratchDir d;
+  auto items = [&](const std::vector<std::string>& extra, const std::string& name) {
+    const fs::path corpora = d / ("corpora-" + name);
+    fs::create_directories(corpora / "crash_zoo" / "seeds");
+    for (const char* kind : {"null", "abort", "wild", "ill", "fpe", "clean", "double-free"})
+      write_file(corpora / "crash_zoo" / "seeds" / kind, std::string(kind) + "\n");
+    std::vector<std::string> args = {"campaign", "--no-fuzz", "--target", "crash_zoo", "--out", (d / name).string(),
+                                     "--corpora", corpora.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_faultline(args, d);
+    EXPECT_NE(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(fs::exists(d / name / "report.json")) << r.out << r.err;
+    std::multiset<std::string> out;
+    const auto report = read_report(d / name / "report.json");
+    for (const auto& row : report["rows"]) out.insert(row["item"].get<std::string>());
+    return out;
+  };
+  const auto whole = items({}, "whole"), first = items({"--shard", "1/2"}, "first"), second = items({"--shard", "2/2"}, "second");
+  EXPECT_FALSE(first.empty());
+  EXPECT_FALSE(second.empty());
+  std::multiset<std::string> both = first;
+  both.insert(second.begin(), second.end());
+  EXPECT_EQ(both, whole);
+  EXPECT_EQ(items({"--shard", "1/2"}, "first-again"), first) << "the same split every time";
+  auto bad = run_faultline({"campaign", "--shard", "3/2", "--out", (d / "x").string()}, d);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--shard must be K/N"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace faultline::test

@@ -1,5 +1,7 @@
 // The malloc-signal injector and its sentinels on the seed bug: a SIGPROF
 // profiler calling backtrace() in its handler (targets/profiler_backtrace).
+#include <regex>
+
 #include "test_support.h"
 
 namespace faultline::test {
@@ -67,6 +69,26 @@ TEST(MallocSignal, SeededRandomPointsAreReproducible) {
   const std::string hit = first.out.substr(0, first.out.find(" -> "));
   EXPECT_NE(hit.find("malloc-signal sig=SIGPROF thread=0 call="), std::string::npos) << first.out;
   EXPECT_EQ(again.out.substr(0, again.out.find(" -> ")), hit) << "the same seed samples the same points";
+}
+
+// `explore --shard K/N` on N machines: shard K takes the allocator calls K-1
+// mod N after the handler's installation, so the shards never repeat a point.
+TEST(MallocSignal, ShardsTakeDisjointAllocatorCalls) {
+  ScratchDir d;
+  for (int k = 1; k <= 2; k++) {
+    auto r = run_faultline({"explore", "--target", "profiler_backtrace", "--keep-going", "--max-runs", "20", "--shard",
+                            std::to_string(k) + "/2", "--out", (d / ("out-" + std::to_string(k))).string()},
+                           d);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    const std::regex first_re("before allocator call ([0-9]+)"), call_re(" call=([0-9]+) insn=");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.out, m, first_re)) << r.out;
+    const uint64_t first = std::stoull(m[1]);
+    int hits = 0;
+    for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), call_re); it != std::sregex_iterator(); ++it, hits++)
+      EXPECT_EQ((std::stoull((*it)[1]) - first) % 2, static_cast<uint64_t>(k - 1)) << (*it)[0];
+    EXPECT_GT(hits, 0) << r.out;
+  }
 }
 
 TEST(MallocSignal, FixedVariantGivesNoFindingOverTheSameBudget) {
