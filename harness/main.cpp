@@ -47,31 +47,38 @@ const Command kCommands[] = {
      "class and stack hash. Prints one line per mismatch and then `k/N reproduced`.",
      "0 all N runs matched; 1 at least one did not; 2 the reproducer is missing or invalid.",
      "faultline replay repros/null-dereference-0123456789abcdef --times 20", 1, false},
-    {"campaign", cmd_campaign, "faultline campaign [--budget SECONDS] [--out DIR] [--corpora DIR] [--no-fuzz]",
-     "the nightly job: regressions, seeds, stack curves, then every target fuzzed under every profile",
-     "For every built-in target with a corpus under --corpora: first replays each reproducer in\n"
-     "<target>/regressions/ (a regression that no longer gives its class is `fixed`, one that\n"
-     "gives it only sometimes is `flaky`, with its rate), then runs each seed in <target>/seeds/.\n"
-     "Then, with what is left of the budget: nested_parser's stack-budget curves, faultline's own\n"
-     "parsers under libFuzzer, and every target fuzzed (as `faultline fuzz` does) under each\n"
-     "injector profile: libFuzzer plain, libFuzzer with small stacks, AFL++ with a heap quarantine.\n"
-     "New crashes are stored as reproducers in DIR/<target>/. A progress line runs on stderr.\n"
-     "Writes DIR/report.json, DIR/report.sarif (SARIF 2.1.0), DIR/junit.xml and DIR/report.html.\n"
-     "Killed and rerun with the same DIR, it resumes: stored reproducers are kept, none twice.",
+    {"campaign", cmd_campaign,
+     "faultline campaign [--project FILE | --oss-fuzz-out DIR] [--budget SECONDS] [--out DIR] [--target NAME]... "
+     "[--shard K/N] [--no-fuzz]",
+     "the nightly job over a project's manifest: regressions, seeds, explore and stack tables, fuzzing",
+     "Runs what the project's faultline.toml declares (--project, else ./faultline.toml or the\n"
+     "nearest above; --oss-fuzz-out takes an OSS-Fuzz $OUT as the project). For every target: first\n"
+     "replays each reproducer in <corpora>/<target>/regressions/ through the target's command from\n"
+     "the manifest (a regression that no longer gives its class is `fixed`, one that gives it only\n"
+     "sometimes is `flaky`, with its rate), then runs each seed. A corpora directory no target\n"
+     "declares is an error. Then, with what is left of the budget: each target's `explore` and\n"
+     "`stack` tables, and every target fuzzed (as `faultline fuzz` does) under each of its profiles.\n"
+     "New crashes are stored in <corpora>/<target>/regressions/, where the next night replays them.\n"
+     "A progress line runs on stderr. Writes DIR/report.json, DIR/report.sarif (SARIF 2.1.0),\n"
+     "DIR/junit.xml, DIR/report.html and a page per finding; appends the night to the history\n"
+     "beside the corpora. Killed and rerun, it resumes: stored reproducers are kept, none twice.\n",
      "0 nothing new and every regression still reproduces; 1 a new crash, or a regression that is\n"
      "fixed or flaky; 2 error.",
-     "faultline campaign --budget 60 --out out/campaign", 0, false},
-    {"stack", cmd_stack, "faultline stack (--target nested_parser [--shape S] | [--input FILE] -- PROGRAM [ARGS...]) [OPTIONS]",
+     "faultline campaign --budget 60 --out out/campaign\n"
+     "faultline campaign --project faultline.toml --budget 3600 --shard 2/4 --out out\n"
+     "faultline campaign --oss-fuzz-out $OUT --budget 600", 0, false},
+    {"stack", cmd_stack, "faultline stack (--target T [--shape S] | [--input FILE] -- PROGRAM [ARGS...]) [OPTIONS]",
      "bisect where the stack runs out: smallest crashing depth, or smallest surviving stack",
-     "With --target nested_parser (and no --depth): for a thread stack of --stack-size, finds the\n"
-     "smallest nesting depth of generated source (--shape, --seed) that exhausts it. With --depth N,\n"
-     "or for any `-- PROGRAM` (reading --input, @@ or stdin): finds the smallest stack, to the page,\n"
-     "that survives. Stacks are shrunk with the `stack` schedule item (threads=, or main= for\n"
-     "--main-thread). Uses at most log2(range)+2 runs, reports bytes per nesting level and the\n"
-     "recursion cycle, and stores the boundary crash in --out as a reproducer that replays N/N.",
+     "With --target T (its manifest entry's `stack` table says what nests: open/close/leaf, or the\n"
+     "nested-source generator and its --shape) and no --depth: for a stack of --stack-size, finds\n"
+     "the smallest nesting depth that exhausts it. With --depth N, or for any `-- PROGRAM` (reading\n"
+     "--input, @@ or stdin): finds the smallest stack, to the page, that survives. Stacks are shrunk\n"
+     "with the `stack` schedule item (--shrink, or the table's). Uses at most log2(range)+2 runs,\n"
+     "reports bytes per nesting level and the recursion cycle, and stores the boundary crash in\n"
+     "--out as a reproducer that replays N/N.",
      "0 the search ran (whatever it found); 2 usage error or the program could not be run.",
      "faultline stack --target nested_parser --shape expr --stack-size 1M\n"
-     "faultline stack --target nested_parser --shape mixed --depth 5000\n"
+     "faultline stack --target nested_parser-main --shape mixed --depth 5000\n"
      "faultline stack --shrink main -- python3 -c 'import sys, json; sys.setrecursionlimit(10**6); json.loads(\"[\" * 20000)'",
      0, true},
     {"explore", cmd_explore,
@@ -103,19 +110,22 @@ const Command kCommands[] = {
      "0 the table was printed; 2 usage error or bad reproducer.",
      "faultline alloc repros/heap-size-mismatch-0123456789abcdef", 1, false},
     {"fuzz", cmd_fuzz,
-     "faultline fuzz --engine libfuzzer|afl --target NAME [--budget SECONDS] [--schedule LINE] [--jobs N]",
+     "faultline fuzz --engine libfuzzer|afl (--target NAME | --fuzzer BINARY [--name N]) [--budget SECONDS] "
+     "[--schedule LINE] [--jobs N]",
      "fuzz a target under an injector schedule; triage, dedup, minimize and store new crashes",
-     "Runs the engine on the target's fuzzing build with the schedule in force (libFuzzer: in-process\n"
-     "with libfaultline-inject.so preloaded, -fork=N; AFL++: AFL_PRELOAD, -M main / -S workerN\n"
-     "sharing one sync directory), starting from <target>/seeds/ and <target>/corpus/, with\n"
-     "<target>.dict and the engine's section of <target>.options. Every saved crash is replayed\n"
-     "under triage and bucketed by class and stack hash (the recursion cycle for stack exhaustion,\n"
-     "the handler/interrupted-call pair for a reentrancy). A new bucket is minimized (libFuzzer\n"
-     "-minimize_crash, afl-tmin; then the schedule) and stored once in <target>/regressions/ with\n"
-     "its expected class and hash. Finally the engine's new inputs are merged into\n"
+     "Runs the engine on the target's binary (its `libfuzzer` or `afl` key in the manifest; or a\n"
+     "one-off --fuzzer BINARY) with the schedule in force (libFuzzer: in-process with\n"
+     "libfaultline-inject.so preloaded, -fork=N; AFL++: AFL_PRELOAD, -M main / -S workerN sharing one\n"
+     "sync directory), starting from <target>/seeds/ and <target>/corpus/, with its dict and the\n"
+     "engine's section of its .options. Under the engine a sentinel finding aborts, so the engine\n"
+     "saves it. Every saved crash is replayed under triage and bucketed by class and stack hash\n"
+     "(the recursion cycle for stack exhaustion, the handler/interrupted-call pair for a reentrancy).\n"
+     "A new bucket is minimized (libFuzzer -minimize_crash, afl-tmin; then the schedule) and stored\n"
+     "once in <target>/regressions/. Finally the engine's new inputs are merged into\n"
      "<target>/corpus/ (libFuzzer -merge=1, afl-cmin): only inputs that add coverage stay.",
      "0 no new crash bucket; 1 a new bucket was stored; 2 usage error, missing build or engine failure.",
      "faultline fuzz --engine libfuzzer --target raw_parts --budget 30\n"
+     "faultline fuzz --engine libfuzzer --fuzzer out/png_read_fuzzer --budget 300\n"
      "faultline fuzz --engine afl --target nested_parser --schedule 'stack main=80K' --budget 600 --jobs 4",
      0, false},
     {"init", cmd_init, "faultline init [BUILD_DIR] [--output FILE] [--force]",
@@ -136,7 +146,7 @@ const Command kCommands[] = {
      "faultline init /src/out --output /work/faultline.toml --force",
      1, false},
     {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
-     "generate deeply nested source for the nested_parser target",
+     "the nested-source generator: deeply nested source in nested_parser's language",
      "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"
      "expressions, blocks, generic type arguments, array literals, or a fixed mix of them, with\n"
      "machine-generated filler at every level (deterministic for N, shape and seed).",
