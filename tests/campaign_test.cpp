@@ -618,3 +618,39 @@ TEST(Campaign, ShardsSplitTheWorkDisjointlyAndCoverIt) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// What `faultline explore -- ./myprog` stores (argv only, no target) and a
+// user drops into corpora/myprog/regressions/ is replayed by the campaign of
+// the user's manifest through the target's `run` command: not skipped.
+TEST(Campaign, AnExploreReproducerOfAUserProgramIsReplayed) {
+  ScratchDir d;
+  const std::string prog = std::string(FAULTLINE_BIN_DIR) + "/target-profiler_backtrace";
+  auto explore = run_faultline_as_given({"explore", "--max-runs", "40", "--out", (d / "found").string(), "--", prog}, d);
+  ASSERT_EQ(explore.exit_code, 1) << explore.out << explore.err;
+  const fs::path regressions = d / "corpora/myprog/regressions";
+  fs::create_directories(regressions);
+  int moved = 0;
+  for (const auto& e : fs::directory_iterator(d / "found")) {
+    EXPECT_FALSE(read_report(e.path() / "repro.json").contains("target")) << "explore -- PROG stores argv only";
+    fs::rename(e.path(), regressions / e.path().filename());
+    moved++;
+  }
+  ASSERT_GT(moved, 0);
+  write_file(d / "faultline.toml", "[[target]]\nname = \"myprog\"\nrun = [\"" + prog + "\"]\n");
+  auto r = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--no-fuzz", "--out", (d / "out").string()}, d);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto report = read_report(d / "out/report.json");
+  int replayed = 0;
+  for (const auto& row : report["rows"]) {
+    EXPECT_EQ(row["kind"], "regression") << row;
+    EXPECT_EQ(row["status"], "reproduces") << row;
+    replayed++;
+  }
+  EXPECT_EQ(replayed, moved) << r.out;
+}
+
+}  // namespace
+}  // namespace faultline::test
