@@ -14,6 +14,7 @@ packages=(
   libdw-dev libelf-dev elfutils               # unwinding and symbolization
   libc6-dbg                                   # names for libc's own frames (malloc internals)
   nlohmann-json3-dev                          # reports
+  yamllint                                    # checks docs/ci's workflows in the tests
   unzip                                       # OSS-Fuzz seed corpora (<fuzzer>_seed_corpus.zip)
   libtomlplusplus-dev                         # the project manifest, faultline.toml
   python3                                     # a second real-world program in the tests

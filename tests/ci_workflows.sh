@@ -336,16 +336,22 @@ for k in 1 2; do
 done
 night1=$( (repros "$scratch/gh1/$corp"; repros "$scratch/gh2/$corp") | sort -u)
 [ -n "$night1" ] || fail "night 1 stored no reproducer (listparse's stack bug is found in seconds)"
-echo "ci_workflows: night 1 stored $(echo "$night1" | wc -l) reproducer(s): $(echo $night1)"
+echo "ci_workflows: night 1 stored $(echo "$night1" | wc -l) reproducer(s): $(echo "$night1" | tr "\n" " ")"
 
-# The merge job: the shards' corpora artifacts, one directory each, merged by name.
+# The merge job: the cache it restores (here only a reproducer of an older
+# night that no shard has) and the shards' corpora artifacts, one directory each.
 m=$scratch/gh-merge
+older=listparse/regressions/abort-0000000000000000
+mkdir -p "$m/$corp/$older"
+echo older >"$m/$corp/$older/input"
 for k in 1 2; do
   mkdir -p "$m/faultline-shards/faultline-corpora-shard-$k"
   cp -R "$scratch/gh$k/faultline-shard/." "$m/faultline-shards/faultline-corpora-shard-$k/"
 done
 ci gh "$gh" merge "$m" >"$scratch/gh-merge.log" 2>&1 || { cat "$scratch/gh-merge.log" >&2; fail "the merge job"; }
-[ "$(repros "$m/$corp")" = "$night1" ] || fail "the merged corpora are not the union of the shards'"
+[ "$(repros "$m/$corp")" = "$( (echo "$night1"; echo listparse/abort-0000000000000000) | sort)" ] ||
+  fail "the merged corpora are not the restored cache + the shards' corpora"
+rm -r "${m:?}/$corp/$older"  # not a real reproducer: night 2 would replay it
 
 # Night 2 on GitLab, from night 1's merged corpora as its cache: two shards.
 for k in 1 2; do
@@ -370,7 +376,7 @@ for k in 1 2; do
   case $rc in 0 | 1) ;; *) cat "$w.log" >&2; fail "gitlab shard $k/2: the job exited $rc" ;; esac
   if [ "$new$notrepro$errors" = 000 ]; then [ "$rc" = 0 ] || fail "gitlab shard $k/2: clean report, job exit $rc"
   else [ "$rc" != 0 ] || fail "gitlab shard $k/2: report.json has problems, yet the job passed"; fi
-  grep -q "exited $rc\$" "$w.log" || fail "gitlab shard $k/2: its log does not say how the campaign exited"
+  grep -q "faultline campaign --shard $k/2 exited $rc" "$w.log" || fail "gitlab shard $k/2: its log does not say how the campaign exited"
   night2=$( (echo "$night1"; repros "$w/faultline-new") | sort -u)
   [ "$(repros "$w/faultline-shard")" = "$night2" ] || fail "gitlab shard $k/2: faultline-shard/ is not cache + new"
 done
@@ -378,15 +384,17 @@ replays=$(ci replayed "$scratch/gl1/faultline-out/report.json" "$scratch/gl2/fau
 [ "$replays" = "$night1" ] || fail "night 2 did not replay night 1's reproducers: replayed '$replays'"
 echo "ci_workflows: night 2 replayed all $(echo "$night1" | wc -l) reproducer(s) of night 1 across its shards"
 
-# faultline-merge: last night's cache, plus every shard's faultline-shard/ unpacked into one.
+# faultline-merge: the cache it pulls (here only a reproducer of an older
+# night that no shard has) and every shard's faultline-shard/ unpacked into one.
 m=$scratch/gl-merge
-mkdir -p "$m/.faultline-cache" "$m/faultline-shard"
-cp -R "$scratch/gh-merge/$corp/." "$m/.faultline-cache/"
+mkdir -p "$m/.faultline-cache/$older" "$m/faultline-shard"
+echo older >"$m/.faultline-cache/$older/input"
 for k in 1 2; do cp -R "$scratch/gl$k/faultline-shard/." "$m/faultline-shard/"; done
 ci gl "$gl" faultline-merge "$m" --env CI_PIPELINE_SOURCE=schedule >"$scratch/gl-merge.log" 2>&1 ||
   { cat "$scratch/gl-merge.log" >&2; fail "the faultline-merge job"; }
-want=$( (repros "$scratch/gl1/faultline-shard"; repros "$scratch/gl2/faultline-shard") | sort -u)
-[ "$(repros "$m/.faultline-cache")" = "$want" ] || fail "faultline-merge's cache is not the union of the shards'"
+want=$( (repros "$scratch/gl1/faultline-shard"; repros "$scratch/gl2/faultline-shard"; echo listparse/abort-0000000000000000) |
+  sort -u)
+[ "$(repros "$m/.faultline-cache")" = "$want" ] || fail "faultline-merge's cache is not its old cache + the shards' corpora"
 
 # The gates: both jobs whole, with a faultline that only exits 0, 1 or 2.
 cat >"$scratch/fake-faultline" <<'SH'
