@@ -18,7 +18,7 @@ Result<FuzzTarget> one_off_target(const Invocation& inv) {
   FuzzTarget t;
   t.binary = std::filesystem::absolute(o["fuzzer"].as<std::string>());
   t.name = o.count("name") ? o["name"].as<std::string>() : t.binary.filename().string();
-  if (!valid_manifest_name(t.name)) return Error{"--name must match [A-Za-z0-9_-]{1,64} (it names corpora/NAME/)"};
+  if (!valid_target_name(t.name)) return Error{"--name must match [A-Za-z0-9_-]{1,64} (it names corpora/NAME/)"};
   return t;
 }
 

@@ -378,7 +378,7 @@ Result<FuzzOutcome> run_fuzz(const FuzzRequest& req) {
   if (req.jobs < 1) return Error{"--jobs must be at least 1"};
   if (!(req.budget_seconds > 0 && req.budget_seconds <= 7 * 86400.0))
     return Error{"--budget must be a number of seconds in (0, 604800]"};
-  if (!valid_manifest_name(req.target.name)) return Error{"the fuzz target's name must match [A-Za-z0-9_-]{1,64}"};
+  if (!valid_target_name(req.target.name)) return Error{"the fuzz target's name must match [A-Za-z0-9_-]{1,64}"};
   return Fuzzer(req).run();
 }
 

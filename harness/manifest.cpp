@@ -12,6 +12,7 @@
 
 #include "engines.h"
 #include "nested_source.h"
+#include "reproducer_json.h"
 #include "schedule.h"
 #include "schedule.hpp"
 
@@ -184,7 +185,7 @@ Result<ManifestTarget> read_target(const Reader& in, const toml::table& t, const
   const toml::node* name = t.get("name");
   if (!name) return in.error(at, "target.name", "missing (every [[target]] needs a name)");
   FL_TRY(x.name, in.string(*name, "target.name"));
-  if (!valid_manifest_name(x.name)) return in.error(*name, "target.name", "'" + x.name + "' must match [A-Za-z0-9_-]{1,64}");
+  if (!valid_target_name(x.name)) return in.error(*name, "target.name", "'" + x.name + "' must match [A-Za-z0-9_-]{1,64}");
   const std::string ctx = "target." + x.name + ".";
   if (auto e = in.only_keys(t, ctx, {"name", "run", "libfuzzer", "afl", "dict", "options", "seeds", "timeout", "profiles",
                                      "explore", "stack"}))
@@ -281,8 +282,6 @@ const std::vector<FuzzProfile>& builtin_profiles() {
   return profiles;
 }
 
-bool valid_manifest_name(const std::string& s) { return std::regex_match(s, std::regex("[A-Za-z0-9_-]{1,64}")); }
-
 Result<Manifest> parse_manifest(const std::string& text, const fs::path& file) {
   Manifest m;
   m.file = fs::absolute(file).lexically_normal();
@@ -302,7 +301,7 @@ Result<Manifest> parse_manifest(const std::string& text, const fs::path& file) {
     if (auto e = in.only_keys(*project->as_table(), "project.", {"name", "corpora"})) return *e;
     if (auto n = project->as_table()->get("name")) {
       FL_TRY(m.name, in.string(*n, "project.name"));
-      if (!valid_manifest_name(m.name)) return in.error(*n, "project.name", "must match [A-Za-z0-9_-]{1,64}");
+      if (!valid_target_name(m.name)) return in.error(*n, "project.name", "must match [A-Za-z0-9_-]{1,64}");
     }
     if (auto n = project->as_table()->get("corpora")) {
       std::string c;
@@ -315,7 +314,7 @@ Result<Manifest> parse_manifest(const std::string& text, const fs::path& file) {
     if (!profiles->is_table()) return in.error(*profiles, "profile", "must be tables ([profile.NAME])");
     for (auto&& [key, value] : *profiles->as_table()) {
       const std::string name(key.str());
-      if (!valid_manifest_name(name)) return in.error(key, "profile.", "a profile name must match [A-Za-z0-9_-]{1,64}");
+      if (!valid_target_name(name)) return in.error(key, "profile.", "a profile name must match [A-Za-z0-9_-]{1,64}");
       auto p = read_profile(in, name, value);
       if (!p) return p.error();
       m.profiles[name] = p.value();

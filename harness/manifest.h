@@ -66,9 +66,6 @@ struct Manifest {
 // The profiles every project has unless its manifest overrides them.
 const std::vector<FuzzProfile>& builtin_profiles();
 
-// A target or project name: [A-Za-z0-9_-]{1,64} (it names corpora/<name>/).
-bool valid_manifest_name(const std::string& s);
-
 // Reads and validates FILE. Errors are one line: "FILE:LINE: key 'K': problem".
 Result<Manifest> load_manifest(const std::filesystem::path& file);
 // The same from text already read (the file name is for messages and paths).

@@ -45,7 +45,7 @@ Result<Manifest> manifest_from_oss_fuzz_out(const fs::path& out_dir, const fs::p
   for (const auto& b : found->binaries) {
     ManifestTarget t;
     t.name = b.path.filename().string();
-    if (!valid_manifest_name(t.name) || m.target(t.name)) continue;
+    if (!valid_target_name(t.name) || m.target(t.name)) continue;
     const fs::path binary = fs::absolute(b.path);
     t.run = t.written_run = {binary.string(), kInputPlaceholder};
     (b.engine == "afl" ? t.afl : t.libfuzzer) = binary;

@@ -1,5 +1,5 @@
 // SARIF 2.1.0 for code-scanning dashboards: one rule per crash class, one
-// result per problem row, located at the top meaningful frame.
+// result per problem row and per regression that still reproduces, located at the top meaningful frame.
 #include "campaign_report.h"
 #include "report.h"
 
@@ -42,11 +42,14 @@ nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows) {
   }
   json results = json::array();
   for (const auto& row : rows) {
-    if (!row.problem) continue;
+    // A regression that still reproduces is a bug still open: it stays a
+    // result (a warning), or code scanning would close its alert the night after.
+    const bool still_open = row.kind == "regression" && row.status == "reproduces";
+    if (!row.problem && !still_open) continue;
     const auto cls = crash_class_from_string(row.cls).value_or(CrashClass::None);
     json result = {{"ruleId", row.cls},
                    {"ruleIndex", static_cast<int>(cls)},
-                   {"level", "error"},
+                   {"level", row.problem ? "error" : "warning"},
                    {"message", {{"text", row.target + " " + row.kind + " " + row.item + ": " + row.status + " (" +
                                              row.cls + ")"}}},
                    {"properties", {{"target", row.target}, {"status", row.status}, {"reproducer", row.reproducer}}}};

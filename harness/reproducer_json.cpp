@@ -44,7 +44,7 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
   Reproducer r;
   if (j.contains("target")) {
     if (!j["target"].is_string() || !valid_target_name(j["target"].get<std::string>()))
-      return Error{"field 'target' must be a target name ([a-z0-9_]+)"};
+      return Error{"field 'target' must be a target name ([A-Za-z0-9_-]{1,64})"};
     r.target = j["target"].get<std::string>();
   }
   if (j.contains("engine")) {
@@ -86,7 +86,7 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
 
 }  // namespace
 
-bool valid_target_name(const std::string& s) { return std::regex_match(s, std::regex("[a-z0-9_]{1,64}")); }
+bool valid_target_name(const std::string& s) { return std::regex_match(s, std::regex("[A-Za-z0-9_-]{1,64}")); }
 
 nlohmann::json reproducer_to_json(const Reproducer& r) { return to_json(r); }
 

@@ -26,7 +26,8 @@ struct Reproducer {
   nlohmann::json environment = nlohmann::json::object();  // facts at capture time
 };
 
-// A built-in target's name: [a-z0-9_]{1,64} (it becomes part of paths).
+// A target's (or project's) name: [A-Za-z0-9_-]{1,64}. It names corpora/<name>/, so no
+// '/', no "..", nothing a path could be made to escape with.
 bool valid_target_name(const std::string& s);
 
 nlohmann::json reproducer_to_json(const Reproducer& r);
