@@ -1,6 +1,7 @@
 #include "oss_fuzz_out.h"
 
 #include "corpus.h"
+#include "reproducer_json.h"
 #include "fuzz_binaries.h"
 #include "fuzz_engine.h"
 
@@ -46,6 +47,9 @@ Result<Manifest> manifest_from_oss_fuzz_out(const fs::path& out_dir, const fs::p
     ManifestTarget t;
     t.name = b.path.filename().string();
     if (!valid_target_name(t.name) || m.target(t.name)) continue;
+    // A baked-profile variant (scripts/oss-fuzz/build.sh) is its base fuzzer
+    // under a profile the campaign already runs it under.
+    if (t.name.find("_faultline_") != std::string::npos) continue;
     const fs::path binary = fs::absolute(b.path);
     t.run = t.written_run = {binary.string(), kInputPlaceholder};
     (b.engine == "afl" ? t.afl : t.libfuzzer) = binary;

@@ -14,6 +14,7 @@ int fl_watching;
    linked with the injector and a baked-in schedule): a finding must be a
    crash the engine sees, so it aborts. */
 static int fl_abort_on_finding;
+static int fl_aborting; /* a finding is ending the process */
 
 /* A fuzz target linked with the injector may define this: its schedule when
    FAULTLINE_SCHEDULE is not set (OSS-Fuzz / ClusterFuzzLite run the binary alone). */
@@ -34,6 +35,10 @@ int fl_thread_index(void) { return fl_self.index_plus1 - 1; }
    abort look like to an engine, whose own handler saves the input. If the
    signal comes back (ignored), the default action ends the process. */
 static void abort_with_finding(enum fl_finding what) {
+  /* From here on the engine's crash handler runs on top of whatever we
+     interrupted, and it allocates: what it does is not the program's bug, and
+     a second abort would kill the process before the engine saves the input. */
+  __atomic_store_n(&fl_aborting, 1, __ATOMIC_RELAXED);
   static const char *const lines[] = {
       "faultline: finding\n",
       "faultline: signal-unsafe-reentrancy (allocator entered from a handler that interrupted it)\n",
@@ -55,6 +60,7 @@ static void abort_with_finding(enum fl_finding what) {
 
 void fl_report_finding(enum fl_finding what, uint64_t detail) {
   static int reported[8];
+  if (__atomic_load_n(&fl_aborting, __ATOMIC_RELAXED)) return;
   if (__atomic_exchange_n(&reported[what & 7], 1, __ATOMIC_RELAXED)) return;
   fl_emit(FL_EVENT_FINDING, what, detail, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
   if (fl_event_fd < 0) {
