@@ -654,3 +654,34 @@ TEST(Campaign, AnExploreReproducerOfAUserProgramIsReplayed) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// A target's `explore` table: the campaign runs a malloc-signal explore of
+// its `run` command and stores each new bucket with its regressions.
+TEST(Campaign, ExploreTableFindsTheReentrancyAndStoresIt) {
+  ScratchDir d;
+  write_file(d / "faultline.toml", "[[target]]\nname = \"profiler\"\nrun = [\"" + std::string(FAULTLINE_BIN_DIR) +
+                                       "/target-profiler_backtrace\"]\nexplore = { signal = \"SIGPROF\", max_runs = 12 }\n");
+  fs::create_directories(d / "corpora");
+  auto r = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--budget", "60", "--out",
+                          (d / "out").string()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto report = read_report(d / "out/report.json");
+  bool summary = false, stored = false;
+  for (const auto& row : report["rows"]) {
+    if (row["kind"] != "explore") continue;
+    if (row["class"] == "none") {
+      summary = row["status"].get<std::string>().starts_with("12 runs") && row["item"] == "malloc-signal SIGPROF";
+    } else if (row["status"] == "new") {
+      EXPECT_EQ(row["class"], "signal-unsafe-reentrancy") << row;
+      stored = fs::exists(d / "corpora/profiler/regressions" / ("signal-unsafe-reentrancy-" + row["stack_hash"].get<std::string>()));
+    }
+  }
+  EXPECT_TRUE(summary && stored) << r.out;
+}
+
+}  // namespace
+}  // namespace faultline::test
