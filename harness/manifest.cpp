@@ -348,8 +348,9 @@ Result<Manifest> load_manifest(const fs::path& file) {
 }
 
 std::optional<fs::path> manifest_here_or_above() {
-  std::error_code ec;
-  for (fs::path dir = fs::current_path(ec); !ec && !dir.empty(); dir = dir.parent_path()) {
+  std::error_code cwd_error;
+  for (fs::path dir = fs::current_path(cwd_error); !cwd_error && !dir.empty(); dir = dir.parent_path()) {
+    std::error_code ec;  // a directory with none sets it: not an end to the walk
     if (fs::is_regular_file(dir / "faultline.toml", ec)) return dir / "faultline.toml";
     if (dir == dir.parent_path()) break;
   }
