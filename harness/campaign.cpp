@@ -125,6 +125,10 @@ class Campaign {
 
   void regressions_and_seeds(const ManifestTarget& t) {
     const fs::path dir = corpora_ / t.name;
+    if (auto e = symlinked_corpora(dir)) {
+      refused_.insert(t.name);
+      return failed(row_for(t.name, "corpora", dir.string()), e->message);
+    }
     remove_unfinished_reproducers(dir / "regressions");  // a campaign killed mid-write: start that bucket again
     for (const auto& r : sorted_entries(dir / "regressions")) known_[t.name].insert(r.filename().string());
     for (const auto& r : sorted_entries(dir / "regressions"))
@@ -134,6 +138,7 @@ class Campaign {
   }
 
   void explore(const ManifestTarget& t) {
+    if (refused_.count(t.name)) return;
     if (!t.explore || !take("explore", t.name, t.explore->signal)) return;
     const auto t0 = Clock::now();
     Reproducer base = target_reproducer(t, "");
@@ -164,7 +169,7 @@ class Campaign {
   }
 
   void stack_curves(const ManifestTarget& t) {
-    if (!t.stack) return;
+    if (!t.stack || refused_.count(t.name)) return;
     const StackTable& table = *t.stack;
     for (const std::string& shape : table.generator.empty() ? std::vector<std::string>{""} : table.shapes) {
       if (!take("stack-curve", t.name, shape) || !budget_left()) continue;
@@ -192,12 +197,15 @@ class Campaign {
     };
     std::vector<Slot> slots;
     for (const auto* t : targets)
-      for (const auto& p : t->profiles)
+      for (const auto& p : refused_.count(t->name) ? std::vector<std::string>{} : t->profiles)
         if (take("fuzz", t->name, p)) slots.push_back({t, &m_.profiles.at(p)});
     for (size_t i = 0; i < slots.size(); i++) {
       const double left = std::chrono::duration<double>(deadline_ - Clock::now()).count();
       const double share = left / static_cast<double>(slots.size() - i);
       if (share < kMinSlotSeconds) {
+        Row row = row_for(slots[i].target->name, "fuzz", slots[i].profile->engine + " " + slots[i].profile->name);
+        row.status = "skipped (budget)";
+        add(row);
         skipped_++;
         continue;
       }
@@ -222,6 +230,9 @@ class Campaign {
   bool take(const std::string& kind, const std::string& target, const std::string& item) {
     if (!shard_.mine(kind + "/" + target + "/" + item)) return false;
     if (kind == "fuzz" || budget_left()) return true;
+    Row row = row_for(target, kind, item);  // said, not silently left out
+    row.status = "skipped (budget)";
+    add(row);
     skipped_++;
     return false;
   }
@@ -402,17 +413,21 @@ class Campaign {
     for (const auto& c : fuzzed->crashes) {
       // A bucket stored by an earlier, killed run of this campaign is still this campaign's finding.
       const bool found_here = c.status == "new" || c.status == "stored before";
-      if (!found_here && c.status != "known") continue;
+      // A crash the engine saved and faultline did not triage may be a finding: a problem row.
+      const bool untriaged = c.status == "not triaged (budget)";
+      if (!found_here && !untriaged && c.status != "known" && c.status != "not reproduced") continue;
       if (!reported.insert(c.reproducer.string()).second) continue;
       Row row = row_for(t.name, "fuzz", item);
       row.cls = to_string(c.report.cls), row.hash = c.report.stack_hash, row.status = c.status, row.report = c.report;
-      row.reproducer = c.reproducer.string(), row.problem = found_here;
+      if (untriaged || c.status == "not reproduced") row.item += " " + c.artifact.filename().string();
+      row.reproducer = c.reproducer.string(), row.problem = found_here || untriaged;
       add(row);
-      new_crashes_ += found_here;
+      new_crashes_ += found_here || untriaged;
     }
     Row summary = row_for(t.name, "fuzz", item);
     summary.cls = "none", summary.seconds = seconds_since(t0);
-    summary.status = std::to_string(fuzzed->executions) + " execs, " + std::to_string(fuzzed->crashes.size()) + " crashes";
+    summary.status = std::to_string(fuzzed->executions) + " execs, " + std::to_string(fuzzed->crashes.size()) + " crashes" +
+                     (fuzzed->merge_problem.empty() ? "" : "; corpus merge skipped: " + fuzzed->merge_problem);
     summary.runs = std::max<uint64_t>(fuzzed->executions, 1);
     add(summary);
   }
@@ -427,7 +442,10 @@ class Campaign {
       add_replay_facts(r);
     }
     const fs::path history_file = campaign_history_path(corpora_);
-    auto loaded = load_campaign_history(history_file);
+    std::error_code ec;
+    Result<std::vector<CampaignNight>> loaded = Error{history_file.parent_path().string() + ": a symbolic link; the history is not written through it"};
+    if (!fs::is_symlink(fs::symlink_status(history_file.parent_path(), ec)) && !fs::is_symlink(fs::symlink_status(history_file, ec)))
+      loaded = load_campaign_history(history_file);
     if (!loaded) failed(row_for("faultline", "report", "history"), loaded.error().message);
     if (loaded) history_ = loaded.value();
     append_night(history_, campaign_night(rows_));
@@ -493,7 +511,8 @@ class Campaign {
   std::vector<Row> rows_;
   std::vector<StackCurve> curves_;
   std::vector<CampaignNight> history_;
-  std::map<std::string, std::set<std::string>> known_, found_;  // per target: buckets in regressions / stored tonight
+  std::map<std::string, std::set<std::string>> known_, found_;
+  std::set<std::string> refused_;  // targets whose corpora are symbolic links: nothing of theirs runs  // per target: buckets in regressions / stored tonight
   int new_crashes_ = 0, regressions_failing_ = 0, skipped_ = 0, errors_ = 0;
 };
 

@@ -35,6 +35,7 @@ int cmd_alloc(const Invocation& inv) {
   if (!lib) return bad_input(inv, lib.error().message);
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);
+  adopt_target_from_corpora(repro.value(), dir, project.value());
   auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
 

@@ -20,6 +20,7 @@ int cmd_minimize(const Invocation& inv) {
   if (!repro) return bad_input(inv, repro.error().message);
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);
+  adopt_target_from_corpora(repro.value(), dir, project.value());
   auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
   auto lib = injector_for(true);

@@ -25,6 +25,7 @@ int cmd_replay(const Invocation& inv) {
   const auto repro_dir = std::filesystem::is_directory(dir) ? dir : dir.parent_path();
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);
+  adopt_target_from_corpora(repro.value(), dir, project.value());
   auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value(), project->has_value() ? &**project : nullptr);
   if (!outcome) return bad_input(inv, outcome.error().message);
   for (size_t i = 0; i < outcome->runs.size(); i++) {

@@ -66,13 +66,25 @@ Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes) {
   return true;
 }
 
+std::optional<Error> symlinked_corpora(const fs::path& target_dir) {
+  for (const fs::path& p : {target_dir, target_dir / "seeds", target_dir / "regressions", target_dir / "corpus"}) {
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(p, ec)))
+      return Error{p.string() + ": a symbolic link; faultline writes here and follows none (make it a directory)"};
+  }
+  return std::nullopt;
+}
+
 Result<Reproducer> load_reproducer(const fs::path& dir) {
-  const fs::path file = fs::is_directory(dir) ? dir / "repro.json" : dir;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{file.string() + ": cannot open: " + std::strerror(errno)};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto r = parse_reproducer_json(ss.str());
+  std::error_code ec;
+  const fs::path file = fs::is_directory(dir, ec) ? dir / "repro.json" : dir;
+  // Untrusted: a regular file (not a link to /dev/zero), read at most 1 MiB.
+  if (!fs::is_regular_file(fs::symlink_status(file, ec)))
+    return Error{file.string() + ": not a regular file (missing, or a symbolic link)"};
+  constexpr size_t kMaxReproBytes = 1 << 20;
+  const std::string text = read_file(file, kMaxReproBytes + 1);
+  if (text.size() > kMaxReproBytes) return Error{file.string() + ": larger than 1 MiB: not a repro.json"};
+  auto r = parse_reproducer_json(text);
   if (!r) return Error{file.string() + ": " + r.error().message};
   if (r->input != InputMode::None && !fs::exists(file.parent_path() / "input"))
     return Error{(file.parent_path() / "input").string() + ": missing (repro.json says the program reads an input)"};
@@ -108,9 +120,15 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   return Stored{final_dir, false};
 }
 
-std::string read_file(const fs::path& path) {
+std::string read_file(const fs::path& path, size_t max_bytes) {
   std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), {});
+  std::string out;
+  char buf[1 << 16];
+  while (f && out.size() < max_bytes) {
+    f.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, max_bytes - out.size())));
+    out.append(buf, static_cast<size_t>(f.gcount()));
+  }
+  return out;
 }
 
 std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_only) {
@@ -118,7 +136,11 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_onl
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
-    if (it->path().filename().string()[0] == '.' || (regular_files_only && !it->is_regular_file(type_ec))) continue;
+    // Symbolic links are left out: a corpora directory from a pull request
+    // must not make faultline read (or write) outside it.
+    if (it->path().filename().string()[0] == '.' || it->is_symlink(type_ec) ||
+        (regular_files_only && !it->is_regular_file(type_ec)))
+      continue;
     out.push_back(it->path());
   }
   std::sort(out.begin(), out.end());

@@ -23,12 +23,19 @@ namespace fs = std::filesystem;
 
 Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes);
 
-// The file's bytes ("" when it cannot be read).
-std::string read_file(const fs::path& path);
+// The file's bytes, at most max_bytes of them ("" when it cannot be read).
+// Inputs come from untrusted corpora: the default bounds what one can cost.
+constexpr size_t kMaxInputBytes = 64u << 20;
+std::string read_file(const fs::path& path, size_t max_bytes = kMaxInputBytes);
 
-// dir's entries, sorted, hidden ones (".x") left out; only regular files if
-// asked. Never throws: what cannot be listed is not there.
+// dir's entries, sorted, hidden ones (".x") and symbolic links left out;
+// only regular files if asked. Never throws: what cannot be listed is not there.
 std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_only = false);
+
+// A target's corpora directory, or its seeds/, regressions/ or corpus/, that
+// is a symbolic link: faultline writes there, so a link (from a pull request,
+// say) could point its writes anywhere. The error names it.
+std::optional<Error> symlinked_corpora(const fs::path& target_dir);
 
 // Loads and validates DIR/repro.json. Errors name the file and the field.
 Result<Reproducer> load_reproducer(const fs::path& dir);

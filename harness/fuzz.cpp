@@ -150,6 +150,7 @@ class Fuzzer {
   Result<FuzzOutcome> run() {
     if (access(target_.binary.c_str(), X_OK) != 0) return Error{target_.binary.string() + ": not an executable fuzzing build"};
     std::error_code ec;
+    if (auto e = symlinked_corpora(target_dir_)) return *e;
     if (!target_.seeds.empty() && !fs::is_directory(seeds_, ec)) return Error{seeds_.string() + ": no such seed directory"};
     const fs::path options_file = target_.options.empty() ? fs::path(target_.binary.string() + ".options") : target_.options;
     auto options = read_options(fs::exists(options_file, ec) ? options_file : target_.binary.parent_path() / (target_.name + ".options"),

@@ -25,17 +25,24 @@ namespace {
 constexpr size_t kMaxManifestBytes = 1 << 20;
 constexpr size_t kMaxTargets = 1000;
 
+// A message quotes values from the file: control characters would break the one line.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
+
 // Everything a parse error needs to name: the file, the line, the key.
 class Reader {
  public:
   Reader(const fs::path& file, const fs::path& root) : file_(file), root_(root) {}
 
   Error error(const toml::node& at, const std::string& key, const std::string& problem) const {
-    return Error{file_.string() + ":" + std::to_string(at.source().begin.line) + ": key '" + key + "': " + problem};
+    return Error{one_line(file_.string() + ":" + std::to_string(at.source().begin.line) + ": key '" + key + "': " + problem)};
   }
   Error error(const toml::key& key, const std::string& context, const std::string& problem) const {
-    return Error{file_.string() + ":" + std::to_string(key.source().begin.line) + ": key '" + context +
-                 std::string(key.str()) + "': " + problem};
+    return Error{one_line(file_.string() + ":" + std::to_string(key.source().begin.line) + ": key '" + context +
+                          std::string(key.str()) + "': " + problem)};
   }
 
   // Every key of `table` must be one of `known`.
@@ -73,7 +80,8 @@ class Reader {
     const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
                      : n.is_floating_point() ? n.as_floating_point()->get()
                                              : -1;
-    if (!(v > 0 && v <= 7 * 86400.0)) return error(n, key, "must be a number of seconds in (0, 604800]");
+    // repro.json's bound: a reproducer stored with this timeout must load again.
+    if (!(v > 0 && v <= 86400.0)) return error(n, key, "must be a number of seconds in (0, 86400]");
     return v;
   }
   Result<uint64_t> size(const toml::node& n, const std::string& key) const {
@@ -291,7 +299,7 @@ Result<Manifest> parse_manifest(const std::string& text, const fs::path& file) {
   try {
     doc = toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
-    return Error{file.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description())};
+    return Error{one_line(file.string() + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()))};
   }
   if (auto e = in.only_keys(doc, "", {"project", "target", "profile"})) return *e;
   m.name = m.root.filename().string();

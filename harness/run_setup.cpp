@@ -52,6 +52,16 @@ Result<Shard> shard_option(const Invocation& inv) {
   return Shard{k - 1, n};
 }
 
+void adopt_target_from_corpora(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project) {
+  if (!r.target.empty() || !project) return;
+  std::error_code ec;
+  const auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+  const auto repro_dir = path.filename() == "repro.json" ? path.parent_path() : path;
+  const auto regressions = repro_dir.parent_path();
+  if (regressions.filename() != "regressions") return;
+  if (project->target(regressions.parent_path().filename().string())) r.target = regressions.parent_path().filename().string();
+}
+
 Result<ProgramSpec> program_spec(const Invocation& inv) {
   const auto& o = inv.options;
   ProgramSpec spec;

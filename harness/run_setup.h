@@ -29,6 +29,11 @@ struct Shard {
 };
 Result<Shard> shard_option(const Invocation& inv);
 
+// A reproducer without a target that sits in <corpora>/<T>/regressions/ of a
+// target T the project declares runs T's command, as the campaign runs it:
+// a corpora directory from a pull request supplies inputs, never commands.
+void adopt_target_from_corpora(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project);
+
 // What to run, from --target NAME or `-- PROGRAM ARGS`, --input FILE and
 // --timeout: as a reproducer skeleton (argv with @@, portable) and as a
 // ready request (driver path resolved, input bound, injector set).

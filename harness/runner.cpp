@@ -82,7 +82,8 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
     else if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
     else if (name == "LD_AUDIT") audit_env = std::string(kv.substr(9));
     else if (name == "GLIBC_TUNABLES") tunables = std::string(kv.substr(15));
-    else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != "LIBC_FATAL_STDERR_")
+    else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != FL_ENV_ABORT_ON_FINDING &&
+             name != "LIBC_FATAL_STDERR_")
       env.emplace_back(kv);
   }
   // The swapped-in allocator goes right after the injector, whose RTLD_NEXT it becomes.

@@ -88,7 +88,9 @@ std::string manifest_relative(const fs::path& path, const fs::path& manifest_dir
   const fs::path dir = fs::weakly_canonical(fs::absolute(manifest_dir, ec), ec);
   const fs::path file = fs::weakly_canonical(fs::absolute(path, ec).parent_path(), ec) / path.filename();
   const fs::path relative = file.lexically_relative(dir);
-  return relative.empty() ? file.string() : relative.string();
+  if (relative.empty()) return file.string();
+  // A bare name in `run` would be looked up in PATH: "./fuzz-x" is the file here.
+  return relative.string().find('/') == std::string::npos ? "./" + relative.string() : relative.string();
 }
 
 Result<std::string> starter_manifest(const std::string& project_name, const std::vector<StarterTarget>& targets,

@@ -107,7 +107,7 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: constructor only
   if (!line && faultline_builtin_schedule) line = faultline_builtin_schedule;
   const char *abort_env = getenv(FL_ENV_ABORT_ON_FINDING);  // allowed: constructor only
-  fl_abort_on_finding = fl_event_fd < 0 && ((abort_env && abort_env[0] == '1') || line == faultline_builtin_schedule);
+  fl_abort_on_finding = fl_event_fd < 0 && ((abort_env && abort_env[0] == '1') || (faultline_builtin_schedule && line == faultline_builtin_schedule));
   char err[256];
   /* The harness validated the line before exec; a bad one here means someone
      set the variable by hand, and running without faults is the safe answer. */

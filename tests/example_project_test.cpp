@@ -215,3 +215,54 @@ TEST(ExampleProject, AnArgvReproducerInTheRegressionsRunsThroughTheManifestComma
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// A corpora directory from a pull request adds inputs, never commands, and
+// cannot point faultline's writes outside it.
+TEST(ExampleProject, HostileCorporaCannotRunCommandsOrWriteOutside) {
+  ScratchDir d;
+  const fs::path project = built_example(d);
+  const fs::path manifest = project / "faultline.toml";
+  // An argv-only reproducer whose argv would write a file: the campaign and
+  // the replay line it prints run the target's command instead.
+  const fs::path evil = project / "corpora/listparse/regressions/none-0123456789abcdef";
+  fs::create_directories(evil);
+  write_file(evil / "input", "[1]\n");
+  const fs::path pwned = d / "pwned";
+  write_file(evil / "repro.json", nlohmann::json({{"faultline_repro", 1},
+                                                  {"argv", {"/bin/sh", "-c", "echo x > " + pwned.string()}},
+                                                  {"schedule", ""},
+                                                  {"input", "file"},
+                                                  {"expected", {{"class", "none"}, {"stack_hash", ""}}}})
+                                      .dump());
+  auto night = run_faultline(campaign(project, d, {"--no-fuzz"}), d);
+  EXPECT_EQ(night.exit_code, 0) << night.out << night.err;
+  auto replay = run_faultline({"replay", "--project", manifest.string(), evil.string()}, d);
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_FALSE(fs::exists(pwned)) << "a reproducer's argv ran";
+
+  // A regressions directory that is a symbolic link: an error row, nothing written through it.
+  fs::remove_all(project / "corpora/listparse/regressions");
+  fs::create_directories(d / "elsewhere");
+  fs::create_directory_symlink(d / "elsewhere", project / "corpora/listparse/regressions");
+  write_file(project / "corpora/listparse/seeds/deep", std::string(100000, '[') + "1" + std::string(100000, ']'));
+  auto linked = run_faultline(campaign(project, d, {"--no-fuzz"}), d);
+  EXPECT_EQ(linked.exit_code, 2) << linked.out << linked.err;
+  EXPECT_NE(linked.err.find("regressions: a symbolic link"), std::string::npos) << linked.err;
+  EXPECT_TRUE(fs::is_empty(d / "elsewhere"));
+
+  // A repro.json that is huge is a one-line error, not an allocation of it.
+  fs::remove(project / "corpora/listparse/regressions");
+  fs::create_directories(project / "corpora/listparse/regressions/abort-0123456789abcdef");
+  write_file(project / "corpora/listparse/regressions/abort-0123456789abcdef/repro.json", std::string(2 << 20, ' '));
+  auto huge = run_faultline({"replay", "--project", manifest.string(),
+                             (project / "corpora/listparse/regressions/abort-0123456789abcdef").string()},
+                            d);
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_NE(huge.err.find("larger than 1 MiB"), std::string::npos) << huge.err;
+}
+
+}  // namespace
+}  // namespace faultline::test
