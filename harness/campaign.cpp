@@ -537,7 +537,9 @@ int cmd_campaign(const Invocation& inv) {
   }
   if (!project) return bad_input(inv, project.error().message);
   const fs::path corpora = !o["corpora"].defaulted() ? fs::absolute(o["corpora"].as<std::string>()) : project->corpora;
-  if (!fs::is_directory(corpora, ec)) return bad_input(inv, corpora.string() + ": no such corpora directory");
+  // A project's first night (right after `faultline init`) has no corpora yet.
+  if (!fs::is_directory(corpora, ec) && (fs::create_directories(corpora, ec), ec))
+    return bad_input(inv, corpora.string() + ": cannot create the corpora directory: " + ec.message());
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
 
