@@ -150,7 +150,7 @@ class Campaign {
     if (!req) return failed(row, req.error().message);
     req->inject_library = lib_;
     ExploreOptions opt;
-    opt.signo = static_cast<int>(*Schedule::parse("malloc-signal sig=" + t.explore->signal + " call=1 trace")->get(FL_KEY_MS_SIG));
+    opt.signo = t.explore->signo;
     opt.thread = t.explore->thread;
     opt.max_runs = t.explore->max_runs;
     opt.keep_going = true;

@@ -14,12 +14,10 @@ int cmd_explore(const Invocation& inv) {
   const auto& o = inv.options;
   if (o["injector"].as<std::string>() != "malloc-signal")
     return bad_input(inv, "--injector: only malloc-signal can be explored (stack: use `faultline stack`)");
-  uint64_t signo = 0;
-  auto sig = Schedule::parse("malloc-signal sig=" + o["signal"].as<std::string>() + " call=1 trace");
-  if (!sig) return bad_input(inv, "--signal: '" + o["signal"].as<std::string>() + "' is not a signal");
-  signo = *sig->get(FL_KEY_MS_SIG);
+  auto signo = signal_number(o["signal"].as<std::string>());
+  if (!signo) return bad_input(inv, "--signal: '" + o["signal"].as<std::string>() + "' is not a signal");
   ExploreOptions opt;
-  opt.signo = static_cast<int>(signo);
+  opt.signo = *signo;
   opt.thread = o["thread"].as<int>();
   opt.max_runs = o["max-runs"].as<int>();
   opt.keep_going = o.count("keep-going");

@@ -140,8 +140,9 @@ Result<ExploreTable> read_explore(const Reader& in, const toml::table& t, const 
   ExploreTable x;
   if (auto n = t.get("signal")) {
     FL_TRY(x.signal, in.string(*n, ctx + "signal"));
-    if (!Schedule::parse("malloc-signal sig=" + x.signal + " call=1 trace"))
-      return in.error(*n, ctx + "signal", "'" + x.signal + "' is not a signal");
+    auto signo = signal_number(x.signal);
+    if (!signo) return in.error(*n, ctx + "signal", "'" + x.signal + "' is not a signal");
+    x.signo = *signo;
   }
   if (auto n = t.get("max_runs")) FL_TRY(x.max_runs, in.integer(*n, ctx + "max_runs", 2, 1000000));
   if (auto n = t.get("thread")) FL_TRY(x.thread, in.integer(*n, ctx + "thread", 0, 100000));

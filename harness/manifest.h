@@ -31,6 +31,7 @@ struct StackTable {
 // `explore = {...}`: a malloc-signal explore of `run`.
 struct ExploreTable {
   std::string signal = "SIGPROF";
+  int signo = 27;  // signal, as a number
   int max_runs = 100;
   int thread = 0;
   std::filesystem::path input;  // "" : the first seed when `run` takes @@

@@ -27,6 +27,12 @@ std::vector<std::string> schedule_items(const std::string& canonical) {
   return items;
 }
 
+std::optional<int> signal_number(const std::string& name) {
+  auto s = Schedule::parse("malloc-signal sig=" + name + " call=1 trace");
+  if (!s) return std::nullopt;
+  return static_cast<int>(*s->get(FL_KEY_MS_SIG));
+}
+
 std::string join_schedule_items(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : " ; ") + i;

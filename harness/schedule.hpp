@@ -29,4 +29,7 @@ class Schedule {
 std::vector<std::string> schedule_items(const std::string& canonical);
 std::string join_schedule_items(const std::vector<std::string>& items);
 
+// "SIGPROF", "PROF" or "27" as the schedule parser reads a signal; nullopt if none.
+std::optional<int> signal_number(const std::string& name);
+
 }  // namespace faultline
