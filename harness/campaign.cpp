@@ -53,13 +53,6 @@ Row row_for(const std::string& target, const std::string& kind, const std::strin
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::string stack_schedule(const std::string& shrink, uint64_t size) {
-  std::string line = "stack";
-  if (shrink != "threads") line += " main=" + std::to_string(size);
-  if (shrink != "main") line += " threads=" + std::to_string(size);
-  return Schedule::parse(line)->canonical();
-}
-
 // One progress line on stderr: rewritten in place on a terminal, every 5 s
 // otherwise (CI logs).
 class Progress {
@@ -494,12 +487,6 @@ class Campaign {
                                      {"report.html", campaign_html(rows_, curves_, history_)}})
       if (auto w = write_file_atomic(out / name, text); !w) return w.error();
     return true;
-  }
-
-  static std::string human_size(uint64_t bytes) {
-    if (bytes % (1 << 20) == 0) return std::to_string(bytes >> 20) + "M";
-    if (bytes % 1024 == 0) return std::to_string(bytes >> 10) + "K";
-    return std::to_string(bytes);
   }
 
   const Manifest& m_;

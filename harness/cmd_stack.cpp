@@ -34,22 +34,6 @@ Result<uint64_t> size_option(const Invocation& inv, const char* name) {
   return v;
 }
 
-// "stack main=1M", "stack threads=1M" or both.
-std::string stack_schedule(const std::string& shrink, uint64_t size) {
-  std::string line = "stack";
-  if (shrink != "threads") line += " main=" + std::to_string(size);
-  if (shrink != "main") line += " threads=" + std::to_string(size);
-  return Schedule::parse(line)->canonical();
-}
-
-std::string human_size(uint64_t bytes) {
-  char b[32];
-  if (bytes % (1 << 20) == 0) std::snprintf(b, sizeof b, "%lluM", static_cast<unsigned long long>(bytes >> 20));
-  else if (bytes % 1024 == 0) std::snprintf(b, sizeof b, "%lluK", static_cast<unsigned long long>(bytes >> 10));
-  else std::snprintf(b, sizeof b, "%llu", static_cast<unsigned long long>(bytes));
-  return b;
-}
-
 // A scratch directory for generated inputs, removed on every exit path.
 struct TempDir {
   fs::path path;

@@ -1,8 +1,22 @@
 #include "stack_search.h"
 
 #include "nested_source.h"
+#include "schedule.hpp"
 
 namespace faultline {
+
+std::string stack_schedule(const std::string& shrink, uint64_t size) {
+  std::string line = "stack";
+  if (shrink != "threads") line += " main=" + std::to_string(size);
+  if (shrink != "main") line += " threads=" + std::to_string(size);
+  return Schedule::parse(line)->canonical();
+}
+
+std::string human_size(uint64_t bytes) {
+  if (bytes % (1 << 20) == 0) return std::to_string(bytes >> 20) + "M";
+  if (bytes % 1024 == 0) return std::to_string(bytes >> 10) + "K";
+  return std::to_string(bytes);
+}
 
 std::string nesting_input(const StackTable& t, const std::string& shape, uint64_t depth) {
   if (!t.generator.empty()) return nested::generate(depth, *nested::shape_from_string(shape), t.seed);

@@ -21,6 +21,12 @@ struct Boundary {
 // hi, then lo, then halves the open range: at most ceil(log2(hi - lo)) + 2 calls.
 Result<Boundary> bisect_first_true(uint64_t lo, uint64_t hi, const std::function<Result<bool>(uint64_t)>& pred);
 
+// "stack main=SIZE", "stack threads=SIZE" or both (shrink: main, threads or both).
+std::string stack_schedule(const std::string& shrink, uint64_t size);
+
+// 1048576 -> "1M", 65536 -> "64K", 1000 -> "1000".
+std::string human_size(uint64_t bytes);
+
 // A `stack` table's input at a nesting depth: its generator's (shape), or
 // open×depth + leaf + close×depth.
 std::string nesting_input(const StackTable& t, const std::string& shape, uint64_t depth);
