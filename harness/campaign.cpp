@@ -28,6 +28,7 @@
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
+#include "shell_words.h"
 #include "stack_search.h"
 
 namespace faultline::cli {
@@ -449,13 +450,6 @@ class Campaign {
       fs::create_directories((out / page).parent_path(), ec);
       if (auto w = write_file_atomic(out / page, html); !w) failed(row_for("faultline", "report", page), w.error().message);
     }
-  }
-
-  static std::string shell_word(const std::string& s) {
-    if (s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:@=+") == std::string::npos) return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
   }
 
   Result<bool> write_reports(const fs::path& out) const {

@@ -7,6 +7,7 @@
 
 #include "allocators.h"
 #include "corpus.h"
+#include "shell_words.h"
 
 namespace faultline {
 
@@ -28,12 +29,6 @@ uint64_t parse_count(std::string_view s) {
   uint64_t v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);  // a torn or overlong number leaves 0
   return v;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 std::string whole_seconds(double s) { return std::to_string(std::max(1, static_cast<int>(s))); }

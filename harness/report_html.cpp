@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "shell_words.h"
 #include "campaign_report.h"
 #include "classify.h"
 #include "report.h"
@@ -321,16 +322,6 @@ std::string finding_page(const CampaignRow& r) {
     html += stderr_section(r.report->stderr_tail);
   }
   return html + "</body></html>\n";
-}
-
-std::string shell_word(const std::string& s) {
-  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '+' || c == ':' || c == '=';
-  });
-  if (plain) return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 }  // namespace
