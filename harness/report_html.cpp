@@ -10,10 +10,10 @@
 #include <map>
 #include <set>
 
-#include "shell_words.h"
 #include "campaign_report.h"
 #include "classify.h"
 #include "report.h"
+#include "shell_words.h"
 
 namespace faultline {
 
