@@ -124,8 +124,9 @@ class Campaign {
       return failed(row_for(t.name, "corpora", dir.string()), e->message);
     }
     remove_unfinished_reproducers(dir / "regressions");  // a campaign killed mid-write: start that bucket again
-    for (const auto& r : sorted_entries(dir / "regressions")) known_[t.name].insert(r.filename().string());
-    for (const auto& r : sorted_entries(dir / "regressions"))
+    const auto regressions = sorted_entries(dir / "regressions");
+    for (const auto& r : regressions) known_[t.name].insert(r.filename().string());
+    for (const auto& r : regressions)
       if (take("regression", t.name, r.filename().string())) regression(t, r);
     for (const auto& seed : sorted_entries(t.seeds.empty() ? dir / "seeds" : t.seeds, true))
       if (take("seed", t.name, seed.filename().string())) seed_run(t, seed);

@@ -38,8 +38,6 @@ namespace {
 constexpr int kScheduleMinimizeRuns = 30;
 constexpr double kMergeSeconds = 120;
 
-std::vector<fs::path> files_in(const fs::path& dir) { return sorted_entries(dir, true); }
-
 // <target>.options, ClusterFuzz style: an INI section per engine. `dict` is
 // relative to the file; every other key is a libFuzzer flag.
 struct EngineOptions {
@@ -166,7 +164,7 @@ class Fuzzer {
       if (auto w = write_file_atomic(seeds_ / "empty", "\n"); !w) return w.error();
     }
     remove_unfinished_reproducers(store_);
-    out_.corpus_before = files_in(target_dir_ / "corpus").size();
+    out_.corpus_before = sorted_entries(target_dir_ / "corpus", true).size();
     out_.engine_log = req_.work / "engine.log";
 
     ctx_.binary = target_.binary;
@@ -210,7 +208,7 @@ class Fuzzer {
     if (auto b = bucket_crashes(out_.crashes); !b) return b.error();
     if (req_.merge && out_of_time()) out_.merge_problem = "no time left in the budget";
     else if (req_.merge) merge();
-    out_.corpus_after = files_in(target_dir_ / "corpus").size();
+    out_.corpus_after = sorted_entries(target_dir_ / "corpus", true).size();
     return out_;
   }
 
@@ -357,7 +355,7 @@ class Fuzzer {
       return;
     }
     if (!ran.value()) return;
-    auto kept = files_in(merged / "files");
+    auto kept = sorted_entries(merged / "files", true);
     if (kept.empty()) return;
     if (auto r = replace_corpus(corpus, kept); !r) out_.merge_problem = r.error().message;
   }

@@ -13,24 +13,28 @@ list(TRANSFORM FAULTLINE_INJECT_SOURCES PREPEND ${FAULTLINE_INJECT_DIR}/)
 # coverage, and must not depend on one being linked.
 include(CheckCCompilerFlag)
 set(faultline_uninstrumented_flags -fno-sanitize=all)
+# faultline_add_supported_flags([FIRST] <flags>...): append to the list the
+# flags the C compiler takes (with FIRST, only the first of them).
+function(faultline_add_supported_flags)
+  cmake_parse_arguments(F "FIRST" "" "" ${ARGN})
+  foreach(flag ${F_UNPARSED_ARGUMENTS})
+    string(MAKE_C_IDENTIFIER "faultline_cc_has${flag}" var)
+    check_c_compiler_flag(${flag} ${var})
+    if(${var})
+      list(APPEND faultline_uninstrumented_flags ${flag})
+      if(F_FIRST)
+        break()
+      endif()
+    endif()
+  endforeach()
+  set(faultline_uninstrumented_flags ${faultline_uninstrumented_flags} PARENT_SCOPE)
+endfunction()
 # The first coverage spelling the compiler takes: clang's list, else GCC's.
-foreach(flag -fno-sanitize-coverage=trace-pc-guard,trace-pc,inline-8bit-counters,inline-bool-flag,pc-table,trace-cmp,trace-div,trace-gep,indirect-calls,func,bb,edge
-             -fno-sanitize-coverage=trace-pc,trace-cmp)
-  string(MAKE_C_IDENTIFIER "faultline_cc_has${flag}" var)
-  check_c_compiler_flag(${flag} ${var})
-  if(${var})
-    list(APPEND faultline_uninstrumented_flags ${flag})
-    break()
-  endif()
-endforeach()
+faultline_add_supported_flags(FIRST
+  -fno-sanitize-coverage=trace-pc-guard,trace-pc,inline-8bit-counters,inline-bool-flag,pc-table,trace-cmp,trace-div,trace-gep,indirect-calls,func,bb,edge
+  -fno-sanitize-coverage=trace-pc,trace-cmp)
 # Clang's source-based coverage (OSS-Fuzz's coverage build).
-foreach(flag -fno-profile-instr-generate -fno-coverage-mapping)
-  string(MAKE_C_IDENTIFIER "faultline_cc_has${flag}" var)
-  check_c_compiler_flag(${flag} ${var})
-  if(${var})
-    list(APPEND faultline_uninstrumented_flags ${flag})
-  endif()
-endforeach()
+faultline_add_supported_flags(-fno-profile-instr-generate -fno-coverage-mapping)
 list(REMOVE_DUPLICATES faultline_uninstrumented_flags)
 # afl-clang-fast & co. add their pass whatever the flags; --afl-noopt turns
 # them into the plain compiler (and keeps AFL++'s runtime out of the link).

@@ -98,9 +98,8 @@ TEST(ExampleProject, FuzzesTheUsersOwnBinaries) {
   fs::create_directories(corpora / "lp/seeds");
   fs::copy(project / "corpora/listparse/seeds", corpora / "lp/seeds", fs::copy_options::recursive);
   // From a directory below the project, as cargo finds Cargo.toml: the nearest faultline.toml above.
-  const std::string below = "cd " + shell_quote((project / "build").string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline") +
-                            " replay ../corpora/listparse/regressions/" + *stored.begin() + " >/dev/null 2>&1";
-  EXPECT_EQ(std::system(below.c_str()), 0) << below;
+  auto below = run_faultline_in(project / "build", {"replay", "../corpora/listparse/regressions/" + *stored.begin()}, d);
+  EXPECT_EQ(below.exit_code, 0) << below.out << below.err;
 
   auto one_off = run_faultline({"fuzz", "--engine", "libfuzzer", "--fuzzer", (project / "build-fuzz/fuzz_listparse").string(),
                                 "--name", "lp", "--budget", "5", "--no-minimize", "--corpora", corpora.string(), "--work", (d / "work").string()},

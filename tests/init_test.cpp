@@ -48,13 +48,6 @@ std::vector<FuzzBinary> found_under(const fs::path& dir) {
   return search.ok() ? search->binaries : std::vector<FuzzBinary>{};
 }
 
-CliResult run_faultline_in(const fs::path& cwd, const std::vector<std::string>& args, const ScratchDir& d) {
-  std::string cmd = "cd " + shell_quote(cwd.string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " >" + shell_quote((d / ".cli-out").string()) + " 2>" + shell_quote((d / ".cli-err").string());
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(d / ".cli-out"), read_file(d / ".cli-err")};
-}
 
 void expect_one_line_error(const CliResult& r, const std::string& needle) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;

@@ -61,8 +61,24 @@ class ScratchDir {
 // faultline's own manifest, which declares the built-in targets.
 inline std::string own_manifest() { return std::string(FAULTLINE_SOURCE_DIR) + "/faultline.toml"; }
 
-// Runs build/bin/faultline with `args` exactly as given.
-inline CliResult run_faultline_as_given(const std::vector<std::string>& args, const ScratchDir& dir);
+// Runs build/bin/faultline with `args` exactly as given, in the working
+// directory cwd; its output is kept in dir.
+inline CliResult run_faultline_in(const fs::path& cwd, const std::vector<std::string>& args, const ScratchDir& dir) {
+  std::string cmd = "cd " + shell_quote(cwd.string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(dir / ".cli-out");
+  r.err = read_file(dir / ".cli-err");
+  return r;
+}
+
+// ... in `dir` itself: no faultline.toml above it, unlike the build tree's.
+inline CliResult run_faultline_as_given(const std::vector<std::string>& args, const ScratchDir& dir) {
+  return run_faultline_in(dir.path(), args, dir);
+}
 
 // Runs faultline in the project of faultline's own targets: commands that
 // take --project get `--project <source>/faultline.toml` unless the test gave
@@ -75,19 +91,6 @@ inline CliResult run_faultline(std::vector<std::string> args, const ScratchDir& 
                      std::find(args.begin(), args.end(), "--fuzzer") != args.end();
   if (takes && !given) args.insert(args.begin() + 1, {"--project", own_manifest()});
   return run_faultline_as_given(args, dir);
-}
-
-// In `dir`: no faultline.toml above it, unlike the build tree's.
-inline CliResult run_faultline_as_given(const std::vector<std::string>& args, const ScratchDir& dir) {
-  std::string cmd = "cd " + shell_quote(dir.path().string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());
-  int status = std::system(cmd.c_str());
-  CliResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(dir / ".cli-out");
-  r.err = read_file(dir / ".cli-err");
-  return r;
 }
 
 // Writes a crash_zoo input ("null", "stack-thread 2000", ...) and returns its path.
