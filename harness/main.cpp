@@ -170,6 +170,7 @@ std::string schedule_reference() {
       case FL_VAL_SIZE: form += "=SIZE"; break;
       case FL_VAL_UINT: form += "=N"; break;
       case FL_VAL_SIGNAL: form += "=SIG"; break;
+      case FL_VAL_WORD: form += "=NAME"; break;
       case FL_VAL_FLAG: break;  // a bare word
     }
     std::string line = "    " + form;

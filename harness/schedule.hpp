@@ -18,6 +18,10 @@ class Schedule {
   std::optional<uint64_t> get(fl_schedule_key k) const {
     return fl_schedule_has(&raw_, k) ? std::optional<uint64_t>(raw_.value[k]) : std::nullopt;
   }
+  // A FL_VAL_WORD key's name, nullopt when not given.
+  std::optional<std::string> word(fl_schedule_key k) const {
+    return fl_schedule_has(&raw_, k) ? std::optional<std::string>(raw_.word[k]) : std::nullopt;
+  }
   bool empty() const { return raw_.present == 0; }
 
  private:

@@ -173,6 +173,22 @@ static void item_error(struct sbuf *err, const char *name, size_t name_len) {
   sb_puts(err, "': ");
 }
 
+static int is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '+' || c == '-';
+}
+
+/* A name, copied into out (FL_SCHEDULE_MAX_WORD bytes). Returns 0 on success. */
+static int parse_word(const char *s, size_t n, char *out) {
+  if (n == 0 || n >= FL_SCHEDULE_MAX_WORD) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (!is_word_char(s[i])) return -1;
+    out[i] = s[i];
+  }
+  out[n] = '\0';
+  return 0;
+}
+
 static int set_key(struct fl_schedule *out, int k, uint64_t v, const char *name, size_t name_len,
                    struct sbuf *err) {
   if (fl_schedule_has(out, (enum fl_schedule_key)k)) {
@@ -247,14 +263,17 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     const char *val = s + i;
     while (i < n && !is_space(s[i])) i++;
     size_t val_len = (size_t)(s + i - val);
-    uint64_t v;
-    if (parse_value(val, val_len, fl_schedule_keys[k].kind, &v) != 0) {
+    uint64_t v = 0;
+    const enum fl_value_kind kind = fl_schedule_keys[k].kind;
+    if (kind == FL_VAL_WORD ? parse_word(val, val_len, out->word[k]) != 0
+                            : parse_value(val, val_len, kind, &v) != 0) {
       item_error(err, name, name_len);
       sb_puts(err, "bad value '");
       sb_putn(err, val, val_len);
-      sb_puts(err, fl_schedule_keys[k].kind == FL_VAL_SIZE     ? "' (want a size such as 4096, 64K, 1M)"
-                   : fl_schedule_keys[k].kind == FL_VAL_SIGNAL ? "' (want a signal such as SIGPROF or 27)"
-                                                               : "' (want a number, decimal or 0x-hex)");
+      sb_puts(err, kind == FL_VAL_SIZE     ? "' (want a size such as 4096, 64K, 1M)"
+                   : kind == FL_VAL_SIGNAL ? "' (want a signal such as SIGPROF or 27)"
+                   : kind == FL_VAL_WORD   ? "' (want a name of at most 31 letters, digits, '_', '.', '+', '-')"
+                                           : "' (want a number, decimal or 0x-hex)");
       return -1;
     }
     if (set_key(out, k, v, name, name_len, err) != 0) return -1;
@@ -298,7 +317,10 @@ int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size
   struct sbuf eb = {err, 0, errlen, 0};
   if (errlen) err[0] = '\0';
   out->present = 0;
-  for (int k = 0; k < FL_KEY_COUNT; k++) out->value[k] = 0;
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    out->value[k] = 0;
+    out->word[k][0] = '\0';
+  }
   size_t n = str_len(line);
   if (n >= FL_SCHEDULE_MAX_LINE) {
     sb_puts(&eb, "schedule longer than 1023 characters");
@@ -346,6 +368,8 @@ size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len) {
     } else if (ki->kind == FL_VAL_SIZE && v && v % 1024 == 0) {
       sb_putu(&b, v >> 10, 0);
       sb_puts(&b, "K");
+    } else if (ki->kind == FL_VAL_WORD) {
+      sb_puts(&b, s->word[k]);
     } else if (ki->kind == FL_VAL_SIGNAL && fl_signal_name((int)v)) {
       sb_puts(&b, fl_signal_name((int)v));
     } else {

@@ -17,7 +17,10 @@ enum fl_value_kind {
   FL_VAL_UINT, /* decimal or 0x-hex */
   FL_VAL_FLAG, /* a bare word: present or not */
   FL_VAL_SIGNAL, /* SIGPROF, PROF or 27 */
+  FL_VAL_WORD, /* a name: 1..FL_SCHEDULE_MAX_WORD-1 of [A-Za-z0-9_.+-] (a process, a function) */
 };
+
+#define FL_SCHEDULE_MAX_WORD 32
 
 /* The one table of schedule keys. X(ID, item, key, kind, required, help), in
    canonical order. key "" is the item's own value, written item=value; a
@@ -37,6 +40,9 @@ enum fl_value_kind {
   X(MS_PTRACE, "malloc-signal", "ptrace", FL_VAL_FLAG, 0,                                    \
     "do it from the tracer: breakpoints on the executable's own allocator symbols and "      \
     "PTRACE_SINGLESTEP (static binaries, statically linked allocators)")                     \
+  X(MS_PROCESS, "malloc-signal", "process", FL_VAL_WORD, 0,                                  \
+    "interrupt the process with this program name (its comm, e.g. make); default: the "      \
+    "process faultline started, never its children")                                        \
   X(STACK_MAIN, "stack", "main", FL_VAL_SIZE, 0,                                             \
     "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
     "pthread stacks from it)")                                                               \
@@ -79,6 +85,7 @@ enum fl_schedule_key {
 struct fl_schedule {
   uint64_t present; /* bit k set when key k was given */
   uint64_t value[FL_KEY_COUNT];
+  char word[FL_KEY_COUNT][FL_SCHEDULE_MAX_WORD]; /* FL_VAL_WORD keys: the name, NUL-terminated */
 };
 
 struct fl_schedule_key_info {

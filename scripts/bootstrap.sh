@@ -18,6 +18,8 @@ packages=(
   unzip                                       # OSS-Fuzz seed corpora (<fuzzer>_seed_corpus.zip)
   libtomlplusplus-dev                         # the project manifest, faultline.toml
   python3                                     # a second real-world program in the tests
+  gzip make bzip2 xz-utils                    # real programs with signal handlers (explore's tests)
+  google-perftools libgoogle-perftools-dev    # a profiler that arms SIGPROF in a library constructor
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0   # the allocator differential
   clang-14 libclang-rt-14-dev                 # libFuzzer (targets and faultline's own parsers)
   afl++                                       # AFL++ (afl-clang-fast, afl-fuzz, afl-tmin, afl-cmin)

@@ -95,5 +95,19 @@ TEST(Schedule, OverlongLineIsRejectedNotTruncated) {
   EXPECT_FALSE(Schedule::parse(line));
 }
 
+TEST(Schedule, WordValuesNameAProcessAndRoundTrip) {
+  auto s = Schedule::parse("malloc-signal process=make sig=INT call=266 insn=12");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->word(FL_KEY_MS_PROCESS), "make");
+  EXPECT_EQ(s->canonical(), "malloc-signal sig=SIGINT call=266 insn=12 process=make");
+  EXPECT_EQ(Schedule::parse(s->canonical())->canonical(), s->canonical());
+  EXPECT_FALSE(Schedule::parse("malloc-signal sig=INT call=1 insn=1")->word(FL_KEY_MS_PROCESS));
+  for (const char* bad : {"process=", "process=a/b", "process=0123456789012345678901234567890123"}) {
+    auto r = Schedule::parse(std::string("malloc-signal sig=INT call=1 insn=1 ") + bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("want a name"), std::string::npos) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace faultline
