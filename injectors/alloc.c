@@ -177,7 +177,7 @@ static inline void clear_trap_flag(void) { __asm__ volatile("pushfq; andq $-0x10
 
 static int scheduled_call(void) {
   return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE) &&
-         fl_thread_index() == (int)fl_sched.value[FL_KEY_MS_THREAD] &&
+         fl_in_target_process && fl_thread_index() == (int)fl_sched.value[FL_KEY_MS_THREAD] &&
          fl_self.alloc_calls == fl_sched.value[FL_KEY_MS_CALL];
 }
 
