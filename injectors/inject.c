@@ -142,7 +142,8 @@ static int is_target_process(void) {
 void fl_init(void) {
   static int started;
   if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL)) return;
-  fl_self.index_plus1 = 1; /* the process starts on its main thread */
+  /* Constructors run on the main thread; a library's may have started another first. */
+  if (fl_sys_gettid() == fl_sys_getpid()) fl_self.index_plus1 = 1;
   /* dlsym and friends allocate (dlerror strings): those calls are ours, not
      the program's, and must not move the program's call numbers. */
   const uint64_t program_calls = fl_self.alloc_calls;
