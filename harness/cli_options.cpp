@@ -68,6 +68,9 @@ const std::vector<OptionRow>& option_table() {
        "sample (call, instruction) points at random from seed X instead of enumerating them"},
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},
       {"explore", "thread", value<int>("T", 0), "the thread whose allocator calls are interrupted (0 = main)"},
+      {"explore", "in", value<std::string>("FUNCTION"),
+       "interrupt calls of FUNCTION instead of the allocator's: one outside the async-signal-safe list that "
+       "the injector interposes (syslog, printf, fputs, gettext, localtime, exit, pthread_mutex_lock, ...)"},
       {"explore", "keep-going", {}, "do not stop at the first finding"},
       {"explore", "ptrace", {},
        "inject from the tracer (breakpoints on the executable's own allocator): for static binaries"},

@@ -7,8 +7,19 @@
 #include "explore.h"
 #include "report.h"
 #include "run_setup.h"
+#include "unsafe_calls.h"
 
 namespace faultline::cli {
+
+namespace {
+// What --in may name: the functions the injector interposes, as the source calls them.
+std::string interposed_functions() {
+  std::string out;
+  for (int id = 0; id < FL_CALL_COUNT; id++)
+    if (fl_unsafe_call_family(id) == id) out += std::string(out.empty() ? "" : ", ") + fl_unsafe_call_name(id);
+  return out;
+}
+}  // namespace
 
 int cmd_explore(const Invocation& inv) {
   const auto& o = inv.options;
@@ -23,6 +34,13 @@ int cmd_explore(const Invocation& inv) {
   opt.keep_going = o.count("keep-going");
   opt.ptrace = o.count("ptrace");
   if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
+  if (o.count("in")) {
+    opt.in_function = o["in"].as<std::string>();
+    if (fl_unsafe_family_of(opt.in_function.c_str()) < 0)
+      return bad_input(inv, "--in: '" + opt.in_function + "' is not a function faultline interposes (" +
+                                interposed_functions() + ")");
+    if (opt.ptrace) return bad_input(inv, "--in steps the function in-process: not with --ptrace");
+  }
   auto shard = shard_option(inv);
   if (!shard) return bad_input(inv, shard.error().message);
   opt.shard_index = shard->index, opt.shard_count = shard->count;
@@ -55,8 +73,9 @@ int cmd_explore(const Invocation& inv) {
             << result->points_pruned << " pruned (address already covered), " << result->hits.size()
             << " findings; "
             << (opt.ptrace ? std::string("tracer-side (ptrace), calls tried from 1")
-                           : "handler installed before allocator call " + std::to_string(result->first_call) +
-                                 " of thread " + std::to_string(opt.thread))
+                           : "handler installed before " +
+                                 (opt.in_function.empty() ? std::string("allocator") : opt.in_function + "()") +
+                                 " call " + std::to_string(result->first_call) + " of thread " + std::to_string(opt.thread))
             << "\n";
   return result->hits.empty() ? kExitClean : kExitFound;
 }

@@ -6,10 +6,11 @@
 
 namespace faultline {
 
-std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn, bool ptrace) {
+std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn, bool ptrace,
+                                   const std::string& in_function) {
   std::string line = "malloc-signal sig=" + std::to_string(signo) + " thread=" + std::to_string(thread) +
                      " call=" + std::to_string(call) + (insn ? " insn=" + std::to_string(*insn) : " trace") +
-                     (ptrace ? " ptrace" : "");
+                     (ptrace ? " ptrace" : "") + (in_function.empty() ? "" : " in=" + in_function);
   return Schedule::parse(line)->canonical();
 }
 
@@ -35,7 +36,7 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
       for (uint64_t insn = 1; insn <= opt.max_insn && out.runs < opt.max_runs; insn++) {
         out.runs++;
         out.points_tried++;
-        const std::string schedule = malloc_signal_schedule(opt.signo, opt.thread, call, insn, true);
+        const std::string schedule = malloc_signal_schedule(opt.signo, opt.thread, call, insn, true, opt.in_function);
         auto rep = run_with(base, schedule);
         if (!rep) return rep.error();
         if (rep->injection_missed) break;  // no handler yet at this call: the next call
@@ -49,7 +50,7 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
   }
   // Census: when does the program install its handler? A call that is never
   // reached costs nothing, and its timers are already taken over.
-  auto census = run_with(base, malloc_signal_schedule(opt.signo, opt.thread, UINT64_MAX >> 1, std::nullopt));
+  auto census = run_with(base, malloc_signal_schedule(opt.signo, opt.thread, UINT64_MAX >> 1, std::nullopt, false, opt.in_function));
   if (!census) return census.error();
   out.runs++;
   out.first_call = 1;
@@ -59,7 +60,7 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
   auto try_point = [&](uint64_t call, uint64_t insn) -> Result<bool> {  // true: stop
     out.runs++;
     out.points_tried++;
-    const std::string schedule = malloc_signal_schedule(opt.signo, opt.thread, call, insn);
+    const std::string schedule = malloc_signal_schedule(opt.signo, opt.thread, call, insn, false, opt.in_function);
     auto rep = run_with(base, schedule);
     if (!rep) return rep.error();
     if (rep->cls == CrashClass::None) return false;
@@ -87,7 +88,7 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
   std::set<uint64_t> covered;
   for (uint64_t call = out.first_call; out.runs < opt.max_runs; call++) {
     if (!opt.mine(call - out.first_call)) continue;
-    auto trace = run_with(base, malloc_signal_schedule(opt.signo, opt.thread, call, std::nullopt));
+    auto trace = run_with(base, malloc_signal_schedule(opt.signo, opt.thread, call, std::nullopt, false, opt.in_function));
     if (!trace) return trace.error();
     out.runs++;
     if (trace->cls != CrashClass::None || trace->traced_pcs.empty()) break;  // the program ended first

@@ -23,6 +23,7 @@ struct ExploreOptions {
   uint64_t max_insn = 64;        // random mode: instruction points sampled per call
   bool keep_going = false;
   bool ptrace = false;  // tracer-side mode (static binaries): no census or traces, insn 1..max_insn per call
+  std::string in_function;  // `in=`: interrupt calls of this function (unsafe_calls.h) instead of the allocator's
   // --shard K/N: this run takes the allocator calls (or random samples) whose
   // index is K-1 mod N; N runs together cover what one run would.
   uint64_t shard_index = 0, shard_count = 1;
@@ -48,6 +49,6 @@ Result<ExploreResult> explore_malloc_signal(const RunRequest& base, const Explor
                                             const std::function<void(const ExploreHit&)>& on_hit);
 
 std::string malloc_signal_schedule(int signo, int thread, uint64_t call, std::optional<uint64_t> insn,
-                                   bool ptrace = false);
+                                   bool ptrace = false, const std::string& in_function = "");
 
 }  // namespace faultline

@@ -59,6 +59,7 @@ enum fl_finding {
   FL_FINDING_HEAP_SIZE_MISMATCH = 4,       /* sized/aligned delete disagreeing with the block; arg[1] = FL_MISMATCH(...) */
   FL_FINDING_DOUBLE_FREE = 5,              /* free of a block still held in quarantine; arg[1] = pointer */
   FL_FINDING_USE_AFTER_FREE = 6,           /* a quarantined block was written; arg[1] = pointer */
+  FL_FINDING_SIGNAL_UNSAFE_CALL = 7,       /* a handler called a function of unsafe_calls.h; arg[1] = FL_UNSAFE_DETAIL(...) */
 };
 
 /* heap-size-mismatch detail: the size the program gave (low 32 bits, saturated),
