@@ -89,9 +89,12 @@ static inline __attribute__((always_inline)) void fl_clear_trap_flag(void) {
   __asm__ volatile("pushfq; andq $-0x101, (%%rsp); popfq" ::: "memory", "cc");
 }
 /* Inlined into a wrapper right before it calls the real function: the first
-   step is the wrapper's next instruction. */
+   step is the wrapper's next instruction. The empty asm keeps the stepping
+   branch jumping back to the one call site (GCC would copy the call into it),
+   so instruction numbers stay as they were: malloc's first is step 3. */
 static inline __attribute__((always_inline)) void fl_step_begin(int owner, uint64_t call) {
   if (__builtin_expect(owner == fl_step_owner && call == fl_step_call, 0) && fl_step_armed(owner)) fl_set_trap_flag();
+  __asm__ volatile("" ::: "memory");
 }
 static inline __attribute__((always_inline)) void fl_step_end(int owner) {
   if (__builtin_expect(fl_self.stepping == owner, 0)) {
