@@ -25,6 +25,7 @@
 #include "manifest.h"
 #include "nested_source.h"
 #include "oss_fuzz_out.h"
+#include "progress.h"
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
@@ -54,15 +55,11 @@ Row row_for(const std::string& target, const std::string& kind, const std::strin
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// One progress line on stderr: rewritten in place on a terminal, every 5 s
-// otherwise (CI logs).
+// The campaign's progress: runs, schedules, findings and buckets so far.
 class Progress {
  public:
-  explicit Progress(std::chrono::steady_clock::time_point start) : start_(start), tty_(isatty(2)) {}
   void update(const std::vector<Row>& rows) {
-    const auto now = std::chrono::steady_clock::now();
-    if (!tty_ && now - last_ < std::chrono::seconds(5)) return;
-    last_ = now;
+    if (!line_.due()) return;
     std::set<std::string> buckets, schedules;
     int findings = 0;
     uint64_t runs = 0;
@@ -74,18 +71,17 @@ class Progress {
       }
       if (r.report) schedules.insert(r.report->schedule);
     }
-    const double secs = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "%s[campaign] %llu runs, %.1f runs/s, %zu schedules, %d findings, %zu buckets%s", tty_ ? "\r" : "",
-                 static_cast<unsigned long long>(runs), secs > 0 ? runs / secs : 0.0, schedules.size(), findings, buckets.size(),
-                 tty_ ? "" : "\n");
+    const double secs = line_.seconds();
+    char text[160];
+    std::snprintf(text, sizeof text, "%llu runs, %.1f runs/s, %zu schedules, %d findings, %zu buckets",
+                  static_cast<unsigned long long>(runs), secs > 0 ? runs / secs : 0.0, schedules.size(), findings,
+                  buckets.size());
+    line_.show(text);
   }
-  void done() {
-    if (tty_) std::fputc('\n', stderr);
-  }
+  void done() { line_.done(); }
 
  private:
-  std::chrono::steady_clock::time_point start_, last_{};
-  bool tty_;
+  ProgressLine line_{"campaign"};
 };
 
 void print_table(const std::vector<Row>& rows) {
@@ -102,7 +98,7 @@ class Campaign {
   // Scratch (engine queues, generated inputs) goes to work; what lasts, to the corpora.
   Campaign(const Manifest& m, fs::path corpora, fs::path work, std::string lib, Clock::time_point deadline, Shard shard)
       : m_(m), corpora_(std::move(corpora)), work_(std::move(work)), lib_(std::move(lib)), deadline_(deadline),
-        shard_(shard), progress_(Clock::now()) {}
+        shard_(shard), progress_() {}
 
   bool budget_left() const { return Clock::now() < deadline_; }
 

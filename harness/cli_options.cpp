@@ -65,12 +65,18 @@ const std::vector<OptionRow>& option_table() {
       {"explore", "injector", value<std::string>("KIND", "malloc-signal"), "what to explore: malloc-signal"},
       {"explore minimize", "max-runs,n", value<int>("N", 100), "stop after N runs (explore: the census and traces count)"},
       {"explore", "seed", value<uint64_t>("X"),
-       "sample (call, instruction) points at random from seed X instead of enumerating them"},
+       "sample (call, instruction) points at random from seed X, over the calls the census counted, instead of "
+       "enumerating them"},
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},
       {"explore", "thread", value<int>("T", 0), "the thread whose allocator calls are interrupted (0 = main)"},
       {"explore", "in", value<std::string>("FUNCTION"),
        "interrupt calls of FUNCTION instead of the allocator's: one outside the async-signal-safe list that "
        "the injector interposes (syslog, printf, fputs, gettext, localtime, exit, pthread_mutex_lock, ...)"},
+      {"explore", "process", value<std::string>("NAME"),
+       "interrupt the process with this program name (e.g. make's own process under a wrapper); default: the "
+       "process faultline starts, never the programs it runs"},
+      {"explore", "calls", value<std::string>("A-B"),
+       "only allocator calls A to B of the thread (A- : from A on); default: every call after the handler is installed"},
       {"explore", "keep-going", {}, "do not stop at the first finding"},
       {"explore", "ptrace", {},
        "inject from the tracer (breakpoints on the executable's own allocator): for static binaries"},

@@ -1,10 +1,14 @@
 // faultline explore: search malloc-signal schedules until the program's own
 // handler, run with the allocator paused, gives a finding.
+#include <signal.h>
+
 #include <iostream>
 
+#include "classify.h"
 #include "commands.h"
 #include "corpus.h"
 #include "explore.h"
+#include "progress.h"
 #include "report.h"
 #include "run_setup.h"
 #include "unsafe_calls.h"
@@ -12,6 +16,24 @@
 namespace faultline::cli {
 
 namespace {
+
+// "A-B", "A-" or "A": allocator calls, counted from 1.
+Result<std::pair<uint64_t, uint64_t>> call_range(const std::string& text) {
+  const auto bad = Error{"--calls: '" + text + "' is not a range of allocator calls such as 200-400 or 266-"};
+  auto number = [](const std::string& s) -> std::optional<uint64_t> {
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoull(s);
+  };
+  const auto dash = text.find('-');
+  auto lo = number(text.substr(0, dash));
+  if (!lo || *lo == 0) return bad;
+  if (dash == std::string::npos) return std::pair{*lo, *lo};
+  if (dash + 1 == text.size()) return std::pair{*lo, UINT64_MAX};
+  auto hi = number(text.substr(dash + 1));
+  if (!hi || *hi < *lo) return bad;
+  return std::pair{*lo, *hi};
+}
+
 // What --in may name: the functions the injector interposes, as the source calls them.
 std::string interposed_functions() {
   std::string out;
@@ -19,64 +41,110 @@ std::string interposed_functions() {
     if (fl_unsafe_call_family(id) == id) out += std::string(out.empty() ? "" : ", ") + fl_unsafe_call_name(id);
   return out;
 }
-}  // namespace
 
-int cmd_explore(const Invocation& inv) {
+Result<ExploreOptions> explore_options(const Invocation& inv) {
   const auto& o = inv.options;
   if (o["injector"].as<std::string>() != "malloc-signal")
-    return bad_input(inv, "--injector: only malloc-signal can be explored (stack: use `faultline stack`)");
-  auto signo = signal_number(o["signal"].as<std::string>());
-  if (!signo) return bad_input(inv, "--signal: '" + o["signal"].as<std::string>() + "' is not a signal");
+    return Error{"--injector: only malloc-signal can be explored (stack: use `faultline stack`)"};
   ExploreOptions opt;
+  auto signo = signal_number(o["signal"].as<std::string>());
+  if (!signo) return Error{"--signal: '" + o["signal"].as<std::string>() + "' is not a signal"};
+  if (*signo == SIGKILL || *signo == SIGSTOP)
+    return Error{"--signal: " + o["signal"].as<std::string>() + " cannot be caught, so no handler can run"};
   opt.signo = *signo;
   opt.thread = o["thread"].as<int>();
   opt.max_runs = o["max-runs"].as<int>();
   opt.keep_going = o.count("keep-going");
   opt.ptrace = o.count("ptrace");
   if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
+  if (o.count("process")) opt.process = o["process"].as<std::string>();
   if (o.count("in")) {
     opt.in_function = o["in"].as<std::string>();
-    if (fl_unsafe_family_of(opt.in_function.c_str()) < 0)
-      return bad_input(inv, "--in: '" + opt.in_function + "' is not a function faultline interposes (" +
-                                interposed_functions() + ")");
-    if (opt.ptrace) return bad_input(inv, "--in steps the function in-process: not with --ptrace");
+    if (fl_unsafe_family_of(opt.in_function->c_str()) < 0)
+      return Error{"--in: '" + *opt.in_function + "' is not a function faultline interposes (" + interposed_functions() + ")"};
+    if (opt.ptrace) return Error{"--in steps the function in-process: not with --ptrace"};
+  }
+  if (o.count("calls")) {
+    auto range = call_range(o["calls"].as<std::string>());
+    if (!range) return range.error();
+    std::tie(opt.first_call, opt.last_call) = range.value();
   }
   auto shard = shard_option(inv);
-  if (!shard) return bad_input(inv, shard.error().message);
+  if (!shard) return shard.error();
   opt.shard_index = shard->index, opt.shard_count = shard->count;
-  if (opt.max_runs < 2) return bad_input(inv, "--max-runs must be at least 2");
-  if (opt.thread < 0) return bad_input(inv, "--thread must be 0 or more");
+  if (opt.max_runs < 2) return Error{"--max-runs must be at least 2"};
+  if (opt.thread < 0) return Error{"--thread must be 0 or more"};
+  // The schedule parser is the judge of a process name.
+  if (opt.process && !Schedule::parse("malloc-signal sig=1 call=1 insn=1 process=" + *opt.process))
+    return Error{"--process: '" + *opt.process + "' is not a program name (up to 31 letters, digits, '_', '.', '+', '-')"};
+  return opt;
+}
+
+std::string summary(const ExploreOptions& opt, const ExploreResult& r) {
+  std::string line = "faultline explore: " + std::to_string(r.runs) + " runs, " + std::to_string(r.points_tried) +
+                     " points tried, " + std::to_string(r.points_pruned) + " pruned (same path and instruction), " +
+                     std::to_string(r.hits.size()) + " findings; ";
+  const std::string sig = signal_name(opt.signo), who = opt.process ? "process " + *opt.process : "the program's process";
+  if (opt.ptrace) return line + "tracer-side (ptrace), calls tried from " + std::to_string(opt.first_call);
+  const Census& c = r.census;
+  const std::string calls = opt.in_function ? *opt.in_function + "()" : "allocator";  // what call= counts
+  if (!c.handler_seen) {
+    line += "no " + sig + " handler seen in " + who + ", so nothing was tried";
+    if (!c.elsewhere.empty()) line += " (a handler was installed in other processes it ran: --process NAME picks one)";
+    return line;
+  }
+  line += c.handler_found_at_start ? sig + " handler already installed when the injector started (a library constructor)"
+                                   : sig + " handler installed before " + calls + " call " + std::to_string(c.first_call);
+  line += " of thread " + std::to_string(opt.thread);
+  if (c.calls) line += ", which makes " + std::to_string(*c.calls) + " " + calls + " calls";
+  if (opt.seed) line += "; points sampled over calls " + std::to_string(c.first_call) + (c.calls ? "-" + std::to_string(*c.calls) : "-");
+  else line += "; " + std::to_string(r.calls_covered) + " calls got their breadth-first points";
+  return line;
+}
+
+}  // namespace
+
+int cmd_explore(const Invocation& inv) {
+  auto opt = explore_options(inv);
+  if (!opt) return bad_input(inv, opt.error().message);
   auto spec = program_spec(inv);
   if (!spec) return bad_input(inv, spec.error().message);
-  const std::string out = o["out"].as<std::string>();
+  const std::string out = inv.options["out"].as<std::string>();
 
   int stored_new = 0;
   Result<bool> store_error = true;
-  auto result = explore_malloc_signal(spec->request, opt, [&](const ExploreHit& hit) {
-    std::cout << "run " << hit.run << ": " << hit.schedule << " -> " << verdict_line(hit.report).substr(11) << "\n";
-    Reproducer repro = spec->repro;
-    repro.schedule = hit.schedule;
-    repro.expected_class = hit.report.cls;
-    repro.expected_hash = hit.report.stack_hash;
-    repro.environment = environment_facts();
-    auto stored = store_reproducer(out, repro, spec->input);
-    if (!stored) {
-      store_error = stored.error();
-      return;
-    }
-    stored_new += !stored->already_known;
-    std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << "\n";
-  });
+  ProgressLine progress("explore");
+  auto result = explore_malloc_signal(
+      spec->request, opt.value(),
+      [&](const ExploreHit& hit) {
+        progress.done();
+        std::cout << "run " << hit.run << ": " << hit.schedule << " -> " << verdict_line(hit.report).substr(11) << "\n";
+        Reproducer repro = spec->repro;
+        repro.schedule = hit.schedule;
+        repro.expected_class = hit.report.cls;
+        repro.expected_hash = hit.report.stack_hash;
+        repro.environment = environment_facts();
+        auto stored = store_reproducer(out, repro, spec->input);
+        if (!stored) {
+          store_error = stored.error();
+          return;
+        }
+        stored_new += !stored->already_known;
+        std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << std::endl;
+      },
+      [&](const ExploreProgress& p) {
+        if (!progress.due()) return;
+        char text[200];
+        const double secs = progress.seconds();
+        std::snprintf(text, sizeof text, "%d/%d runs, %zu points, %zu findings, %.1f runs/s, at call %llu", p.runs,
+                      p.max_runs, p.points, p.findings, secs > 0 ? p.runs / secs : 0.0,
+                      static_cast<unsigned long long>(p.call));
+        progress.show(text);
+      });
+  progress.done();
   if (!result) return bad_input(inv, result.error().message);
   if (!store_error) return bad_input(inv, store_error.error().message);
-  std::cout << "faultline explore: " << result->runs << " runs, " << result->points_tried << " points tried, "
-            << result->points_pruned << " pruned (address already covered), " << result->hits.size()
-            << " findings; "
-            << (opt.ptrace ? std::string("tracer-side (ptrace), calls tried from 1")
-                           : "handler installed before " +
-                                 (opt.in_function.empty() ? std::string("allocator") : opt.in_function + "()") +
-                                 " call " + std::to_string(result->first_call) + " of thread " + std::to_string(opt.thread))
-            << "\n";
+  std::cout << summary(opt.value(), result.value()) << "\n";
   return result->hits.empty() ? kExitClean : kExitFound;
 }
 

@@ -1,5 +1,11 @@
 #include "maps.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include <fstream>
 #include <sstream>
 
@@ -29,11 +35,23 @@ std::vector<MapEntry> parse_maps(std::string_view text) {
   return maps;
 }
 
+std::string read_proc_file(const std::string& path, size_t max_bytes) {
+  std::string text;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[16384];
+  while (text.size() < max_bytes) {
+    const ssize_t n = read(fd, buf, std::min(sizeof buf, max_bytes - text.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the end, or the process is gone (ESRCH): what was read so far
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return text;
+}
+
 std::vector<MapEntry> read_maps(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/maps");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_maps(ss.str());
+  return parse_maps(read_proc_file("/proc/" + std::to_string(pid) + "/maps", 16 << 20));
 }
 
 }  // namespace faultline

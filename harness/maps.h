@@ -21,4 +21,8 @@ struct MapEntry {
 std::vector<MapEntry> parse_maps(std::string_view text);
 std::vector<MapEntry> read_maps(pid_t pid);
 
+// A /proc file, at most max_bytes of it. A process that exits while it is
+// read is not an error: what was read so far ("" if nothing).
+std::string read_proc_file(const std::string& path, size_t max_bytes = 65536);
+
 }  // namespace faultline

@@ -46,14 +46,13 @@ Result<MinimizedSchedule> minimize_schedule(const RunRequest& base, const std::s
   out.schedule = join_schedule_items(items);
   auto parsed = Schedule::parse(out.schedule).value();
   if (auto call = parsed.get(FL_KEY_MS_CALL); call && parsed.get(FL_KEY_MS_INSN)) {
-    const int sig = static_cast<int>(*parsed.get(FL_KEY_MS_SIG));
-    const int thread = static_cast<int>(parsed.get(FL_KEY_MS_THREAD).value_or(0));
+    const ExploreOptions point = explore_options_of(parsed);
     const uint64_t insn = *parsed.get(FL_KEY_MS_INSN);
     auto rest = items;
     rest.erase(std::remove_if(rest.begin(), rest.end(), [](const std::string& s) { return s.rfind("malloc-signal", 0) == 0; }),
                rest.end());
     for (uint64_t c = 1; c < *call && out.runs < max_runs; c++) {
-      std::vector<std::string> candidate = {malloc_signal_schedule(sig, thread, c, insn)};
+      std::vector<std::string> candidate = {malloc_signal_schedule(point, c, insn)};
       candidate.insert(candidate.end(), rest.begin(), rest.end());
       auto ok = same_class(join_schedule_items(candidate));
       if (!ok) return ok.error();

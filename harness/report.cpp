@@ -88,9 +88,15 @@ nlohmann::json report_json(const CrashReport& r) {
         {"altstacks_shrunk", r.altstacks_shrunk}}},
   };
   if (r.thread_stack_size) j["thread_stack_size"] = r.thread_stack_size;
-  if (r.injection)
+  if (!r.note.empty()) j["note"] = r.note;
+  if (r.injection) {
     j["injection"] = {{"signal", signal_name(r.injection->signo)}, {"pc", hex_address(r.injection->pc)},
                       {"call", r.injection->call}, {"insn", r.injection->insn}};
+    // Where the allocator was paused, by name, when a finding's stack shows it.
+    for (const auto& f : r.findings)
+      if (!f.interrupted_stack.empty() && f.interrupted_stack.front().pc == r.injection->pc)
+        j["injection"]["where"] = frame_label(f.interrupted_stack.front()) + " in " + f.interrupted_stack.front().module;
+  }
   if (r.injection_missed) j["injection_missed"] = "the scheduled call came before the program had a handler for the signal";
   if (r.timers_suppressed) j["injector"]["timers_suppressed"] = r.timers_suppressed;
   if (r.delays) j["injector"]["delays"] = r.delays;
@@ -99,11 +105,13 @@ nlohmann::json report_json(const CrashReport& r) {
   if (!r.handlers_installed.empty()) {
     j["injector"]["handlers_installed"] = json::array();
     for (const auto& h : r.handlers_installed)
-      j["injector"]["handlers_installed"].push_back({{"signal", signal_name(h.signo)}, {"at_call", h.at_call}, {"thread", h.thread}});
+      j["injector"]["handlers_installed"].push_back({{"signal", signal_name(h.signo)}, {"at_call", h.at_call}, {"thread", h.thread},
+                                                     {"pid", h.pid}, {"target_process", h.in_target_process},
+                                                     {"found_at_start", h.found_at_start}});
   }
-  if (!r.traced_pcs.empty()) {
+  if (!r.traced_steps.empty()) {
     j["trace"] = json::array();
-    for (uint64_t pc : r.traced_pcs) j["trace"].push_back(hex_address(pc));
+    for (const auto& step : r.traced_steps) j["trace"].push_back(hex_address(step.pc));
   }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
   if (r.reentrancy) j["reentrancy"] = {{"handler", r.reentrancy->handler}, {"interrupted", r.reentrancy->interrupted}};
@@ -123,6 +131,7 @@ std::string verdict_line(const CrashReport& r) {
   if (!r.findings.empty()) line += " - " + r.findings.front().detail;
   if (r.cls == CrashClass::None)
     line += r.end == RunResult::End::Exited ? " (exit " + std::to_string(r.exit_code) + ")" : "";
+  if (!r.note.empty()) line += " (" + r.note + ")";
   if (r.recursion_cycle) {
     if (r.recursion_cycle->irregular) {
       line += "; irregular recursion entered at " + r.recursion_cycle->entry + " (" +

@@ -34,6 +34,7 @@ namespace faultline {
 namespace {
 
 constexpr size_t kTailBytes = 64 * 1024;
+constexpr int kPidDigits = 10;
 
 bool is_crash_signal(int sig) {
   switch (sig) {
@@ -54,10 +55,9 @@ void append_capped(CapturedOutput& c, const char* data, size_t n, size_t cap) {
 
 // The thread group a task belongs to (Tgid: in /proc/<tid>/status).
 pid_t tgid_of(pid_t tid) {
-  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::stol(line.substr(5)));
-  return tid;
+  const std::string status = read_proc_file("/proc/" + std::to_string(tid) + "/status");
+  const auto at = status.find("\nTgid:");
+  return at == std::string::npos ? tid : static_cast<pid_t>(std::strtol(status.c_str() + at + 6, nullptr, 10));
 }
 
 
@@ -83,7 +83,7 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
     else if (name == "LD_AUDIT") audit_env = std::string(kv.substr(9));
     else if (name == "GLIBC_TUNABLES") tunables = std::string(kv.substr(15));
     else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != FL_ENV_ABORT_ON_FINDING &&
-             name != "LIBC_FATAL_STDERR_")
+             name != FL_ENV_ROOT_PID && name != "LIBC_FATAL_STDERR_")
       env.emplace_back(kv);
   }
   // The swapped-in allocator goes right after the injector, whose RTLD_NEXT it becomes.
@@ -114,7 +114,21 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.
   env.push_back("LIBC_FATAL_STDERR_=1");
   env.insert(env.end(), req.extra_env.begin(), req.extra_env.end());
+  env.push_back(std::string(FL_ENV_ROOT_PID) + "=" + std::string(kPidDigits, '0'));  // filled in after fork
   return env;
+}
+
+// The digits of FL_ENV_ROOT_PID in the child's environment block.
+char* root_pid_digits(std::vector<std::string>& env) {
+  const std::string prefix = std::string(FL_ENV_ROOT_PID) + "=";
+  for (auto& kv : env)
+    if (kv.compare(0, prefix.size(), prefix) == 0) return kv.data() + prefix.size();
+  return nullptr;
+}
+
+// After fork: no allocation. Zero-padded, as the injector parses it.
+void write_pid_digits(char* digits, pid_t pid) {
+  for (int i = kPidDigits - 1; i >= 0; i--, pid /= 10) digits[i] = static_cast<char>('0' + pid % 10);
 }
 
 std::vector<char*> c_strings(std::vector<std::string>& v) {
@@ -129,6 +143,7 @@ struct ChildPlan {
   char** argv;
   char** envp;
   const char* cwd;  // nullptr: stay
+  char* root_pid;   // FL_ENV_ROOT_PID's digits, written with the child's own pid
   rlimit as, fsize, nproc, stack;
   bool set_stack, set_as, trace;
   sigset_t mask;
@@ -137,6 +152,7 @@ struct ChildPlan {
 // After fork: only async-signal-safe calls, no allocation.
 [[noreturn]] void exec_child(const ChildPlan& p) {
   setpgid(0, 0);
+  if (p.root_pid) write_pid_digits(p.root_pid, getpid());
   signal(SIGPIPE, SIG_DFL);
   sigprocmask(SIG_SETMASK, &p.mask, nullptr);
   dup2(p.stdin_fd, 0);
@@ -182,8 +198,7 @@ void kill_descendants(pid_t pgid) {
       while (dirent* e = readdir(d)) {
         pid_t p = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
         if (p <= 0) continue;
-        std::ifstream f(std::string("/proc/") + e->d_name + "/stat");
-        std::string stat((std::istreambuf_iterator<char>(f)), {});
+        const std::string stat = read_proc_file(std::string("/proc/") + e->d_name + "/stat", 4096);
         auto close_paren = stat.rfind(')');
         if (close_paren == std::string::npos) continue;
         std::istringstream rest(stat.substr(close_paren + 2));
@@ -239,13 +254,11 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
 
 // The signal's disposition in the tracee: SigCgt is a hex mask, bit sig-1.
 bool signal_caught(pid_t tid, int sig) {
-  std::ifstream f("/proc/" + std::to_string(tid) + "/status");
-  for (std::string line; std::getline(f, line);) {
-    if (line.rfind("SigCgt:", 0) != 0) continue;
-    uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
-    return (mask >> (sig - 1)) & 1u;
-  }
-  return false;
+  const std::string status = read_proc_file("/proc/" + std::to_string(tid) + "/status");
+  const auto at = status.find("\nSigCgt:");
+  if (at == std::string::npos) return false;
+  const uint64_t mask = std::strtoull(status.c_str() + at + 8, nullptr, 16);
+  return (mask >> (sig - 1)) & 1u;
 }
 
 CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
@@ -262,8 +275,8 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
   }
   s.handler_installed = signal_caught(tid, si.si_signo);
   s.pid = pid;
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::getline(comm, s.program);
+  s.program = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);
+  if (!s.program.empty() && s.program.back() == '\n') s.program.pop_back();
   rlimit rl{};
   if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
   s.maps = read_maps(pid);
@@ -313,7 +326,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
-                 req.cwd.empty() ? nullptr : req.cwd.c_str(), limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
+                 req.cwd.empty() ? nullptr : req.cwd.c_str(), root_pid_digits(env_s), limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
                  limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {}};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
     plan.stack = limit_of(*stack);
@@ -440,6 +453,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (ptrace_injector.on_signal(task.tgid, w, task.index, sig, si, r, deadline)) return;
     // Single-steps of the malloc-signal injector are not crashes.
     const bool single_step = sig == SIGTRAP && si.si_code == TRAP_TRACE;
+    if (task.tgid == pid && !is_crash_signal(sig)) r.signals_received[sig] = {si.si_code, si.si_pid};
     if (is_crash_signal(sig) && !single_step && !timed_out) {
       auto& process = crashes[task.tgid];
       auto& slot = signal_caught(w, sig) ? process.first_caught : process.fatal;
@@ -477,6 +491,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     }
   }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.threads_started = next_index[pid];
   r.first_caught = crashes[pid].first_caught;
   r.fatal = crashes[pid].fatal;
   kill_descendants(pid);

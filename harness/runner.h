@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,6 +102,14 @@ struct RunResult {
   };
   std::vector<InjectorFinding> injector_findings;
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)
+  // Non-crash signals delivered to the program's own process, last of each
+  // kind: who sent the one it died of (itself re-raising, another process).
+  struct SignalSent {
+    int si_code = 0;
+    pid_t sender = 0;
+  };
+  std::map<int, SignalSent> signals_received;
+  int threads_started = 1;  // threads the program's own process ran, the main one included
 };
 
 // Whether the program has a handler for sig (SigCgt of /proc/<tid>/status).

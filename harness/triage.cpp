@@ -92,6 +92,30 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
   return out;
 }
 
+// Sent by a process (raise, kill, tgkill), not by the kernel for a fault.
+bool sent_by_a_process(int si_code) { return si_code <= 0; }
+
+bool is_injected_signal(const CrashReport& r, int signo, int si_code) {
+  return r.injection && r.injection->signo == signo && sent_by_a_process(si_code);
+}
+
+// A death by a signal that is not a crash signal: the expected end of a run
+// faultline interrupted, a program's own clean-up, or another process's kill.
+std::string non_crash_death(const CrashReport& r, const RunResult& run) {
+  const std::string sig = signal_name(run.term_signal);
+  auto sent = run.signals_received.find(run.term_signal);
+  const bool by_itself = sent != run.signals_received.end() && sent->second.sender == run.pid &&
+                         sent_by_a_process(sent->second.si_code);
+  if (r.injection && r.injection->signo == run.term_signal)
+    return "ended by " + sig + ", the signal faultline raised: " +
+           (by_itself ? "the program's handler cleaned up and re-raised it (the conventional way to die of it)"
+                      : "its default action") + "; not a crash";
+  std::string from = sent == run.signals_received.end() || !sent_by_a_process(sent->second.si_code) ? ""
+                     : by_itself                          ? " raised by the program itself"
+                                                          : " sent by process " + std::to_string(sent->second.sender);
+  return "terminated by " + sig + from + ": not a crash signal";
+}
+
 Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main_pid) {
   std::string where = s.pid == main_pid || s.pid == 0 ? "" : "in child process " + std::to_string(s.pid) + " (" + s.program + "): ";
   return {c.cls, where + c.detail, s.thread_index};
@@ -109,6 +133,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   const std::string& err = run.err.tail;
   r.stderr_tail = err.size() > kReportedStderrBytes ? err.substr(err.size() - kReportedStderrBytes) : err;
   r.ptrace_allocator_symbols = run.ptrace_allocator_symbols;
+  r.threads_started = run.threads_started;
   std::set<int32_t> injected;
   for (const auto& e : run.events) {
     switch (e.kind) {
@@ -120,20 +145,32 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
       case FL_EVENT_DELAYED: r.delays++; break;
       case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
-      case FL_EVENT_STEP: r.traced_pcs.push_back(e.arg[1]); break;
+      case FL_EVENT_STEP: r.traced_steps.push_back({e.arg[1], e.arg[3] == 1}); break;
       case FL_EVENT_HANDLER_INSTALLED:
-        r.handlers_installed.push_back({static_cast<int>(e.arg[0]), e.arg[1], static_cast<int>(static_cast<int64_t>(e.arg[3]))});
+        r.handlers_installed.push_back({static_cast<int>(e.arg[0]), e.arg[1], static_cast<int>(static_cast<int64_t>(e.arg[3])),
+                                        e.pid, (e.arg[2] & 1) != 0, (e.arg[2] & 2) != 0});
+        break;
+      case FL_EVENT_EXITING:
+        if (e.arg[2] & 1) r.calls_at_exit[static_cast<int>(static_cast<int64_t>(e.arg[3]))] = e.arg[0];
         break;
     }
   }
   // Sentinel findings come first: they happened before any crash they led to.
   for (const auto& f : run.injector_findings) r.findings.push_back(injector_finding(f));
   r.injected_processes = static_cast<int>(injected.size());
+  // A wrapper that execs the program (env, a shell's exec) passed the call
+  // first, with no handler: the program itself got the signal.
+  if (r.injection) r.injection_missed = false;
 
   // A crash signal the program caught and then died of something else is
   // still the root cause (a crash handler that aborts, a sanitizer report).
+  // The signal faultline raised (and the program re-raised) is not a crash.
+  auto sent_by_us = [&](const std::optional<CrashSnapshot>& s) { return s && is_injected_signal(r, s->signo, s->si_code); };
   const CrashSnapshot* primary = nullptr;
-  if (run.end == RunResult::End::Signaled) primary = run.first_caught ? &*run.first_caught : run.fatal ? &*run.fatal : nullptr;
+  if (run.end == RunResult::End::Signaled) {
+    if (run.first_caught && !sent_by_us(run.first_caught)) primary = &*run.first_caught;
+    else if (run.fatal && !sent_by_us(run.fatal)) primary = &*run.fatal;
+  }
   // A wrapper (a shell, a launcher) that fails because a process it started
   // crashed: the crash is the finding. A parent that exits 0 handled it.
   const bool failed = run.end == RunResult::End::Signaled || (run.end == RunResult::End::Exited && run.exit_code != 0);
@@ -164,8 +201,10 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
     // the likeliest sender is the kernel's out-of-memory killer.
     if (run.term_signal == SIGKILL)
       r.findings.push_back({CrashClass::Oom, "killed by SIGKILL, not by faultline (out-of-memory killer?)", -1});
+    else if (run.term_signal == SIGABRT)
+      r.findings.push_back({CrashClass::Abort, "terminated by SIGABRT", -1});
     else
-      r.findings.push_back({CrashClass::Abort, "terminated by " + signal_name(run.term_signal), -1});
+      r.note = non_crash_death(r, run);
     r.signo = run.term_signal;
   }
 

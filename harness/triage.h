@@ -1,6 +1,7 @@
 // Triage: from what the runner saw (wait status, crash snapshot, stderr,
 // injector records) to a CrashReport with one class from the taxonomy.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,9 +73,23 @@ struct CrashReport {
     int signo;
     uint64_t at_call;  // allocator calls the installing thread had made
     int thread;
+    pid_t pid;
+    bool in_target_process;  // the process malloc-signal interrupts (not a child it ran)
+    bool found_at_start;     // already installed when the injector started (a library constructor)
   };
   std::vector<HandlerInstalled> handlers_installed;
-  std::vector<uint64_t> traced_pcs;    // malloc-signal trace: the call's instruction addresses
+  struct TracedStep {
+    uint64_t pc;
+    bool in_wrapper;  // faultline's own allocator wrapper, not the allocator
+  };
+  std::vector<TracedStep> traced_steps;  // malloc-signal trace: the call's instructions
+  // Allocator calls of a thread of the target process when it ended (exit or
+  // return from main), by thread index: what explore samples over.
+  std::map<int, uint64_t> calls_at_exit;
+  int threads_started = 1;  // of the program's own process
+  // Why a run that ended by a signal is not a finding, or what else a reader
+  // should know about how it ended.
+  std::string note;
 };
 
 CrashReport triage(const RunRequest& req, const RunResult& run);

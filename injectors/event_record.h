@@ -18,6 +18,10 @@
 /* "1": with no faultline reading the event pipe (a fuzz engine runs the
    program), a sentinel finding aborts the process so the engine saves it. */
 #define FL_ENV_ABORT_ON_FINDING "FAULTLINE_ABORT_ON_FINDING"
+/* The pid of the process faultline started, as decimal digits (zero-padded):
+   malloc-signal interrupts that process (and its forks), not the programs it
+   execs, unless the schedule names another with process=NAME. */
+#define FL_ENV_ROOT_PID "FAULTLINE_ROOT_PID"
 
 enum fl_event_kind {
   /* Injector constructor ran in a process. arg[0] = mask of schedule keys in force. */
@@ -35,10 +39,13 @@ enum fl_event_kind {
   /* malloc-signal: the scheduled signal was raised. arg[0] = signal, arg[1] = pc
      where the allocator is paused, arg[2] = call, arg[3] = instruction. */
   FL_EVENT_SIGNAL_RAISED = 5,
-  /* malloc-signal trace: one single-step. arg[0] = step, arg[1] = pc, arg[2] = call. */
+  /* malloc-signal trace: one single-step. arg[0] = step, arg[1] = pc, arg[2] = call,
+     arg[3] = 1 when pc lies in faultline's own wrapper (not the allocator). */
   FL_EVENT_STEP = 6,
   /* The program installed a handler. arg[0] = signal, arg[1] = allocator calls
-     of this thread so far, arg[3] = thread index. */
+     of this thread so far (with malloc-signal in=F: calls of F, as call= counts), arg[2] = bit 0: this is the process malloc-signal
+     interrupts; bit 1: found already installed when the injector started
+     (another library's constructor), arg[3] = thread index. */
   FL_EVENT_HANDLER_INSTALLED = 7,
   /* malloc-signal: the scheduled call came but the program had no handler for
      the signal, so nothing was raised. arg[0] = signal, arg[2] = call. */
@@ -50,6 +57,9 @@ enum fl_event_kind {
   FL_EVENT_LAZY_SYMBOL_IN_HANDLER = 10,
   /* delay: a thread was paused. arg[0] = microseconds, arg[2] = call, arg[3] = thread index. */
   FL_EVENT_DELAYED = 11,
+  /* The process is ending (exit or return from main). arg[0] = allocator calls
+     of the exiting thread (in=F: calls of F), arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
+  FL_EVENT_EXITING = 12,
 };
 
 enum fl_finding {

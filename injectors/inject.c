@@ -2,14 +2,18 @@
    Reads its schedule once, in the constructor, and reports to the harness
    through fixed-size records on the event pipe. See RULES.md. */
 #define _GNU_SOURCE
+#include <elf.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "inject_internal.h"
 #include "raw_syscall.h"
 
 int fl_event_fd = -1;
 int fl_watching;
+int fl_in_target_process = 1;
 /* No faultline around (a fuzz engine runs the program, or a fuzzer was
    linked with the injector and a baked-in schedule): a finding must be a
    crash the engine sees, so it aborts. */
@@ -100,8 +104,50 @@ static int inherited_event_fd(void) {
   return (int)fd;
 }
 
-__attribute__((constructor(101))) static void faultline_inject_init(void) {
-  fl_self.index_plus1 = 1; /* the constructor runs on the main thread */
+/* Our own executable segment: single-steps there are faultline's wrapper, not the allocator. */
+extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+static uintptr_t own_text_start, own_text_end;
+static void find_own_text(void) {
+  const Elf64_Ehdr *eh = (const Elf64_Ehdr *)__ehdr_start;
+  const Elf64_Phdr *ph = (const Elf64_Phdr *)(__ehdr_start + eh->e_phoff);
+  for (int i = 0; i < eh->e_phnum; i++)
+    if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X)) {
+      own_text_start = (uintptr_t)__ehdr_start + ph[i].p_vaddr;
+      own_text_end = own_text_start + ph[i].p_memsz;
+    }
+}
+int fl_pc_is_ours(uint64_t pc) { return pc >= own_text_start && pc < own_text_end; }
+
+/* Which process malloc-signal interrupts: the one faultline started (its pid
+   is in the environment), or the one the schedule names. */
+static int is_target_process(void) {
+  if (fl_schedule_has(&fl_sched, FL_KEY_MS_PROCESS)) {
+    char comm[32] = {0};
+    int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);  // allowed: init only
+    ssize_t n = fd >= 0 ? read(fd, comm, sizeof comm - 1) : 0;  // allowed: init only
+    if (fd >= 0) close(fd);  // allowed: init only
+    if (n > 0 && comm[n - 1] == '\n') comm[n - 1] = '\0';
+    const char *want = fl_sched.word[FL_KEY_MS_PROCESS];
+    /* comm keeps 15 characters of the name. */
+    for (int i = 0; i < 15; i++) {
+      if (want[i] != comm[i]) return 0;
+      if (!want[i]) return 1;
+    }
+    return 1;
+  }
+  const char *root = getenv(FL_ENV_ROOT_PID);  // allowed: init only
+  uint64_t pid;
+  if (!root || parse_u64(&root, &pid)) return 1; /* nobody said: this is the program */
+  return (long)pid == fl_sys_getpid();
+}
+
+/* At our constructor, or earlier: another library's constructor may install
+   a handler or arm a timer before ours runs (gperftools' profiler does), and
+   our sigaction/timer wrappers call this first. Runs once. */
+void fl_init(void) {
+  static int started;
+  if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL)) return;
+  fl_self.index_plus1 = 1; /* the process starts on its main thread */
   /* dlsym and friends allocate (dlerror strings): those calls are ours, not
      the program's, and must not move the program's call numbers. */
   const uint64_t program_calls = fl_self.alloc_calls;
@@ -126,6 +172,17 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
     fl_install_step_handler();
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   }
+  fl_in_target_process = is_target_process();
+  find_own_text();
   fl_self.alloc_calls = program_calls;
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
+  fl_adopt_installed_handlers();
+  fl_take_over_armed_timers();
+}
+
+__attribute__((constructor(101))) static void faultline_inject_init(void) { fl_init(); }
+
+/* How many allocator calls the program made: explore samples over them. */
+__attribute__((destructor)) static void faultline_inject_fini(void) {
+  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), 0, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)fl_thread_index());
 }

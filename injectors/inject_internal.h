@@ -44,6 +44,16 @@ extern struct fl_schedule fl_sched;
    interrupt them: a program handler, or a malloc-signal schedule. */
 extern int fl_watching;
 extern int fl_event_fd;
+/* This process is the one malloc-signal interrupts (FL_ENV_ROOT_PID / process=). */
+extern int fl_in_target_process;
+
+/* Runs once, from our constructor or from the first sigaction/timer call
+   that comes before it. */
+void fl_init(void);
+int fl_pc_is_ours(uint64_t pc);
+/* At init: handlers and timers that were set up before we could see them. */
+void fl_adopt_installed_handlers(void);
+void fl_take_over_armed_timers(void);
 
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 /* Reports a finding (first of each kind per process) and checkpoints the stack. */

@@ -150,7 +150,7 @@ static void step_handler(int sig, siginfo_t *info, void *ctx) {
   const uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
   const uint64_t step = ++fl_self.steps;
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_TRACE)) {
-    fl_emit(FL_EVENT_STEP, step, pc, fl_scheduled_calls(), 0);
+    fl_emit(FL_EVENT_STEP, step, pc, fl_scheduled_calls(), (uint64_t)fl_pc_is_ours(pc));
     return;
   }
   if (step < fl_sched.value[FL_KEY_MS_INSN]) return;
@@ -165,7 +165,7 @@ int fl_step_owner;
 uint64_t fl_step_call;
 
 int fl_step_armed(int owner) {
-  if (fl_thread_index() != (int)fl_sched.value[FL_KEY_MS_THREAD]) return 0;
+  if (!fl_in_target_process || fl_thread_index() != (int)fl_sched.value[FL_KEY_MS_THREAD]) return 0;
   const int sig = (int)fl_sched.value[FL_KEY_MS_SIG];
   uint64_t blocked = 0;
   fl_sys_sigprocmask(SIG_BLOCK, 0, &blocked);
@@ -196,7 +196,33 @@ static int stepping_owns_sigtrap(void) {
   return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE);
 }
 
+static void handler_installed(int sig, int found_at_start) {
+  fl_emit(FL_EVENT_HANDLER_INSTALLED, (uint64_t)sig, fl_scheduled_calls(),
+          (uint64_t)(fl_in_target_process | found_at_start << 1), (uint64_t)(int64_t)fl_thread_index());
+}
+
+/* Handlers already in place when we start (another library's constructor ran
+   first, or installed them past sigaction): wrapped like any other. */
+void fl_adopt_installed_handlers(void) {
+  for (int sig = 1; sig < FL_NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == FL_CHECKPOINT_SIGNAL || program_has_handler[sig]) continue;
+    struct sigaction cur;
+    if (real_sigaction(sig, 0, &cur) != 0 || !is_handler(&cur) || cur.sa_sigaction == handler_wrapper ||
+        cur.sa_sigaction == step_handler)
+      continue;
+    program_action[sig] = cur;
+    program_has_handler[sig] = 1;
+    __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
+    struct sigaction wrapped = cur;
+    wrapped.sa_sigaction = handler_wrapper;
+    wrapped.sa_flags |= SA_SIGINFO;
+    real_sigaction(sig, &wrapped, 0);
+    handler_installed(sig, 1);
+  }
+}
+
 FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  fl_init();
   fl_bind_signals();
   if (sig <= 0 || sig >= FL_NSIG || sig == SIGKILL || sig == SIGSTOP) return real_sigaction(sig, act, old);
   const struct sigaction previous = program_action[sig];
@@ -218,8 +244,7 @@ FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
     } else {
       rc = real_sigaction(sig, act, &kernel_old);
     }
-    if (handler) fl_emit(FL_EVENT_HANDLER_INSTALLED, (uint64_t)sig, fl_scheduled_calls(), 0,
-                         (uint64_t)(int64_t)fl_thread_index());
+    if (handler) handler_installed(sig, 0);
   } else {
     rc = real_sigaction(sig, 0, &kernel_old);
   }
@@ -253,7 +278,20 @@ static int timers_taken_over(void) {
   return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) || fl_schedule_has(&fl_sched, FL_KEY_TIMERS_OFF);
 }
 
+/* Timers armed before we started: disarmed, so the schedule stays the only source. */
+void fl_take_over_armed_timers(void) {
+  if (!timers_taken_over()) return;
+  static const struct itimerval off;
+  for (int which = ITIMER_REAL; which <= ITIMER_PROF; which++) {
+    struct itimerval cur;
+    if (getitimer(which, &cur) != 0 || (!cur.it_value.tv_sec && !cur.it_value.tv_usec)) continue;  // allowed: init only
+    real_setitimer(which, &off, 0);
+    fl_emit(FL_EVENT_TIMER_SUPPRESSED, 1, (uint64_t)which, 0, 0);
+  }
+}
+
 FL_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *old) {
+  fl_init();
   fl_bind_signals();
   if (!timers_taken_over()) return real_setitimer(which, value, old);
   if (old) memset(old, 0, sizeof *old);
@@ -261,6 +299,7 @@ FL_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, s
   return 0;
 }
 FL_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *value, struct itimerspec *old) {
+  fl_init();
   fl_bind_signals();
   if (!timers_taken_over()) return real_timer_settime(id, flags, value, old);
   if (old) memset(old, 0, sizeof *old);
@@ -268,6 +307,7 @@ FL_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *valu
   return 0;
 }
 FL_EXPORT unsigned alarm(unsigned seconds) {
+  fl_init();
   fl_bind_signals();
   if (!timers_taken_over()) return real_alarm(seconds);
   fl_emit(FL_EVENT_TIMER_SUPPRESSED, 3, seconds, 0, 0);
