@@ -69,6 +69,9 @@ const std::vector<OptionRow>& option_table() {
        "enumerating them"},
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},
       {"explore", "thread", value<int>("T", 0), "the thread whose allocator calls are interrupted (0 = main)"},
+      {"explore", "in", value<std::string>("FUNCTION"),
+       "interrupt calls of FUNCTION instead of the allocator's: one outside the async-signal-safe list that "
+       "the injector interposes (syslog, printf, fputs, gettext, localtime, exit, pthread_mutex_lock, ...)"},
       {"explore", "process", value<std::string>("NAME"),
        "interrupt the process with this program name (e.g. make's own process under a wrapper); default: the "
        "process faultline starts, never the programs it runs"},

@@ -11,6 +11,7 @@
 #include "progress.h"
 #include "report.h"
 #include "run_setup.h"
+#include "unsafe_calls.h"
 
 namespace faultline::cli {
 
@@ -33,6 +34,14 @@ Result<std::pair<uint64_t, uint64_t>> call_range(const std::string& text) {
   return std::pair{*lo, *hi};
 }
 
+// What --in may name: the functions the injector interposes, as the source calls them.
+std::string interposed_functions() {
+  std::string out;
+  for (int id = 0; id < FL_CALL_COUNT; id++)
+    if (fl_unsafe_call_family(id) == id) out += std::string(out.empty() ? "" : ", ") + fl_unsafe_call_name(id);
+  return out;
+}
+
 Result<ExploreOptions> explore_options(const Invocation& inv) {
   const auto& o = inv.options;
   if (o["injector"].as<std::string>() != "malloc-signal")
@@ -49,6 +58,12 @@ Result<ExploreOptions> explore_options(const Invocation& inv) {
   opt.ptrace = o.count("ptrace");
   if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
   if (o.count("process")) opt.process = o["process"].as<std::string>();
+  if (o.count("in")) {
+    opt.in_function = o["in"].as<std::string>();
+    if (fl_unsafe_family_of(opt.in_function->c_str()) < 0)
+      return Error{"--in: '" + *opt.in_function + "' is not a function faultline interposes (" + interposed_functions() + ")"};
+    if (opt.ptrace) return Error{"--in steps the function in-process: not with --ptrace"};
+  }
   if (o.count("calls")) {
     auto range = call_range(o["calls"].as<std::string>());
     if (!range) return range.error();
@@ -72,15 +87,16 @@ std::string summary(const ExploreOptions& opt, const ExploreResult& r) {
   const std::string sig = signal_name(opt.signo), who = opt.process ? "process " + *opt.process : "the program's process";
   if (opt.ptrace) return line + "tracer-side (ptrace), calls tried from " + std::to_string(opt.first_call);
   const Census& c = r.census;
+  const std::string calls = opt.in_function ? *opt.in_function + "()" : "allocator";  // what call= counts
   if (!c.handler_seen) {
     line += "no " + sig + " handler seen in " + who + ", so nothing was tried";
     if (!c.elsewhere.empty()) line += " (a handler was installed in other processes it ran: --process NAME picks one)";
     return line;
   }
   line += c.handler_found_at_start ? sig + " handler already installed when the injector started (a library constructor)"
-                                   : sig + " handler installed before allocator call " + std::to_string(c.first_call);
+                                   : sig + " handler installed before " + calls + " call " + std::to_string(c.first_call);
   line += " of thread " + std::to_string(opt.thread);
-  if (c.calls) line += ", which makes " + std::to_string(*c.calls) + " allocator calls";
+  if (c.calls) line += ", which makes " + std::to_string(*c.calls) + " " + calls + " calls";
   if (opt.seed) line += "; points sampled over calls " + std::to_string(c.first_call) + (c.calls ? "-" + std::to_string(*c.calls) : "-");
   else line += "; " + std::to_string(r.calls_covered) + " calls got their breadth-first points";
   return line;

@@ -12,6 +12,7 @@ namespace faultline {
   X(SignalUnsafeReentrancy, "signal-unsafe-reentrancy")              \
   X(LazyBindingInSignalHandler, "lazy-binding-in-signal-handler")    \
   X(DuplicateAllocation, "duplicate-allocation")                     \
+  X(SignalUnsafeCall, "signal-unsafe-call")                          \
   X(DeadlockInSignalHandler, "deadlock-in-signal-handler")           \
   X(HeapSizeMismatch, "heap-size-mismatch")                          \
   X(DoubleFree, "double-free")                                       \

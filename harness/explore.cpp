@@ -12,7 +12,8 @@ namespace faultline {
 std::string malloc_signal_schedule(const ExploreOptions& opt, uint64_t call, std::optional<uint64_t> insn) {
   std::string line = "malloc-signal sig=" + std::to_string(opt.signo) + " thread=" + std::to_string(opt.thread) +
                      " call=" + std::to_string(call) + (insn ? " insn=" + std::to_string(*insn) : " trace") +
-                     (opt.ptrace ? " ptrace" : "") + (opt.process ? " process=" + *opt.process : "");
+                     (opt.ptrace ? " ptrace" : "") + (opt.process ? " process=" + *opt.process : "") +
+                     (opt.in_function ? " in=" + *opt.in_function : "");
   return Schedule::parse(line)->canonical();
 }
 
@@ -22,6 +23,7 @@ ExploreOptions explore_options_of(const Schedule& s) {
   opt.thread = static_cast<int>(s.get(FL_KEY_MS_THREAD).value_or(0));
   opt.ptrace = s.get(FL_KEY_MS_PTRACE).has_value();
   opt.process = s.word(FL_KEY_MS_PROCESS);
+  opt.in_function = s.word(FL_KEY_MS_IN);
   return opt;
 }
 

@@ -18,6 +18,8 @@ struct ExploreOptions {
   int thread = 0;
   int max_runs = 100;
   std::optional<std::string> process;  // interrupt the process of this name, not the one started
+  // `in=`: count and interrupt calls of this function (unsafe_calls.h) instead of the allocator's.
+  std::optional<std::string> in_function;
   std::optional<uint64_t> seed;        // sample points at random instead of enumerating
   // --calls A-B: only these allocator calls of the thread (inclusive).
   uint64_t first_call = 1, last_call = UINT64_MAX;

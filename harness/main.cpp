@@ -89,11 +89,14 @@ const Command kCommands[] = {
      "addresses, and one run per not-yet-covered address raises the signal exactly there, so the\n"
      "program's handler runs with the allocator paused at that instruction. Sentinels in the\n"
      "injector name the cause: signal-unsafe-reentrancy, duplicate-allocation,\n"
-     "lazy-binding-in-signal-handler. With --seed, points are sampled at random instead. Each\n"
+     "lazy-binding-in-signal-handler, signal-unsafe-call. With --in FUNCTION (syslog, printf, ...:\n"
+     "a non-async-signal-safe function the injector interposes) the calls counted and stepped are\n"
+     "FUNCTION's instead of the allocator's. With --seed, points are sampled at random instead. Each\n"
      "finding is stored in --out as a reproducer whose schedule replays it exactly.",
      "0 no finding within --max-runs; 1 a finding; 2 usage error.",
      "faultline explore --injector malloc-signal --target profiler_backtrace --max-runs 100\n"
-     "faultline explore --keep-going --max-runs 400 -- ./server --selftest", 0, true},
+     "faultline explore --keep-going --max-runs 400 -- ./server --selftest\n"
+     "faultline explore --in syslog --signal SIGALRM --timeout 2 -- ./sshd-like", 0, true},
     {"minimize", cmd_minimize, "faultline minimize REPRO [--max-runs N]",
      "shrink a reproducer's schedule: fewest items, earliest allocator call, same class",
      "Reruns REPRO with each schedule item other than malloc-signal removed, keeping the removals\n"

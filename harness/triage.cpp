@@ -7,12 +7,34 @@
 #include <set>
 
 #include "classify.h"
+#include "dedup.h"
+#include "unsafe_calls.h"
 
 namespace faultline {
 
 namespace {
 constexpr size_t kReportedStderrBytes = 4096;
 
+
+// The program's handler: the outermost frame of the handler stack that is not
+// the runtime's or ours (below it is our wrapper, then the signal trampoline).
+std::string handler_function(const std::vector<Frame>& handler_stack) {
+  for (auto it = handler_stack.rbegin(); it != handler_stack.rend(); ++it)
+    if (!is_runtime_frame(*it) && !it->function.empty()) return it->function;
+  return "";
+}
+
+// "syslog() called from grace_alarm_handler, a SIGALRM handler that interrupted syslog()".
+std::string unsafe_call_detail(uint64_t d, const std::string& handler) {
+  const int id = FL_UNSAFE_DETAIL_ID(d), family = fl_unsafe_call_family(id), interrupted = FL_UNSAFE_DETAIL_INTERRUPTED(d);
+  const char* name = fl_unsafe_call_name(family);
+  std::string out = std::string(name ? name : "?") + "() called from " + (handler.empty() ? "" : handler + ", ") + "a " +
+                    signal_name(FL_UNSAFE_DETAIL_SIG(d)) + " handler";
+  if (interrupted > 0 && fl_unsafe_call_name(interrupted - 1))
+    out += std::string(" that interrupted ") + fl_unsafe_call_name(interrupted - 1) + "()";
+  if (family != id && fl_unsafe_call_name(id)) out += std::string(" (the binary calls ") + fl_unsafe_call_name(id) + ")";
+  return out + "; not async-signal-safe";
+}
 
 Finding injector_finding(const RunResult::InjectorFinding& f) {
   const auto& e = f.event;
@@ -47,6 +69,9 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
       out.cls = CrashClass::UseAfterFree;
       out.detail = "block " + hex_address(e.arg[1]) + " was written after it was freed (its poison changed in quarantine)";
       break;
+    case FL_FINDING_SIGNAL_UNSAFE_CALL:
+      out.cls = CrashClass::SignalUnsafeCall;
+      break;  // the detail names the handler: after the stacks below
     default:
       out.cls = CrashClass::LazyBindingInSignalHandler;
       out.detail = e.arg[1] == 0   ? "dlopen() called from a signal handler"
@@ -63,6 +88,7 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
       out.interrupted_stack.assign(trampoline + 1, out.frames.end());
     }
   }
+  if (e.arg[0] == FL_FINDING_SIGNAL_UNSAFE_CALL) out.detail = unsafe_call_detail(e.arg[1], handler_function(out.handler_stack));
   return out;
 }
 

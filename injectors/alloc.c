@@ -172,15 +172,6 @@ static void maybe_delay(void) {
 
 /* ---- entry and exit of every allocator call ---- */
 
-static inline void set_trap_flag(void) { __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq" ::: "memory", "cc"); }
-static inline void clear_trap_flag(void) { __asm__ volatile("pushfq; andq $-0x101, (%%rsp); popfq" ::: "memory", "cc"); }
-
-static int scheduled_call(void) {
-  return fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE) &&
-         fl_in_target_process && fl_thread_index() == (int)fl_sched.value[FL_KEY_MS_THREAD] &&
-         fl_self.alloc_calls == fl_sched.value[FL_KEY_MS_CALL];
-}
-
 /* Inlined into each wrapper so single-stepping starts right at the call site.
    Returns whether the call is watched: until the program installs a handler
    (or a malloc-signal is scheduled) nothing can interrupt the allocator, and
@@ -197,29 +188,13 @@ static inline __attribute__((always_inline)) int enter(void) {
     }
   }
   fl_self.in_allocator++;
-  if (__builtin_expect(scheduled_call(), 0)) {
-    const int sig = (int)fl_sched.value[FL_KEY_MS_SIG];
-    uint64_t blocked = 0;
-    fl_sys_sigprocmask(SIG_BLOCK, 0, &blocked);
-    const uint64_t needed = (1ull << (SIGTRAP - 1)) | (1ull << (sig - 1));
-    /* A blocked trap would be forced to its default action: no stepping on such a thread. */
-    if (!fl_program_handles(sig) || (blocked & needed)) {
-      fl_emit(FL_EVENT_POINT_MISSED, (uint64_t)sig, 0, fl_self.alloc_calls, 0);
-    } else {
-      fl_self.steps = 0;
-      fl_self.stepping = 1;
-      set_trap_flag();
-    }
-  }
+  fl_step_begin(FL_STEP_ALLOC, fl_self.alloc_calls);
   return 1;
 }
 
 static inline __attribute__((always_inline)) void leave(int watched) {
   if (!watched) return;
-  if (__builtin_expect(fl_self.stepping, 0)) {
-    clear_trap_flag();
-    fl_self.stepping = 0;
-  }
+  fl_step_end(FL_STEP_ALLOC);
   fl_self.in_allocator--;
 }
 

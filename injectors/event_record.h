@@ -43,7 +43,7 @@ enum fl_event_kind {
      arg[3] = 1 when pc lies in faultline's own wrapper (not the allocator). */
   FL_EVENT_STEP = 6,
   /* The program installed a handler. arg[0] = signal, arg[1] = allocator calls
-     of this thread so far, arg[2] = bit 0: this is the process malloc-signal
+     of this thread so far (with malloc-signal in=F: calls of F, as call= counts), arg[2] = bit 0: this is the process malloc-signal
      interrupts; bit 1: found already installed when the injector started
      (another library's constructor), arg[3] = thread index. */
   FL_EVENT_HANDLER_INSTALLED = 7,
@@ -58,7 +58,7 @@ enum fl_event_kind {
   /* delay: a thread was paused. arg[0] = microseconds, arg[2] = call, arg[3] = thread index. */
   FL_EVENT_DELAYED = 11,
   /* The process is ending (exit or return from main). arg[0] = allocator calls
-     of the exiting thread, arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
+     of the exiting thread (in=F: calls of F), arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
   FL_EVENT_EXITING = 12,
 };
 
@@ -69,6 +69,7 @@ enum fl_finding {
   FL_FINDING_HEAP_SIZE_MISMATCH = 4,       /* sized/aligned delete disagreeing with the block; arg[1] = FL_MISMATCH(...) */
   FL_FINDING_DOUBLE_FREE = 5,              /* free of a block still held in quarantine; arg[1] = pointer */
   FL_FINDING_USE_AFTER_FREE = 6,           /* a quarantined block was written; arg[1] = pointer */
+  FL_FINDING_SIGNAL_UNSAFE_CALL = 7,       /* a handler called a function of unsafe_calls.h; arg[1] = FL_UNSAFE_DETAIL(...) */
 };
 
 /* heap-size-mismatch detail: the size the program gave (low 32 bits, saturated),

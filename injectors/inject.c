@@ -50,7 +50,8 @@ static void abort_with_finding(enum fl_finding what) {
       "faultline: lazy-binding-in-signal-handler (a library loaded inside a handler)\n",
       "faultline: heap-size-mismatch (sized or aligned free disagreeing with the block)\n",
       "faultline: double-free (free of a block still in quarantine)\n",
-      "faultline: use-after-free (a quarantined block was written)\n"};
+      "faultline: use-after-free (a quarantined block was written)\n",
+      "faultline: signal-unsafe-call (a handler called a function that is not async-signal-safe)\n"};
   const char *line = lines[(unsigned)what < sizeof lines / sizeof *lines ? what : 0];
   size_t n = 0;
   while (line[n]) n++;
@@ -64,8 +65,12 @@ static void abort_with_finding(enum fl_finding what) {
 
 void fl_report_finding(enum fl_finding what, uint64_t detail) {
   static int reported[8];
-  if (__atomic_load_n(&fl_aborting, __ATOMIC_RELAXED)) return;
   if (__atomic_exchange_n(&reported[what & 7], 1, __ATOMIC_RELAXED)) return;
+  fl_report(what, detail);
+}
+
+void fl_report(enum fl_finding what, uint64_t detail) {
+  if (__atomic_load_n(&fl_aborting, __ATOMIC_RELAXED)) return;
   fl_emit(FL_EVENT_FINDING, what, detail, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
   if (fl_event_fd < 0) {
     if (fl_abort_on_finding) abort_with_finding(what);
@@ -150,6 +155,7 @@ void fl_init(void) {
   fl_bind_stack();
   fl_bind_signals();
   fl_bind_sized_delete();
+  fl_bind_unsafe_calls();
   fl_event_fd = inherited_event_fd();
   const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: constructor only
   if (!line && faultline_builtin_schedule) line = faultline_builtin_schedule;
@@ -162,6 +168,7 @@ void fl_init(void) {
   /* Ignored: a checkpoint outside a tracer does nothing. */
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
   if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL)) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
+  if (fl_schedule_has(&fl_sched, FL_KEY_MS_IN)) fl_in_family = fl_unsafe_family_of(fl_sched.word[FL_KEY_MS_IN]);
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE)) {
     fl_install_step_handler();
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
@@ -178,5 +185,5 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) { fl_i
 
 /* How many allocator calls the program made: explore samples over them. */
 __attribute__((destructor)) static void faultline_inject_fini(void) {
-  fl_emit(FL_EVENT_EXITING, fl_self.alloc_calls, 0, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)fl_thread_index());
+  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), 0, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)fl_thread_index());
 }

@@ -1,5 +1,6 @@
 /* Schedule parser shared by harness and injector: no allocation, no libc. */
 #include "schedule.h"
+#include "unsafe_calls.h"
 
 const struct fl_schedule_key_info fl_schedule_keys[FL_KEY_COUNT] = {
 #define FL_X(id, item, key, kind, required, help) {item, key, kind, required, help},
@@ -203,6 +204,21 @@ static int set_key(struct fl_schedule *out, int k, uint64_t v, const char *name,
   return 0;
 }
 
+int fl_unsafe_family_of(const char *name) {
+  for (int id = 0; id < FL_CALL_COUNT; id++)
+    if (fl_unsafe_call_family(id) == id && span_eq(name, str_len(name), fl_unsafe_call_name(id))) return id;
+  return -1;
+}
+
+static void list_unsafe_families(struct sbuf *b) {
+  for (int id = 0, first = 1; id < FL_CALL_COUNT; id++) {
+    if (fl_unsafe_call_family(id) != id) continue;
+    if (!first) sb_puts(b, ", ");
+    sb_puts(b, fl_unsafe_call_name(id));
+    first = 0;
+  }
+}
+
 /* One item: "name key=value flag key=value" or "name=value". */
 static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct sbuf *err) {
   size_t i = 0;
@@ -308,6 +324,20 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
       fl_schedule_has(out, FL_KEY_MS_INSN) == fl_schedule_has(out, FL_KEY_MS_TRACE)) {
     item_error(err, name, name_len);
     sb_puts(err, "give exactly one of insn=K and trace");
+    return -1;
+  }
+  if (fl_schedule_has(out, FL_KEY_MS_IN) && fl_schedule_has(out, FL_KEY_MS_PTRACE)) {
+    item_error(err, name, name_len);
+    sb_puts(err, "in= is stepped in-process: not with ptrace");
+    return -1;
+  }
+  if (fl_schedule_has(out, FL_KEY_MS_IN) && fl_unsafe_family_of(out->word[FL_KEY_MS_IN]) < 0) {
+    item_error(err, name, name_len);
+    sb_puts(err, "in=");
+    sb_puts(err, out->word[FL_KEY_MS_IN]);
+    sb_puts(err, ": not interposed (");
+    list_unsafe_families(err);
+    sb_puts(err, ")");
     return -1;
   }
   return 0;

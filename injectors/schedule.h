@@ -33,6 +33,10 @@ enum fl_value_kind {
     "thread index, 0 = main thread, then creation order (default 0)")                        \
   X(MS_CALL, "malloc-signal", "call", FL_VAL_UINT, 1,                                        \
     "which allocator call of that thread, counted from 1 at process start")                  \
+  X(MS_IN, "malloc-signal", "in", FL_VAL_WORD, 0,                                            \
+    "count and step calls of this function instead of the allocator's (one outside the "     \
+    "async-signal-safe list that faultline interposes: syslog, printf, fputs, gettext, "     \
+    "localtime, exit, pthread_mutex_lock, ...)")                                             \
   X(MS_INSN, "malloc-signal", "insn", FL_VAL_UINT, 0,                                        \
     "single-step that call and raise sig at this instruction (from the call site)")          \
   X(MS_TRACE, "malloc-signal", "trace", FL_VAL_FLAG, 0,                                      \
@@ -106,6 +110,9 @@ int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size
 /* Writes the canonical form ("" for an empty schedule). Returns its length,
    or 0 if it does not fit. */
 size_t fl_schedule_format(const struct fl_schedule *s, char *buf, size_t len);
+
+/* The family (unsafe_calls.h) a name such as "syslog" is; -1 if none: what in= may name. */
+int fl_unsafe_family_of(const char *name);
 
 /* "SIGPROF" for 27; 0 for a number it has no name for. */
 const char *fl_signal_name(int sig);

@@ -111,7 +111,7 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
     /* The kernel puts the signal frame right below the interrupted stack
        pointer, unless the handler runs on an alternate stack. */
     const uintptr_t gap = interrupted_sp > frame ? interrupted_sp - frame : frame - interrupted_sp;
-    fl_self.levels[level] = (struct fl_handler_level){frame, gap > (256u << 10), sig, fl_self.in_allocator};
+    fl_self.levels[level] = (struct fl_handler_level){frame, gap > (256u << 10), sig, fl_self.in_allocator, fl_self.in_call};
   }
   fl_self.in_handler = level + 1;
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
@@ -150,18 +150,39 @@ static void step_handler(int sig, siginfo_t *info, void *ctx) {
   const uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
   const uint64_t step = ++fl_self.steps;
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_TRACE)) {
-    fl_emit(FL_EVENT_STEP, step, pc, fl_self.alloc_calls, (uint64_t)fl_pc_is_ours(pc));
+    fl_emit(FL_EVENT_STEP, step, pc, fl_scheduled_calls(), (uint64_t)fl_pc_is_ours(pc));
     return;
   }
   if (step < fl_sched.value[FL_KEY_MS_INSN]) return;
   uc->uc_mcontext.gregs[REG_EFL] &= ~FL_TRAP_FLAG;
   fl_self.stepping = 0;
   const int raised = (int)fl_sched.value[FL_KEY_MS_SIG];
-  fl_emit(FL_EVENT_SIGNAL_RAISED, (uint64_t)raised, pc, fl_self.alloc_calls, step);
+  fl_emit(FL_EVENT_SIGNAL_RAISED, (uint64_t)raised, pc, fl_scheduled_calls(), step);
   fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), raised);
 }
 
+int fl_step_owner;
+uint64_t fl_step_call;
+
+int fl_step_armed(int owner) {
+  if (!fl_in_target_process || fl_thread_index() != (int)fl_sched.value[FL_KEY_MS_THREAD]) return 0;
+  const int sig = (int)fl_sched.value[FL_KEY_MS_SIG];
+  uint64_t blocked = 0;
+  fl_sys_sigprocmask(SIG_BLOCK, 0, &blocked);
+  const uint64_t needed = (1ull << (SIGTRAP - 1)) | (1ull << (sig - 1));
+  /* A blocked trap would be forced to its default action: no stepping on such a thread. */
+  if (!fl_program_handles(sig) || (blocked & needed)) {
+    fl_emit(FL_EVENT_POINT_MISSED, (uint64_t)sig, 0, fl_step_call, 0);
+    return 0;
+  }
+  fl_self.steps = 0;
+  fl_self.stepping = owner;
+  return 1;
+}
+
 void fl_install_step_handler(void) {
+  fl_step_call = fl_sched.value[FL_KEY_MS_CALL];
+  fl_step_owner = fl_in_family >= 0 ? FL_STEP_CALL : FL_STEP_ALLOC;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = step_handler;
@@ -176,7 +197,7 @@ static int stepping_owns_sigtrap(void) {
 }
 
 static void handler_installed(int sig, int found_at_start) {
-  fl_emit(FL_EVENT_HANDLER_INSTALLED, (uint64_t)sig, fl_self.alloc_calls,
+  fl_emit(FL_EVENT_HANDLER_INSTALLED, (uint64_t)sig, fl_scheduled_calls(),
           (uint64_t)(fl_in_target_process | found_at_start << 1), (uint64_t)(int64_t)fl_thread_index());
 }
 

@@ -1,0 +1,146 @@
+// signal-unsafe-call on a target shaped like CVE-2024-6387
+// (targets/login_timeout): a SIGALRM login-timeout handler that calls
+// syslog(), while the session it interrupts calls syslog and malloc.
+#include "schedule.hpp"
+#include "test_support.h"
+
+namespace faultline::test {
+namespace {
+
+std::string login() { return std::string(FAULTLINE_BIN_DIR) + "/target-login_timeout"; }
+
+std::vector<std::string> classes(const nlohmann::json& report) {
+  std::vector<std::string> out;
+  for (const auto& f : report["findings"]) out.push_back(f["class"]);
+  return out;
+}
+
+bool mentions(const nlohmann::json& stack, const std::string& function) {
+  for (const auto& f : stack)
+    if (f.get<std::string>().starts_with(function)) return true;
+  return false;
+}
+
+fs::path only_reproducer(const fs::path& out) {
+  std::vector<fs::path> found;
+  for (const auto& e : fs::directory_iterator(out)) found.push_back(e.path());
+  return found.size() == 1 ? found[0] : fs::path();
+}
+
+nlohmann::json run_login(const ScratchDir& d, const std::string& schedule, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", "-q", "--timeout", "1", "--report", (d / "r.json").string(), "--schedule",
+                                   schedule, "--", login()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  run_faultline(args, d);
+  return read_report(d / "r.json");
+}
+
+// The signal raised inside malloc (the session's): the handler's syslog is the
+// finding, and glibc's syslog then allocates (tzset on first use) while the
+// session's malloc is paused: CVE-2024-6387's path, on an unmodified binary.
+TEST(UnsafeCall, ExploreInsideMallocNamesTheHandlersSyslog) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--signal", "SIGALRM", "--max-runs", "20", "--timeout", "5", "--out",
+                          (d / "out").string(), "--", login()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> signal-unsafe-call - syslog() called from grace_alarm_handler, a SIGALRM handler;"),
+            std::string::npos)
+      << r.out;
+  const fs::path repro = only_reproducer(d / "out");
+  ASSERT_TRUE(repro.filename().string().starts_with("signal-unsafe-call-")) << repro;
+  const std::string schedule = read_report(repro / "repro.json")["schedule"];
+  auto rep = run_login(d, schedule);
+  EXPECT_EQ(classes(rep), std::vector<std::string>({"signal-unsafe-call", "signal-unsafe-reentrancy"}));
+  const auto& call = rep["findings"][0];
+  EXPECT_TRUE(mentions(call["handler_stack"], "grace_alarm_handler")) << call;
+  EXPECT_TRUE(mentions(call["interrupted_stack"], "malloc")) << call;
+  EXPECT_TRUE(mentions(rep["findings"][1]["handler_stack"], "__vsyslog_internal")) << rep["findings"][1];
+}
+
+// `--in syslog`: the signal is raised inside the session's syslog; the
+// handler's syslog is entered while that one is paused. (explore's first
+// breadth point, insn 2712 of the first call, lies inside syslog's lock:
+// that run and its replays end in a timeout after the finding.)
+TEST(UnsafeCall, ExploreInSyslogRaisesInsideSyslogAndReplays) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--in", "syslog", "--signal", "SIGALRM", "--max-runs", "20", "--timeout", "2",
+                          "--out", (d / "out").string(), "--", login()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find(" in=syslog insn="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a SIGALRM handler that interrupted syslog()"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("handler installed before syslog() call 1 of thread 0"), std::string::npos) << r.out;
+  const fs::path repro = only_reproducer(d / "out");
+  ASSERT_TRUE(repro.filename().string().starts_with("signal-unsafe-call-")) << repro;
+  auto replay = run_faultline({"replay", repro.string(), "--times", "3"}, d);
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("3/3 reproduced (signal-unsafe-call"), std::string::npos) << replay.out;
+}
+
+// What really happens (glibc 2.36): before syslog takes its lock the
+// handler's syslog completes and the handler exits; with the lock held
+// (instructions 34 on of the first call, measured) the handler's syslog
+// waits for it forever.
+TEST(UnsafeCall, InsideSyslogsLockTheHandlersSyslogDeadlocks) {
+  ScratchDir d;
+  auto before = run_login(d, "malloc-signal sig=SIGALRM call=1 in=syslog insn=1");
+  EXPECT_EQ(classes(before), std::vector<std::string>({"signal-unsafe-call"}));
+  EXPECT_EQ(before["exit"]["code"], 1) << before["exit"];  // the handler's _exit(1)
+  auto held = run_login(d, "malloc-signal sig=SIGALRM call=1 in=syslog insn=300");
+  EXPECT_EQ(classes(held), std::vector<std::string>({"signal-unsafe-call", "timeout"}));
+  EXPECT_EQ(held["injection"]["call"], 1);
+  EXPECT_EQ(held["injection"]["insn"], 300);
+  const auto& call = held["findings"][0];
+  EXPECT_EQ(call["detail"], "syslog() called from grace_alarm_handler, a SIGALRM handler that interrupted syslog(); "
+                            "not async-signal-safe");
+  EXPECT_TRUE(mentions(call["interrupted_stack"], "__vsyslog_internal")) << call;
+}
+
+// The fix's shape: the handler only write(2)s and sets a flag; the session
+// logs the timeout itself, outside the handler.
+TEST(UnsafeCall, SafeHandlerGivesNoFinding) {
+  ScratchDir d;
+  for (const std::vector<std::string>& in : {std::vector<std::string>{}, std::vector<std::string>{"--in", "syslog"}}) {
+    std::vector<std::string> args = {"explore", "--signal", "SIGALRM", "--max-runs", "30", "--out", (d / "out").string()};
+    args.insert(args.end(), in.begin(), in.end());
+    args.insert(args.end(), {"--", login(), "--safe"});
+    auto r = run_faultline(args, d);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("30 runs"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(" 0 findings"), std::string::npos) << r.out;
+  }
+  EXPECT_FALSE(fs::exists(d / "out"));
+  auto plain = run_login(d, "");  // printf and syslog in ordinary code, and an alarm that never fires
+  EXPECT_EQ(plain["class"], "none");
+}
+
+TEST(UnsafeCall, InNamesAnInterposedFunction) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--in", "sylog", "--signal", "SIGALRM", "--", login()}, d);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--in: 'sylog' is not a function faultline interposes (syslog, vsyslog, printf,"),
+            std::string::npos)
+      << r.err;
+  auto ptrace = run_faultline({"explore", "--in", "syslog", "--ptrace", "--", login()}, d);
+  EXPECT_EQ(ptrace.exit_code, 2);
+}
+
+// in= is a word the shared parser checks against the injector's table, so a
+// schedule the harness accepts is one the injector can apply.
+TEST(UnsafeCall, InIsParsedAgainstTheTable) {
+  auto s = Schedule::parse("malloc-signal in=syslog sig=ALRM call=3 insn=7");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->canonical(), "malloc-signal sig=SIGALRM call=3 in=syslog insn=7");
+  EXPECT_EQ(s->word(FL_KEY_MS_IN), "syslog");
+  auto unknown = Schedule::parse("malloc-signal sig=ALRM call=3 in=__syslog_chk insn=7");  // a variant, not a family
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("in=__syslog_chk: not interposed (syslog, vsyslog, printf,"),
+            std::string::npos)
+      << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("pthread_mutex_lock)"), std::string::npos) << unknown.error().message;
+  EXPECT_FALSE(Schedule::parse("malloc-signal sig=ALRM call=3 in=syslog insn=7 ptrace"));
+}
+
+}  // namespace
+}  // namespace faultline::test
