@@ -1,5 +1,6 @@
 #include "maps.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +35,20 @@ std::vector<MapEntry> read_maps(pid_t pid) {
   std::stringstream ss;
   ss << f.rdbuf();
   return parse_maps(ss.str());
+}
+
+const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a) {
+  for (const auto& m : maps)
+    if (m.contains(a)) return &m;
+  return nullptr;
+}
+
+std::string describe_mapping(const std::vector<MapEntry>& maps, uint64_t a) {
+  char hex[24];
+  const MapEntry* m = mapping_containing(maps, a);
+  std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(m ? a - m->start : a));
+  if (!m) return std::string("unmapped address ") + hex;
+  return (m->path.empty() ? std::string("anonymous mapping") : m->path) + " (" + m->perms + ") at offset " + hex;
 }
 
 }  // namespace faultline

@@ -21,4 +21,8 @@ struct MapEntry {
 std::vector<MapEntry> parse_maps(std::string_view text);
 std::vector<MapEntry> read_maps(pid_t pid);
 
+const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a);
+// "/usr/lib/x86_64-linux-gnu/libc.so.6 (rw-p) at offset 0x1b0", "unmapped address 0x..."
+std::string describe_mapping(const std::vector<MapEntry>& maps, uint64_t a);
+
 }  // namespace faultline
