@@ -9,15 +9,22 @@ namespace faultline {
 
 namespace {
 
-// As libdw names them with glibc 2.36's symbols (libc6-dbg): the internal
-// aliases carry underscores.
-constexpr std::array<std::string_view, 21> kLockWaitFunctions = {
-    "__lll_lock_wait_private", "__lll_lock_wait", "futex_wait",
-    "__futex_abstimed_wait_common", "__futex_abstimed_wait_common64", "__GI___futex_abstimed_wait_cancelable64",
-    "__futex_abstimed_wait_cancelable64", "___pthread_mutex_lock", "__pthread_mutex_lock", "pthread_mutex_lock",
-    "__pthread_mutex_lock_full", "__pthread_mutex_clocklock_common", "___pthread_rwlock_rdlock",
-    "___pthread_rwlock_wrlock", "pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "__pthread_rwlock_rdlock_full64",
-    "__pthread_rwlock_wrlock_full64", "__new_sem_wait", "sem_wait", "__new_sem_wait_slow64"};
+// As libdw names them with glibc 2.36's symbols (libc6-dbg), once a "__GI_"
+// alias prefix and a ".constprop.0"-style clone suffix are dropped (a
+// handler's pthread_mutex_lock shows as __GI___lll_lock_wait under
+// __pthread_mutex_lock).
+constexpr std::array<std::string_view, 19> kLockWaitFunctions = {
+    "__lll_lock_wait_private", "__lll_lock_wait", "futex_wait", "__futex_abstimed_wait_common",
+    "__futex_abstimed_wait_common64", "__futex_abstimed_wait_cancelable64", "___pthread_mutex_lock",
+    "__pthread_mutex_lock", "pthread_mutex_lock", "__pthread_mutex_lock_full", "__pthread_mutex_clocklock_common",
+    "___pthread_rwlock_rdlock", "___pthread_rwlock_wrlock", "__pthread_rwlock_rdlock_full64",
+    "__pthread_rwlock_wrlock_full64", "pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "__new_sem_wait_slow64",
+    "__new_sem_wait"};
+
+std::string_view base_name(std::string_view fn) {
+  if (fn.substr(0, 5) == "__GI_") fn.remove_prefix(5);
+  return fn.substr(0, fn.find('.'));
+}
 
 std::optional<size_t> signal_frame(const std::vector<Frame>& frames) {
   auto it = std::find_if(frames.begin(), frames.end(), [](const Frame& f) { return f.function == "__restore_rt"; });
@@ -25,11 +32,16 @@ std::optional<size_t> signal_frame(const std::vector<Frame>& frames) {
   return static_cast<size_t>(it - frames.begin());
 }
 
-// The innermost lock-wait frame above the signal frame; a futex wait in a
-// function not on the list counts from its top frame.
+// The lock-wait frame above the signal frame that the handler's code called
+// (the outermost of the innermost run of them: pthread_mutex_lock, not the
+// futex helper under it); a futex wait in a function not on the list counts
+// from its top frame.
 std::optional<size_t> lock_wait_frame(const ThreadStack& t, size_t trampoline) {
-  for (size_t i = 0; i < trampoline; i++)
-    if (is_lock_wait_frame(t.frames[i])) return i;
+  for (size_t i = 0; i < trampoline; i++) {
+    if (!is_lock_wait_frame(t.frames[i])) continue;
+    while (i + 1 < trampoline && is_lock_wait_frame(t.frames[i + 1])) i++;
+    return i;
+  }
   if (t.syscall == kSyscallFutex) return 0;
   return std::nullopt;
 }
@@ -59,7 +71,7 @@ std::optional<HandlerDeadlock> deadlock_of(const ThreadStack& t) {
 }  // namespace
 
 bool is_lock_wait_frame(const Frame& f) {
-  return std::find(kLockWaitFunctions.begin(), kLockWaitFunctions.end(), f.function) != kLockWaitFunctions.end();
+  return std::find(kLockWaitFunctions.begin(), kLockWaitFunctions.end(), base_name(f.function)) != kLockWaitFunctions.end();
 }
 
 std::string syscall_name(long number) {

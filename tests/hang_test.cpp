@@ -160,6 +160,18 @@ TEST(HandlerDeadlock, LockWaitAboveASignalFrameIsOne) {
   EXPECT_EQ(d->wait_frame, 0u);
 }
 
+TEST(HandlerDeadlock, WaitIsTheLockCallTheHandlerMadeNotTheHelperUnderIt) {
+  HangSnapshot h;
+  h.threads = {handler_thread(kSyscallFutex, "__GI___lll_lock_wait")};
+  h.threads[0].frames.insert(h.threads[0].frames.begin() + 1, named("__pthread_mutex_lock"));
+  auto d = find_handler_deadlock(h, 100);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->wait_frame, 1u);
+  EXPECT_TRUE(is_lock_wait_frame(named("__GI___lll_lock_wait_private")));
+  EXPECT_TRUE(is_lock_wait_frame(named("__new_sem_wait_slow64.constprop.0")));
+  EXPECT_FALSE(is_lock_wait_frame(named("__libc_malloc")));
+}
+
 TEST(HandlerDeadlock, NeitherALockWaitNorAFutexIsNone) {
   HangSnapshot h;
   h.threads = {handler_thread(35, "__GI___clock_nanosleep")};
