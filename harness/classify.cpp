@@ -28,12 +28,6 @@ bool address_is_meaningful(const CrashSnapshot& s) {
   return (s.signo == SIGSEGV || s.signo == SIGBUS) && s.si_code > 0 && s.si_code != SI_KERNEL;
 }
 
-const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a) {
-  for (const auto& m : maps)
-    if (m.contains(a)) return &m;
-  return nullptr;
-}
-
 const MapEntry* mapping_starting_at(const std::vector<MapEntry>& maps, uint64_t a) {
   for (const auto& m : maps)
     if (m.start == a) return &m;
@@ -140,10 +134,7 @@ std::string describe_address(const CrashSnapshot& s) {
   if (!address_is_meaningful(s)) return "no fault address (general-protection fault, e.g. a non-canonical pointer)";
   const uint64_t a = s.fault_address;
   if (a < kNullPageLimit) return "null page (offset " + hex_address(a) + ")";
-  const MapEntry* m = mapping_containing(s.maps, a);
-  if (!m) return "unmapped address " + hex_address(a);
-  std::string what = m->path.empty() ? "anonymous mapping" : m->path;
-  return what + " (" + m->perms + ") at offset " + hex_address(a - m->start);
+  return describe_mapping(s.maps, a);
 }
 
 std::string signal_name(int sig) {

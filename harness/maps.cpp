@@ -1,11 +1,15 @@
 #include "maps.h"
 
+<<<<<<< HEAD
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
+=======
+#include <cstdio>
+>>>>>>> deadlock
 #include <fstream>
 #include <sstream>
 
@@ -52,6 +56,20 @@ std::string read_proc_file(const std::string& path, size_t max_bytes) {
 
 std::vector<MapEntry> read_maps(pid_t pid) {
   return parse_maps(read_proc_file("/proc/" + std::to_string(pid) + "/maps", 16 << 20));
+}
+
+const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a) {
+  for (const auto& m : maps)
+    if (m.contains(a)) return &m;
+  return nullptr;
+}
+
+std::string describe_mapping(const std::vector<MapEntry>& maps, uint64_t a) {
+  char hex[24];
+  const MapEntry* m = mapping_containing(maps, a);
+  std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(m ? a - m->start : a));
+  if (!m) return std::string("unmapped address ") + hex;
+  return (m->path.empty() ? std::string("anonymous mapping") : m->path) + " (" + m->perms + ") at offset " + hex;
 }
 
 }  // namespace faultline

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "classify.h"
+#include "deadlock.h"
 
 namespace faultline {
 
@@ -25,6 +26,37 @@ nlohmann::json stack_summary(const std::vector<Frame>& frames) {
     if (!f.file.empty()) s += " (" + f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + ")";
     out.push_back(s);
   }
+  return out;
+}
+
+nlohmann::json frame_json(const Frame& f) {
+  return {{"pc", hex_address(f.pc)}, {"sp", hex_address(f.sp)}, {"function", f.function},
+          {"file", f.file}, {"line", f.line}, {"module", f.module},
+          {"module_offset", hex_address(f.module_offset)}, {"in_hash", f.in_hash}};
+}
+
+nlohmann::json frames_json(const std::vector<Frame>& frames) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : frames) out.push_back(frame_json(f));
+  return out;
+}
+
+nlohmann::json thread_json(const ThreadStack& t, pid_t main_pid) {
+  nlohmann::json j = {{"process", t.pid == main_pid ? "main" : "child " + std::to_string(t.pid) + " (" + t.program + ")"},
+                      {"program", t.program}, {"pid", t.pid}, {"tid", t.tid}, {"thread", t.thread_index},
+                      {"blocked_in", t.syscall >= 0 ? nlohmann::json(syscall_name(t.syscall)) : nlohmann::json(nullptr)},
+                      {"frames", frames_json(t.frames)}, {"frames_truncated", t.frames_truncated}};
+  if (t.syscall == kSyscallFutex) j["futex_address"] = hex_address(t.futex_address);
+  if (t.futex_symbol && !t.futex_symbol->symbol.empty())
+    j["futex_symbol"] = {{"symbol", t.futex_symbol->symbol}, {"offset", hex_address(t.futex_symbol->offset)},
+                         {"module", t.futex_symbol->module}, {"section", t.futex_symbol->section}};
+  if (!t.futex_mapping.empty()) j["futex_mapping"] = t.futex_mapping;
+  return j;
+}
+
+nlohmann::json threads_json(const CrashReport& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : r.threads) out.push_back(thread_json(t, r.pid));
   return out;
 }
 
@@ -53,12 +85,7 @@ nlohmann::json report_json(const CrashReport& r) {
     if (!f.interrupted_stack.empty()) j["interrupted_stack"] = stack_summary(f.interrupted_stack);
     findings.push_back(j);
   }
-  json frames = json::array();
-  for (const auto& f : r.frames) {
-    frames.push_back({{"pc", hex_address(f.pc)}, {"sp", hex_address(f.sp)}, {"function", f.function},
-                      {"file", f.file}, {"line", f.line}, {"module", f.module},
-                      {"module_offset", hex_address(f.module_offset)}, {"in_hash", f.in_hash}});
-  }
+  json frames = frames_json(r.frames);
   json exit = {{"kind", end_name(r.end)}};
   if (r.end == RunResult::End::Exited) exit["code"] = r.exit_code;
   else exit["signal"] = signal_name(r.term_signal);
@@ -115,6 +142,14 @@ nlohmann::json report_json(const CrashReport& r) {
   }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
   if (r.reentrancy) j["reentrancy"] = {{"handler", r.reentrancy->handler}, {"interrupted", r.reentrancy->interrupted}};
+  if (r.deadlock)
+    j["deadlock"] = {{"handler", r.deadlock->pair.handler}, {"interrupted", r.deadlock->pair.interrupted},
+                     {"waits_in", r.deadlock->waits_in}, {"lock", r.deadlock->lock}};
+  if (r.end == RunResult::End::TimedOut) {
+    j["threads"] = threads_json(r);
+    j["hang_snapshot"] = {{"seconds", r.hang_snapshot_seconds}, {"threads_left_out", r.threads_left_out},
+                          {"threads_unstopped", r.threads_unstopped}};
+  }
   if (r.recursion_cycle) {
     j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},
                             {"bytes_per_level", r.recursion_cycle->bytes_per_level},

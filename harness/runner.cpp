@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "allocators.h"
+#include "hang.h"
 #include "ptrace_injector.h"
 #include "unwind.h"
 
@@ -34,7 +35,12 @@ namespace faultline {
 namespace {
 
 constexpr size_t kTailBytes = 64 * 1024;
+<<<<<<< HEAD
 constexpr int kPidDigits = 10;
+=======
+// How long a timeout waits for the program's threads to stop for their stacks.
+constexpr std::chrono::milliseconds kHangStopBound{1000};
+>>>>>>> deadlock
 
 bool is_crash_signal(int sig) {
   switch (sig) {
@@ -404,6 +410,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   // One wait status of any traced task: exits, ptrace events, stops, signals.
   auto handle = [&](pid_t w, int st) {
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      if (w != pid) tasks.erase(w);  // its tid may be reused; a timeout must not signal a stranger
       if (w == pid) {
         main_done = true;
         main_status = st;
@@ -466,6 +473,12 @@ Result<RunResult> run_program(const RunRequest& req) {
     auto now = std::chrono::steady_clock::now();
     if (!timed_out && now >= deadline) {
       timed_out = true;
+      // Where every thread is stuck, taken before the kill destroys it.
+      if (!req.supervise_only) {
+        std::vector<TracedTask> traced;
+        for (const auto& [tid, task] : tasks) traced.push_back({tid, task.tgid, task.index});
+        r.hang = snapshot_hung_tasks(std::move(traced), kHangStopBound, handle);
+      }
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
     }

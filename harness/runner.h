@@ -22,6 +22,7 @@
 #include "frame.h"
 #include "maps.h"
 #include "schedule.hpp"
+#include "unwind.h"
 
 namespace faultline {
 
@@ -66,6 +67,32 @@ struct CrashSnapshot {
   bool frames_truncated = false;
 };
 
+// One thread of a program that ran out of time, as the tracer held it just
+// before the kill: where it was and which syscall it was waiting in.
+struct ThreadStack {
+  pid_t pid = 0;         // the process (thread group)
+  std::string program;   // its /proc/<pid>/comm
+  pid_t tid = 0;
+  int thread_index = 0;  // 0 = main thread, then creation order
+  long syscall = -1;     // orig_rax at the stop: the syscall it was blocked in (-1: none)
+  uint64_t futex_address = 0;          // syscall futex: the word it waits on (rdi)
+  std::optional<DataSymbol> futex_symbol;  // what that word is (main_arena in libc.so.6 .data)
+  std::string futex_mapping;           // the mapping it lies in, in words
+  std::vector<Frame> frames;
+  bool frames_truncated = false;
+};
+
+// Every traced thread at a timeout, bounded (kMaxHangThreads, kMaxHangFrames).
+struct HangSnapshot {
+  std::vector<ThreadStack> threads;
+  int threads_left_out = 0;   // over the cap
+  int threads_unstopped = 0;  // neither stopped nor exited within the bound
+  double seconds = 0;         // what stopping and unwinding them cost
+};
+constexpr size_t kMaxHangThreads = 64;
+constexpr size_t kMaxHangFrames = 128;
+constexpr long kSyscallFutex = 202;  // x86_64
+
 struct CapturedOutput {
   std::string head;  // first cap bytes
   std::string tail;  // last 64 KiB
@@ -102,6 +129,7 @@ struct RunResult {
   };
   std::vector<InjectorFinding> injector_findings;
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)
+<<<<<<< HEAD
   // Non-crash signals delivered to the program's own process, last of each
   // kind: who sent the one it died of (itself re-raising, another process).
   struct SignalSent {
@@ -110,6 +138,9 @@ struct RunResult {
   };
   std::map<int, SignalSent> signals_received;
   int threads_started = 1;  // threads the program's own process ran, the main one included
+=======
+  std::optional<HangSnapshot> hang;    // End::TimedOut of a traced program
+>>>>>>> deadlock
 };
 
 // Whether the program has a handler for sig (SigCgt of /proc/<tid>/status).

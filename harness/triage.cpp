@@ -9,12 +9,21 @@
 #include "classify.h"
 #include "dedup.h"
 #include "unsafe_calls.h"
+#include "deadlock.h"
 
 namespace faultline {
 
 namespace {
 constexpr size_t kReportedStderrBytes = 4096;
 
+// A handler's part of a stack and the interrupted code's, split at the signal trampoline.
+void split_at_signal_frame(Finding& f) {
+  auto trampoline = std::find_if(f.frames.begin(), f.frames.end(),
+                                 [](const Frame& fr) { return fr.function == "__restore_rt"; });
+  if (trampoline == f.frames.end()) return;
+  f.handler_stack.assign(f.frames.begin(), trampoline);
+  f.interrupted_stack.assign(trampoline + 1, f.frames.end());
+}
 
 // The program's handler: the outermost frame of the handler stack that is not
 // the runtime's or ours (below it is our wrapper, then the signal trampoline).
@@ -81,12 +90,7 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
   }
   if (f.snapshot) {
     out.frames = f.snapshot->frames;
-    auto trampoline = std::find_if(out.frames.begin(), out.frames.end(),
-                                   [](const Frame& fr) { return fr.function == "__restore_rt"; });
-    if (trampoline != out.frames.end()) {
-      out.handler_stack.assign(out.frames.begin(), trampoline);
-      out.interrupted_stack.assign(trampoline + 1, out.frames.end());
-    }
+    split_at_signal_frame(out);
   }
   if (e.arg[0] == FL_FINDING_SIGNAL_UNSAFE_CALL) out.detail = unsafe_call_detail(e.arg[1], handler_function(out.handler_stack));
   return out;
@@ -116,6 +120,46 @@ std::string non_crash_death(const CrashReport& r, const RunResult& run) {
   return "terminated by " + sig + from + ": not a crash signal";
 }
 
+std::string process_label(pid_t pid, const std::string& program, pid_t main_pid) {
+  return pid == main_pid ? "main" : "child " + std::to_string(pid) + " (" + program + ")";
+}
+
+// Every thread of a hung program, and the one deadlocked in a signal handler,
+// if any: it explains the hang, so it goes first (the class) even though an
+// injector's sentinel saw the reentrancy that led to it earlier.
+void triage_timeout(const RunRequest& req, const RunResult& run, CrashReport& r) {
+  const std::string no_exit = "no exit within " + std::to_string(req.limits.timeout_seconds) + " s";
+  std::optional<HandlerDeadlock> d;
+  if (run.hang) {
+    r.threads = run.hang->threads;
+    r.threads_left_out = run.hang->threads_left_out;
+    r.threads_unstopped = run.hang->threads_unstopped;
+    r.hang_snapshot_seconds = run.hang->seconds;
+    d = find_handler_deadlock(*run.hang, run.pid);
+  }
+  if (!d) {
+    r.findings.push_back({CrashClass::Timeout, no_exit + "; process group and descendants killed", -1});
+    return;
+  }
+  const ThreadStack& t = *d->thread;
+  const std::string waits_in = frame_key(t.frames[d->wait_frame]);
+  const std::string where = t.pid == run.pid ? "" : "in child process " + std::to_string(t.pid) + " (" + t.program + "): ";
+  Finding f(CrashClass::DeadlockInSignalHandler,
+            where + "thread " + std::to_string(t.thread_index) + " waits in " + waits_in + " for lock " +
+                (d->lock.empty() ? "(address unknown)" : d->lock) + " inside signal handler " + d->pair.handler +
+                ", which interrupted " + d->pair.interrupted + "; " + no_exit,
+            t.thread_index);
+  f.frames = t.frames;
+  split_at_signal_frame(f);
+  r.findings.insert(r.findings.begin(), std::move(f));
+  r.deadlock = CrashReport::Deadlock{d->pair, waits_in, d->lock};
+  r.process = process_label(t.pid, t.program, run.pid);
+  r.thread = t.thread_index;
+  r.frames = t.frames;
+  r.frames_truncated = t.frames_truncated;
+  r.stack_hash = deadlock_hash(r.frames, *d);
+}
+
 Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main_pid) {
   std::string where = s.pid == main_pid || s.pid == 0 ? "" : "in child process " + std::to_string(s.pid) + " (" + s.program + "): ";
   return {c.cls, where + c.detail, s.thread_index};
@@ -124,6 +168,7 @@ Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main
 
 CrashReport triage(const RunRequest& req, const RunResult& run) {
   CrashReport r;
+  r.pid = run.pid;
   r.argv = req.argv;
   r.schedule = req.schedule.canonical();
   r.end = run.end;
@@ -177,15 +222,14 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (!primary && failed && !run.child_crashes.empty()) primary = &run.child_crashes.front().snapshot;
 
   if (run.end == RunResult::End::TimedOut) {
-    r.findings.push_back({CrashClass::Timeout, "no exit within " + std::to_string(req.limits.timeout_seconds) +
-                                                   " s; process group and descendants killed", -1});
+    triage_timeout(req, run, r);
   } else if (primary) {
     Classification c = classify_snapshot(*primary, err);
     const bool sentinel_first = !r.findings.empty();
     r.findings.push_back(finding_from(*primary, c, run.pid));
     if (run.fatal && primary != &*run.fatal)
       r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err), run.pid));
-    r.process = primary->pid == run.pid ? "main" : "child " + std::to_string(primary->pid) + " (" + primary->program + ")";
+    r.process = process_label(primary->pid, primary->program, run.pid);
     r.signo = primary->signo;
     r.si_code = primary->si_code;
     if (primary->signo == SIGSEGV || primary->signo == SIGBUS) r.fault_address = primary->fault_address;
@@ -213,7 +257,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.cls = r.findings.empty() ? CrashClass::None : r.findings.front().cls;
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
   if (r.cls == CrashClass::SignalUnsafeReentrancy) r.reentrancy = find_reentrancy_pair(r.frames);
-  if (!r.frames.empty()) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
+  if (!r.frames.empty() && !r.deadlock) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
   return r;
 }
 

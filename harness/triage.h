@@ -49,8 +49,20 @@ struct CrashReport {
   std::string stack_hash;
   std::optional<RecursionCycle> recursion_cycle;
   std::optional<ReentrancyPair> reentrancy;  // signal-unsafe-reentrancy: what the hash is of
+  // deadlock-in-signal-handler: the handler, what it interrupted, and the lock it waits for.
+  struct Deadlock {
+    ReentrancyPair pair;
+    std::string waits_in;  // the lock-wait function
+    std::string lock;      // address and what it is, "" when unknown
+  };
+  std::optional<Deadlock> deadlock;
+  // A timeout: every thread's stack as the program hung (hang_snapshot_seconds to take them).
+  std::vector<ThreadStack> threads;
+  int threads_left_out = 0, threads_unstopped = 0;
+  double hang_snapshot_seconds = 0;
   std::string allocator;  // for heap-corruption: whose check fired
   // The run itself.
+  pid_t pid = 0;  // the program's process
   std::vector<std::string> argv;
   std::string schedule;
   RunResult::End end = RunResult::End::Exited;

@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -73,7 +74,7 @@ int on_frame(Dwfl_Frame* state, void* arg) {
 
 }  // namespace
 
-Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames) {
+ProcessUnwinder::ProcessUnwinder(pid_t pid) : dwfl_(nullptr, &dwfl_end) {
   static char* debuginfo_path = nullptr;
   static const Dwfl_Callbacks callbacks = {
       .find_elf = dwfl_linux_proc_find_elf,
@@ -81,17 +82,54 @@ Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames) {
       .section_address = nullptr,
       .debuginfo_path = &debuginfo_path,
   };
-  Walk walk{nullptr, max_frames, {}};
-  std::unique_ptr<Dwfl, decltype(&dwfl_end)> dwfl(dwfl_begin(&callbacks), &dwfl_end);
-  if (!dwfl) return {};
-  walk.dwfl = dwfl.get();
-  dwfl_report_begin(dwfl.get());
-  if (dwfl_linux_proc_report(dwfl.get(), pid) != 0) return {};
-  dwfl_report_end(dwfl.get(), nullptr, nullptr);
-  // true: the runner already holds the thread in a ptrace stop.
-  if (dwfl_linux_proc_attach(dwfl.get(), pid, true) != 0) return {};
-  dwfl_getthread_frames(dwfl.get(), tid, on_frame, &walk);
+  dwfl_.reset(dwfl_begin(&callbacks));
+  if (!dwfl_) return;
+  dwfl_report_begin(dwfl_.get());
+  if (dwfl_linux_proc_report(dwfl_.get(), pid) != 0) return;
+  dwfl_report_end(dwfl_.get(), nullptr, nullptr);
+  // true: the runner already holds the threads in a ptrace stop.
+  attached_ = dwfl_linux_proc_attach(dwfl_.get(), pid, true) == 0;
+}
+
+ProcessUnwinder::~ProcessUnwinder() = default;
+
+Unwound ProcessUnwinder::unwind(pid_t tid, size_t max_frames) {
+  if (!attached_) return {};
+  Walk walk{dwfl_.get(), max_frames, {}};
+  dwfl_getthread_frames(dwfl_.get(), tid, on_frame, &walk);
   return std::move(walk.out);
+}
+
+std::optional<DataSymbol> ProcessUnwinder::data_symbol(uint64_t address) {
+  if (!attached_) return std::nullopt;
+  Dwfl_Module* mod = dwfl_addrmodule(dwfl_.get(), address);
+  if (!mod) return std::nullopt;
+  DataSymbol d;
+  Dwarf_Addr base = 0;
+  const char* mainfile = nullptr;
+  const char* modname = dwfl_module_info(mod, nullptr, &base, nullptr, nullptr, nullptr, &mainfile, nullptr);
+  d.module = basename_of(mainfile ? mainfile : modname);
+  d.offset = address - base;
+  Dwarf_Addr bias = 0;
+  Dwarf_Addr in_section = address;
+  if (Elf_Scn* scn = dwfl_module_address_section(mod, &in_section, &bias)) {
+    GElf_Shdr shdr;
+    size_t names = 0;
+    Elf* elf = dwfl_module_getelf(mod, &bias);
+    if (elf && gelf_getshdr(scn, &shdr) && elf_getshdrstrndx(elf, &names) == 0)
+      if (const char* name = elf_strptr(elf, names, shdr.sh_name)) d.section = name;
+  }
+  GElf_Sym sym;
+  GElf_Off off = 0;
+  if (const char* name = dwfl_module_addrinfo(mod, address, &off, &sym, nullptr, nullptr, nullptr)) {
+    d.symbol = name;
+    d.offset = off;
+  }
+  return d;
+}
+
+Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames) {
+  return ProcessUnwinder(pid).unwind(tid, max_frames);
 }
 
 }  // namespace faultline
