@@ -20,8 +20,7 @@ namespace {
 
 // The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.
 char task_state(pid_t tid) {
-  std::ifstream f("/proc/" + std::to_string(tid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), {});
+  const std::string stat = read_proc_file("/proc/" + std::to_string(tid) + "/stat", 4096);
   auto close_paren = stat.rfind(')');
   return close_paren == std::string::npos || close_paren + 2 >= stat.size() ? 0 : stat[close_paren + 2];
 }
@@ -50,13 +49,6 @@ std::set<pid_t> stop_all(const std::vector<TracedTask>& tasks, std::chrono::mill
     if (!pending.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return stopped;
-}
-
-std::string comm_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  std::getline(f, name);
-  return name;
 }
 
 ThreadStack thread_stack(const TracedTask& t, ProcessUnwinder& unwinder, const std::vector<MapEntry>& maps) {
@@ -106,7 +98,7 @@ HangSnapshot snapshot_hung_tasks(std::vector<TracedTask> tasks, std::chrono::mil
   for (const auto& [tgid, threads] : by_process) {
     ProcessUnwinder unwinder(tgid);
     const std::vector<MapEntry> maps = read_maps(tgid);
-    const std::string program = comm_of(tgid);
+    const std::string program = process_name(tgid);
     for (const auto& t : threads) {
       h.threads.push_back(thread_stack(t, unwinder, maps));
       h.threads.back().program = program;

@@ -1,15 +1,12 @@
 #include "maps.h"
 
-<<<<<<< HEAD
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 
-=======
 #include <cstdio>
->>>>>>> deadlock
 #include <fstream>
 #include <sstream>
 
@@ -52,6 +49,12 @@ std::string read_proc_file(const std::string& path, size_t max_bytes) {
   }
   close(fd);
   return text;
+}
+
+std::string process_name(pid_t pid) {
+  std::string name = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);
+  if (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
 }
 
 std::vector<MapEntry> read_maps(pid_t pid) {

@@ -21,14 +21,13 @@ struct MapEntry {
 std::vector<MapEntry> parse_maps(std::string_view text);
 std::vector<MapEntry> read_maps(pid_t pid);
 
-<<<<<<< HEAD
 // A /proc file, at most max_bytes of it. A process that exits while it is
 // read is not an error: what was read so far ("" if nothing).
 std::string read_proc_file(const std::string& path, size_t max_bytes = 65536);
-=======
+// Its /proc/<pid>/comm, "" once it is gone.
+std::string process_name(pid_t pid);
 const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a);
 // "/usr/lib/x86_64-linux-gnu/libc.so.6 (rw-p) at offset 0x1b0", "unmapped address 0x..."
 std::string describe_mapping(const std::vector<MapEntry>& maps, uint64_t a);
->>>>>>> deadlock
 
 }  // namespace faultline

@@ -35,12 +35,9 @@ namespace faultline {
 namespace {
 
 constexpr size_t kTailBytes = 64 * 1024;
-<<<<<<< HEAD
 constexpr int kPidDigits = 10;
-=======
 // How long a timeout waits for the program's threads to stop for their stacks.
 constexpr std::chrono::milliseconds kHangStopBound{1000};
->>>>>>> deadlock
 
 bool is_crash_signal(int sig) {
   switch (sig) {
@@ -281,8 +278,7 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
   }
   s.handler_installed = signal_caught(tid, si.si_signo);
   s.pid = pid;
-  s.program = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);
-  if (!s.program.empty() && s.program.back() == '\n') s.program.pop_back();
+  s.program = process_name(pid);
   rlimit rl{};
   if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
   s.maps = read_maps(pid);

@@ -129,7 +129,6 @@ struct RunResult {
   };
   std::vector<InjectorFinding> injector_findings;
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)
-<<<<<<< HEAD
   // Non-crash signals delivered to the program's own process, last of each
   // kind: who sent the one it died of (itself re-raising, another process).
   struct SignalSent {
@@ -138,9 +137,7 @@ struct RunResult {
   };
   std::map<int, SignalSent> signals_received;
   int threads_started = 1;  // threads the program's own process ran, the main one included
-=======
   std::optional<HangSnapshot> hang;    // End::TimedOut of a traced program
->>>>>>> deadlock
 };
 
 // Whether the program has a handler for sig (SigCgt of /proc/<tid>/status).

@@ -6,10 +6,12 @@
 static void *sleep_forever(void *arg) {
   (void)arg;
   for (;;) pause();
+  return 0;
 }
 
 int main(void) {
   pthread_t t;
   pthread_create(&t, 0, sleep_forever, 0);
   sleep_forever(0);
+  return 0;
 }
