@@ -128,7 +128,9 @@ std::string process_label(pid_t pid, const std::string& program, pid_t main_pid)
 // if any: it explains the hang, so it goes first (the class) even though an
 // injector's sentinel saw the reentrancy that led to it earlier.
 void triage_timeout(const RunRequest& req, const RunResult& run, CrashReport& r) {
-  const std::string no_exit = "no exit within " + std::to_string(req.limits.timeout_seconds) + " s";
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g", req.limits.timeout_seconds);
+  const std::string no_exit = "no exit within " + std::string(limit) + " s";
   std::optional<HandlerDeadlock> d;
   if (run.hang) {
     r.threads = run.hang->threads;

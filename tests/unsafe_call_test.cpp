@@ -60,8 +60,9 @@ TEST(UnsafeCall, ExploreInsideMallocNamesTheHandlersSyslog) {
 
 // `--in syslog`: the signal is raised inside the session's syslog; the
 // handler's syslog is entered while that one is paused. (explore's first
-// breadth point, insn 2712 of the first call, lies inside syslog's lock:
-// that run and its replays end in a timeout after the finding.)
+// breadth point, in the first call, lies inside syslog's lock: the handler's
+// syslog waits for it forever, a deadlock in the handler, with the unsafe
+// call as the finding before it.)
 TEST(UnsafeCall, ExploreInSyslogRaisesInsideSyslogAndReplays) {
   ScratchDir d;
   auto r = run_faultline({"explore", "--in", "syslog", "--signal", "SIGALRM", "--max-runs", "20", "--timeout", "2",
@@ -69,29 +70,31 @@ TEST(UnsafeCall, ExploreInSyslogRaisesInsideSyslogAndReplays) {
                          d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find(" in=syslog insn="), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("a SIGALRM handler that interrupted syslog()"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("inside signal handler grace_alarm_handler, which interrupted syslog"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("handler installed before syslog() call 1 of thread 0"), std::string::npos) << r.out;
   const fs::path repro = only_reproducer(d / "out");
-  ASSERT_TRUE(repro.filename().string().starts_with("signal-unsafe-call-")) << repro;
+  ASSERT_TRUE(repro.filename().string().starts_with("deadlock-in-signal-handler-")) << repro;
   auto replay = run_faultline({"replay", repro.string(), "--times", "3"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
-  EXPECT_NE(replay.out.find("3/3 reproduced (signal-unsafe-call"), std::string::npos) << replay.out;
+  EXPECT_NE(replay.out.find("3/3 reproduced (deadlock-in-signal-handler"), std::string::npos) << replay.out;
 }
 
 // What really happens (glibc 2.36): before syslog takes its lock the
 // handler's syslog completes and the handler exits; with the lock held
 // (instructions 34 on of the first call, measured) the handler's syslog
-// waits for it forever.
+// waits for it forever: deadlock-in-signal-handler, after the unsafe call.
 TEST(UnsafeCall, InsideSyslogsLockTheHandlersSyslogDeadlocks) {
   ScratchDir d;
   auto before = run_login(d, "malloc-signal sig=SIGALRM call=1 in=syslog insn=1");
   EXPECT_EQ(classes(before), std::vector<std::string>({"signal-unsafe-call"}));
   EXPECT_EQ(before["exit"]["code"], 1) << before["exit"];  // the handler's _exit(1)
   auto held = run_login(d, "malloc-signal sig=SIGALRM call=1 in=syslog insn=300");
-  EXPECT_EQ(classes(held), std::vector<std::string>({"signal-unsafe-call", "timeout"}));
+  EXPECT_EQ(classes(held), std::vector<std::string>({"deadlock-in-signal-handler", "signal-unsafe-call"}));
   EXPECT_EQ(held["injection"]["call"], 1);
   EXPECT_EQ(held["injection"]["insn"], 300);
-  const auto& call = held["findings"][0];
+  EXPECT_TRUE(mentions(held["findings"][0]["handler_stack"], "grace_alarm_handler")) << held["findings"][0];
+  EXPECT_TRUE(mentions(held["findings"][0]["interrupted_stack"], "__vsyslog_internal")) << held["findings"][0];
+  const auto& call = held["findings"][1];
   EXPECT_EQ(call["detail"], "syslog() called from grace_alarm_handler, a SIGALRM handler that interrupted syslog(); "
                             "not async-signal-safe");
   EXPECT_TRUE(mentions(call["interrupted_stack"], "__vsyslog_internal")) << call;
