@@ -144,6 +144,8 @@ class Campaign {
     opt.signo = t.explore->signo;
     opt.thread = t.explore->thread;
     opt.max_runs = t.explore->max_runs;
+    if (!t.explore->process.empty()) opt.process = t.explore->process;
+    if (!t.explore->in_function.empty()) opt.in_function = t.explore->in_function;
     opt.keep_going = true;
     std::optional<std::string> bytes;
     if (input) bytes = read_file(*input);
@@ -153,7 +155,8 @@ class Campaign {
       finding(t, "explore", row.item, hit.report, r, bytes);
     });
     if (!result) return failed(row, result.error().message);
-    row.status = std::to_string(result->runs) + " runs, " + std::to_string(result->hits.size()) + " findings";
+    row.status = std::to_string(result->runs) + " runs, " + std::to_string(result->hits.size()) + " findings" +
+                 (result->census.handler_seen ? "" : ", no " + t.explore->signal + " handler seen");
     row.runs = std::max(result->runs, 1);
     row.seconds = seconds_since(t0);
     add(row);

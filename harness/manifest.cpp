@@ -15,6 +15,7 @@
 #include "reproducer_json.h"
 #include "schedule.h"
 #include "schedule.hpp"
+#include "unsafe_calls.h"
 
 namespace faultline {
 
@@ -136,7 +137,7 @@ class Reader {
   } while (0)
 
 Result<ExploreTable> read_explore(const Reader& in, const toml::table& t, const std::string& ctx) {
-  if (auto e = in.only_keys(t, ctx, {"signal", "max_runs", "thread", "input"})) return *e;
+  if (auto e = in.only_keys(t, ctx, {"signal", "max_runs", "thread", "input", "process", "in"})) return *e;
   ExploreTable x;
   if (auto n = t.get("signal")) {
     FL_TRY(x.signal, in.string(*n, ctx + "signal"));
@@ -147,6 +148,16 @@ Result<ExploreTable> read_explore(const Reader& in, const toml::table& t, const 
   if (auto n = t.get("max_runs")) FL_TRY(x.max_runs, in.integer(*n, ctx + "max_runs", 2, 1000000));
   if (auto n = t.get("thread")) FL_TRY(x.thread, in.integer(*n, ctx + "thread", 0, 100000));
   if (auto n = t.get("input")) FL_TRY(x.input, in.existing(*n, ctx + "input", false));
+  if (auto n = t.get("process")) {
+    FL_TRY(x.process, in.string(*n, ctx + "process"));
+    if (!Schedule::parse("malloc-signal sig=1 call=1 insn=1 process=" + x.process))
+      return in.error(*n, ctx + "process", "'" + x.process + "' is not a program name (up to 31 letters, digits, '_', '.', '+', '-')");
+  }
+  if (auto n = t.get("in")) {
+    FL_TRY(x.in_function, in.string(*n, ctx + "in"));
+    if (fl_unsafe_family_of(x.in_function.c_str()) < 0)
+      return in.error(*n, ctx + "in", "'" + x.in_function + "' is not a function faultline interposes (see explore --in)");
+  }
   return x;
 }
 

@@ -35,6 +35,8 @@ struct ExploreTable {
   int max_runs = 100;
   int thread = 0;
   std::filesystem::path input;  // "" : the first seed when `run` takes @@
+  std::string process;          // "" : the process `run` starts (explore --process)
+  std::string in_function;      // "" : the allocator (explore --in)
 };
 
 struct FuzzProfile {

@@ -45,8 +45,8 @@ enum fl_value_kind {
     "do it from the tracer: breakpoints on the executable's own allocator symbols and "      \
     "PTRACE_SINGLESTEP (static binaries, statically linked allocators)")                     \
   X(MS_PROCESS, "malloc-signal", "process", FL_VAL_WORD, 0,                                  \
-    "interrupt the process with this program name (its comm, e.g. make); default: the "      \
-    "process faultline started, never its children")                                        \
+    "interrupt the process with this program name (its comm, e.g. make; a longer name "     \
+    "matches comm's 15 characters); default: the process faultline started, not its children") \
   X(STACK_MAIN, "stack", "main", FL_VAL_SIZE, 0,                                             \
     "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
     "pthread stacks from it)")                                                               \

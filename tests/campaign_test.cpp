@@ -685,3 +685,42 @@ TEST(Campaign, ExploreTableFindsTheReentrancyAndStoresIt) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// explore's --in and --process as the explore table's `in` and `process`:
+// the CVE-2024-6387-shaped target, with the signal raised inside syslog.
+TEST(Campaign, ExploreTableTakesInAndProcess) {
+  ScratchDir d;
+  const std::string target = "[[target]]\nname = \"login\"\nrun = [\"" + std::string(FAULTLINE_BIN_DIR) +
+                             "/target-login_timeout\"]\ntimeout = 2\n";
+  write_file(d / "faultline.toml",
+             target + "explore = { signal = \"SIGALRM\", in = \"syslog\", process = \"target-login_timeout\", max_runs = 4 }\n");
+  fs::create_directories(d / "corpora");
+  auto r = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--budget", "60", "--out",
+                          (d / "out").string()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  bool stored = false;
+  const auto report = read_report(d / "out/report.json");
+  for (const auto& row : report["rows"])
+    if (row["kind"] == "explore" && row["status"] == "new")
+      stored = row["class"] == "deadlock-in-signal-handler" &&
+               fs::exists(d / "corpora/login/regressions" / ("deadlock-in-signal-handler-" + row["stack_hash"].get<std::string>()));
+  EXPECT_TRUE(stored) << r.out;
+
+  for (const auto& [bad, words] : std::vector<std::pair<std::string, std::string>>{
+           {"explore = { in = \"nosuch\" }\n", "key 'target.login.explore.in': 'nosuch' is not a function"},
+           {"explore = { process = \"a/b\" }\n", "key 'target.login.explore.process': 'a/b' is not a program name"}}) {
+    write_file(d / "faultline.toml", target + bad);
+    auto e = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--no-fuzz", "--out",
+                            (d / "out2").string()},
+                           d);
+    EXPECT_EQ(e.exit_code, 2) << e.out << e.err;
+    EXPECT_NE(e.err.find(words), std::string::npos) << e.err;
+  }
+}
+
+}  // namespace
+}  // namespace faultline::test
