@@ -73,8 +73,8 @@ const std::vector<OptionRow>& option_table() {
        "interrupt calls of FUNCTION instead of the allocator's: one outside the async-signal-safe list that "
        "the injector interposes (syslog, printf, fputs, gettext, localtime, exit, pthread_mutex_lock, ...)"},
       {"explore", "process", value<std::string>("NAME"),
-       "interrupt the process with this program name (e.g. make's own process under a wrapper); default: the "
-       "process faultline starts, never the programs it runs"},
+       "interrupt the process with this program name (its comm), e.g. a program a wrapper script forks; default: "
+       "the process faultline starts (and what it execs in place), never the processes it forks"},
       {"explore", "calls", value<std::string>("A-B"),
        "only allocator calls A to B of the thread (A- : from A on); default: every call after the handler is installed"},
       {"explore", "keep-going", {}, "do not stop at the first finding"},

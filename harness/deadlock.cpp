@@ -26,12 +26,6 @@ std::string_view base_name(std::string_view fn) {
   return fn.substr(0, fn.find('.'));
 }
 
-std::optional<size_t> signal_frame(const std::vector<Frame>& frames) {
-  auto it = std::find_if(frames.begin(), frames.end(), [](const Frame& f) { return f.function == "__restore_rt"; });
-  if (it == frames.begin() || it == frames.end()) return std::nullopt;
-  return static_cast<size_t>(it - frames.begin());
-}
-
 // The lock-wait frame above the signal frame that the handler's code called
 // (the outermost of the innermost run of them: pthread_mutex_lock, not the
 // futex helper under it); a futex wait in a function not on the list counts

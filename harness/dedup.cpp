@@ -109,11 +109,17 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
   return c;
 }
 
+std::optional<size_t> signal_frame(const std::vector<Frame>& frames) {
+  auto it = std::find_if(frames.begin(), frames.end(), [](const Frame& f) { return f.function == "__restore_rt"; });
+  if (it == frames.begin() || it == frames.end()) return std::nullopt;
+  return static_cast<size_t>(it - frames.begin());
+}
+
 std::optional<ReentrancyPair> find_reentrancy_pair(const std::vector<Frame>& frames) {
-  auto trampoline = std::find_if(frames.begin(), frames.end(), [](const Frame& f) { return f.function == "__restore_rt"; });
-  if (trampoline == frames.begin() || trampoline == frames.end() || trampoline + 1 == frames.end()) return std::nullopt;
+  const auto trampoline = signal_frame(frames);
+  if (!trampoline || *trampoline + 1 == frames.size()) return std::nullopt;
   ReentrancyPair p;
-  const size_t t = static_cast<size_t>(trampoline - frames.begin());
+  const size_t t = *trampoline;
   p.handler_frame = t - 1;  // the program's handler, above any wrapper of ours around it
   while (p.handler_frame > 0 && is_runtime_frame(frames[p.handler_frame])) p.handler_frame--;
   if (is_runtime_frame(frames[p.handler_frame])) p.handler_frame = t - 1;

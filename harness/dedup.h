@@ -42,6 +42,10 @@ std::string frame_key(const Frame& f);
 
 std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& frames);
 
+// Index of the signal trampoline (__restore_rt) in a stack, when there is one
+// with a handler's frame above it.
+std::optional<size_t> signal_frame(const std::vector<Frame>& frames);
+
 // In a stack that runs through a signal trampoline (__restore_rt): the
 // program's handler (the innermost-but-wrapper frame above the trampoline)
 // and the outermost runtime frame below it (the call the program had made,

@@ -14,7 +14,8 @@ std::string malloc_signal_schedule(const ExploreOptions& opt, uint64_t call, std
                      " call=" + std::to_string(call) + (insn ? " insn=" + std::to_string(*insn) : " trace") +
                      (opt.ptrace ? " ptrace" : "") + (opt.process ? " process=" + *opt.process : "") +
                      (opt.in_function ? " in=" + *opt.in_function : "");
-  return Schedule::parse(line)->canonical();
+  auto parsed = Schedule::parse(line);
+  return parsed ? parsed->canonical() : line;  // a bad name: run_with reports the parser's error
 }
 
 ExploreOptions explore_options_of(const Schedule& s) {
@@ -52,7 +53,8 @@ class Explorer {
     }
     auto census = take_census();
     if (!census) return census.error();
-    if (opt_.thread >= out_.census.threads_started)
+    // The runner counts the threads of the process it started; another one (--process) it cannot vouch for.
+    if (!opt_.process && opt_.thread >= out_.census.threads_started)
       return Error{"--thread " + std::to_string(opt_.thread) + ": the program never started that thread (it ran " +
                    std::to_string(out_.census.threads_started) + (out_.census.threads_started == 1 ? " thread" : " threads") +
                    ", numbered from 0)"};
@@ -198,10 +200,8 @@ class Explorer {
     uint64_t lo_insn = 1, hi_insn = opt_.max_insn;
     auto first = trace(out_.census.first_call);
     if (!first) return first.error();
-    if (*first && !(*first)->points.empty()) {
-      lo_insn = (*first)->points.front();
-      hi_insn = std::max(opt_.max_insn, (*first)->points.back());
-    }
+    // Past the call's last instruction nothing would be raised.
+    if (*first && !(*first)->points.empty()) lo_insn = (*first)->points.front(), hi_insn = (*first)->points.back();
     const uint64_t last = out_.census.calls ? last_call() : std::min(last_call(), out_.census.first_call + opt_.call_range - 1);
     if (last < out_.census.first_call) return true;
     std::mt19937_64 rng(*opt_.seed);

@@ -51,6 +51,14 @@ std::string read_proc_file(const std::string& path, size_t max_bytes) {
   return text;
 }
 
+std::string proc_status_field(pid_t tid, const std::string& key) {
+  const std::string status = "\n" + read_proc_file("/proc/" + std::to_string(tid) + "/status");
+  const auto at = status.find("\n" + key + ":");
+  if (at == std::string::npos) return "";
+  const auto from = at + key.size() + 2, end = status.find('\n', from);
+  return status.substr(from, end == std::string::npos ? std::string::npos : end - from);
+}
+
 std::string process_name(pid_t pid) {
   std::string name = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);
   if (!name.empty() && name.back() == '\n') name.pop_back();

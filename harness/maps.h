@@ -24,6 +24,8 @@ std::vector<MapEntry> read_maps(pid_t pid);
 // A /proc file, at most max_bytes of it. A process that exits while it is
 // read is not an error: what was read so far ("" if nothing).
 std::string read_proc_file(const std::string& path, size_t max_bytes = 65536);
+// A field of /proc/<tid>/status ("Tgid", "SigCgt"): the text after "Key:", "" when absent or gone.
+std::string proc_status_field(pid_t tid, const std::string& key);
 // Its /proc/<pid>/comm, "" once it is gone.
 std::string process_name(pid_t pid);
 const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a);

@@ -58,9 +58,8 @@ void append_capped(CapturedOutput& c, const char* data, size_t n, size_t cap) {
 
 // The thread group a task belongs to (Tgid: in /proc/<tid>/status).
 pid_t tgid_of(pid_t tid) {
-  const std::string status = read_proc_file("/proc/" + std::to_string(tid) + "/status");
-  const auto at = status.find("\nTgid:");
-  return at == std::string::npos ? tid : static_cast<pid_t>(std::strtol(status.c_str() + at + 6, nullptr, 10));
+  const std::string tgid = proc_status_field(tid, "Tgid");
+  return tgid.empty() ? tid : static_cast<pid_t>(std::strtol(tgid.c_str(), nullptr, 10));
 }
 
 
@@ -117,7 +116,8 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   // glibc writes "malloc(): ..." aborts to /dev/tty unless told otherwise; triage needs them.
   env.push_back("LIBC_FATAL_STDERR_=1");
   env.insert(env.end(), req.extra_env.begin(), req.extra_env.end());
-  env.push_back(std::string(FL_ENV_ROOT_PID) + "=" + std::string(kPidDigits, '0'));  // filled in after fork
+  // A fuzz engine forks or runs the target through a shell: every process it runs is the program.
+  if (!req.supervise_only) env.push_back(std::string(FL_ENV_ROOT_PID) + "=" + std::string(kPidDigits, '0'));  // filled in after fork
   return env;
 }
 
@@ -257,10 +257,7 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
 
 // The signal's disposition in the tracee: SigCgt is a hex mask, bit sig-1.
 bool signal_caught(pid_t tid, int sig) {
-  const std::string status = read_proc_file("/proc/" + std::to_string(tid) + "/status");
-  const auto at = status.find("\nSigCgt:");
-  if (at == std::string::npos) return false;
-  const uint64_t mask = std::strtoull(status.c_str() + at + 8, nullptr, 16);
+  const uint64_t mask = std::strtoull(proc_status_field(tid, "SigCgt").c_str(), nullptr, 16);
   return (mask >> (sig - 1)) & 1u;
 }
 

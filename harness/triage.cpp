@@ -18,11 +18,10 @@ constexpr size_t kReportedStderrBytes = 4096;
 
 // A handler's part of a stack and the interrupted code's, split at the signal trampoline.
 void split_at_signal_frame(Finding& f) {
-  auto trampoline = std::find_if(f.frames.begin(), f.frames.end(),
-                                 [](const Frame& fr) { return fr.function == "__restore_rt"; });
-  if (trampoline == f.frames.end()) return;
-  f.handler_stack.assign(f.frames.begin(), trampoline);
-  f.interrupted_stack.assign(trampoline + 1, f.frames.end());
+  const auto t = signal_frame(f.frames);
+  if (!t) return;
+  f.handler_stack.assign(f.frames.begin(), f.frames.begin() + static_cast<long>(*t));
+  f.interrupted_stack.assign(f.frames.begin() + static_cast<long>(*t) + 1, f.frames.end());
 }
 
 // The program's handler: the outermost frame of the handler stack that is not
@@ -103,21 +102,14 @@ bool is_injected_signal(const CrashReport& r, int signo, int si_code) {
   return r.injection && r.injection->signo == signo && sent_by_a_process(si_code);
 }
 
-// A death by a signal that is not a crash signal: the expected end of a run
-// faultline interrupted, a program's own clean-up, or another process's kill.
-std::string non_crash_death(const CrashReport& r, const RunResult& run) {
-  const std::string sig = signal_name(run.term_signal);
+// A death by a signal that is neither a crash signal nor faultline's: a
+// program's own clean-up, or another process's kill.
+std::string non_crash_death(const RunResult& run) {
   auto sent = run.signals_received.find(run.term_signal);
-  const bool by_itself = sent != run.signals_received.end() && sent->second.sender == run.pid &&
-                         sent_by_a_process(sent->second.si_code);
-  if (r.injection && r.injection->signo == run.term_signal)
-    return "ended by " + sig + ", the signal faultline raised: " +
-           (by_itself ? "the program's handler cleaned up and re-raised it (the conventional way to die of it)"
-                      : "its default action") + "; not a crash";
-  std::string from = sent == run.signals_received.end() || !sent_by_a_process(sent->second.si_code) ? ""
-                     : by_itself                          ? " raised by the program itself"
-                                                          : " sent by process " + std::to_string(sent->second.sender);
-  return "terminated by " + sig + from + ": not a crash signal";
+  const std::string from = sent == run.signals_received.end() || !sent_by_a_process(sent->second.si_code) ? ""
+                           : sent->second.sender == run.pid ? " raised by the program itself"
+                                                            : " sent by process " + std::to_string(sent->second.sender);
+  return "terminated by " + signal_name(run.term_signal) + from + ": not a crash signal";
 }
 
 std::string process_label(pid_t pid, const std::string& program, pid_t main_pid) {
@@ -182,23 +174,35 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.ptrace_allocator_symbols = run.ptrace_allocator_symbols;
   r.threads_started = run.threads_started;
   std::set<int32_t> injected;
+  // Several processes may match the schedule (process=sh under make): the
+  // first one the injection reached is the one its trace, signal and call
+  // count describe.
+  int32_t target_pid = 0;
+  auto from_target = [&](const fl_event& e) {
+    if (!target_pid) target_pid = e.pid;
+    return e.pid == target_pid;
+  };
   for (const auto& e : run.events) {
     switch (e.kind) {
       case FL_EVENT_HELLO: injected.insert(e.pid); break;
       case FL_EVENT_THREAD_STACK: (e.arg[0] ? r.thread_stacks_shrunk : r.thread_stacks_kept)++; break;
       case FL_EVENT_ALTSTACK: r.altstacks_shrunk++; break;
-      case FL_EVENT_SIGNAL_RAISED: r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]}; break;
+      case FL_EVENT_SIGNAL_RAISED:
+        if (from_target(e)) r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]};
+        break;
       case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
       case FL_EVENT_DELAYED: r.delays++; break;
       case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
-      case FL_EVENT_STEP: r.traced_steps.push_back({e.arg[1], e.arg[3] == 1}); break;
+      case FL_EVENT_STEP:
+        if (from_target(e)) r.traced_steps.push_back({e.arg[1], e.arg[3] == 1});
+        break;
       case FL_EVENT_HANDLER_INSTALLED:
         r.handlers_installed.push_back({static_cast<int>(e.arg[0]), e.arg[1], static_cast<int>(static_cast<int64_t>(e.arg[3])),
                                         e.pid, (e.arg[2] & 1) != 0, (e.arg[2] & 2) != 0});
         break;
       case FL_EVENT_EXITING:
-        if (e.arg[2] & 1) r.calls_at_exit[static_cast<int>(static_cast<int64_t>(e.arg[3]))] = e.arg[0];
+        if ((e.arg[2] & 1) && from_target(e)) r.calls_at_exit[static_cast<int>(static_cast<int64_t>(e.arg[3]))] = e.arg[0];
         break;
     }
   }
@@ -245,12 +249,21 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   } else if (run.end == RunResult::End::Signaled) {
     // No stop was seen: SIGKILL cannot be intercepted. We did not send it, so
     // the likeliest sender is the kernel's out-of-memory killer.
-    if (run.term_signal == SIGKILL)
+    if (r.injection && r.injection->signo == run.term_signal)
+      r.note = "ended by " + signal_name(run.term_signal) +
+               ", the signal faultline raised: the program's handler ran and then re-raised it or let its default "
+               "action end the program (the conventional clean-up); not a crash";
+    else if (run.term_signal == SIGKILL)
       r.findings.push_back({CrashClass::Oom, "killed by SIGKILL, not by faultline (out-of-memory killer?)", -1});
     else if (run.term_signal == SIGABRT)
       r.findings.push_back({CrashClass::Abort, "terminated by SIGABRT", -1});
+    else if (run.term_signal == SIGXCPU)
+      r.findings.push_back({CrashClass::Timeout, "killed by SIGXCPU: its CPU time limit (RLIMIT_CPU) ran out", -1});
+    else if (run.term_signal == SIGXFSZ)
+      r.findings.push_back({CrashClass::Oom, "killed by SIGXFSZ: it wrote past the file size limit of " +
+                                                 std::to_string(req.limits.file_size_bytes >> 20) + " MiB (RLIMIT_FSIZE)", -1});
     else
-      r.note = non_crash_death(r, run);
+      r.note = non_crash_death(run);
     r.signo = run.term_signal;
   }
 

@@ -19,8 +19,9 @@
    program), a sentinel finding aborts the process so the engine saves it. */
 #define FL_ENV_ABORT_ON_FINDING "FAULTLINE_ABORT_ON_FINDING"
 /* The pid of the process faultline started, as decimal digits (zero-padded):
-   malloc-signal interrupts that process (and its forks), not the programs it
-   execs, unless the schedule names another with process=NAME. */
+   malloc-signal interrupts that process (and what it execs in place), not
+   the processes it forks, unless the schedule names one with process=NAME.
+   Not set under a fuzz engine: every process it runs is the program. */
 #define FL_ENV_ROOT_PID "FAULTLINE_ROOT_PID"
 
 enum fl_event_kind {

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -141,6 +142,13 @@ static int is_target_process(void) {
   return (long)pid == fl_sys_getpid();
 }
 
+/* A fork of the started process runs the program's child code (before an
+   exec, or a worker): not the process the user named, unless named by
+   process=, which a fork keeps. */
+static void forked_child(void) {
+  if (!fl_schedule_has(&fl_sched, FL_KEY_MS_PROCESS)) fl_in_target_process = 0;
+}
+
 /* At our constructor, or earlier: another library's constructor may install
    a handler or arm a timer before ours runs (gperftools' profiler does), and
    our sigaction/timer wrappers call this first. Runs once. */
@@ -174,6 +182,7 @@ void fl_init(void) {
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   }
   fl_in_target_process = is_target_process();
+  pthread_atfork(0, 0, forked_child);  // allowed: init only
   find_own_text();
   fl_self.alloc_calls = program_calls;
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
@@ -181,7 +190,12 @@ void fl_init(void) {
   fl_take_over_armed_timers();
 }
 
-__attribute__((constructor(101))) static void faultline_inject_init(void) { fl_init(); }
+/* Whichever thread ran fl_init first, the constructor runs on the main thread. */
+__attribute__((constructor(101))) static void faultline_inject_init(void) {
+  if (fl_sys_gettid() == fl_sys_getpid()) fl_self.index_plus1 = 1;
+  fl_init();
+}
+
 
 /* How many allocator calls the program made: explore samples over them. */
 __attribute__((destructor)) static void faultline_inject_fini(void) {

@@ -32,6 +32,10 @@ struct fl_thread {
     int sig;
     int interrupted_alloc;
     int interrupted_call;
+    /* The interrupted code had the signal blocked: it came in a call that
+       unblocks it for the wait (sigsuspend, pselect, ppoll), where POSIX
+       allows any call in the handler. */
+    int in_safe_wait;
   } levels[FL_MAX_HANDLER_DEPTH];
   int stepping;             /* single-stepping the scheduled call: its enum fl_step_owner, 0 not */
   uint64_t steps;

@@ -46,7 +46,7 @@ enum fl_value_kind {
     "PTRACE_SINGLESTEP (static binaries, statically linked allocators)")                     \
   X(MS_PROCESS, "malloc-signal", "process", FL_VAL_WORD, 0,                                  \
     "interrupt the process with this program name (its comm, e.g. make; a longer name "     \
-    "matches comm's 15 characters); default: the process faultline started, not its children") \
+    "matches comm's 15 characters); default: the process faultline started, not its forks") \
   X(STACK_MAIN, "stack", "main", FL_VAL_SIZE, 0,                                             \
     "main-thread stack size; set as RLIMIT_STACK before exec (glibc also sizes default "     \
     "pthread stacks from it)")                                                               \

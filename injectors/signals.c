@@ -111,7 +111,9 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
     /* The kernel puts the signal frame right below the interrupted stack
        pointer, unless the handler runs on an alternate stack. */
     const uintptr_t gap = interrupted_sp > frame ? interrupted_sp - frame : frame - interrupted_sp;
-    fl_self.levels[level] = (struct fl_handler_level){frame, gap > (256u << 10), sig, fl_self.in_allocator, fl_self.in_call};
+    const uint64_t blocked = *(const uint64_t *)&((ucontext_t *)ctx)->uc_sigmask;
+    fl_self.levels[level] = (struct fl_handler_level){frame, gap > (256u << 10), sig, fl_self.in_allocator,
+                                                      fl_self.in_call, (int)((blocked >> (sig - 1)) & 1)};
   }
   fl_self.in_handler = level + 1;
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();

@@ -42,7 +42,9 @@ static void called_in_handler(int id, int family) {
   const int depth = fl_handler_depth();
   if (depth <= 0 || depth > FL_MAX_HANDLER_DEPTH) return;
   const struct fl_handler_level *h = &fl_self.levels[depth - 1];
-  if ((crash_signals >> h->sig) & 1) return;
+  if ((crash_signals >> h->sig) & 1 || h->in_safe_wait) return;
+  /* The allocator's own locks (jemalloc's pthread_mutex_lock) are the allocator's business. */
+  if (fl_self.in_allocator > h->interrupted_alloc) return;
   if (__atomic_exchange_n(&reported[family], 1, __ATOMIC_RELAXED)) return;
   fl_report(FL_FINDING_SIGNAL_UNSAFE_CALL, FL_UNSAFE_DETAIL(id, h->sig, h->interrupted_call));
 }

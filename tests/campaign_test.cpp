@@ -693,8 +693,9 @@ namespace {
 // the CVE-2024-6387-shaped target, with the signal raised inside syslog.
 TEST(Campaign, ExploreTableTakesInAndProcess) {
   ScratchDir d;
-  const std::string target = "[[target]]\nname = \"login\"\nrun = [\"" + std::string(FAULTLINE_BIN_DIR) +
-                             "/target-login_timeout\"]\ntimeout = 2\n";
+  // Forked by a wrapper shell, as a user's script would run it: only `process` makes it the one interrupted.
+  const std::string target = "[[target]]\nname = \"login\"\nrun = [\"sh\", \"-c\", \"" + std::string(FAULTLINE_BIN_DIR) +
+                             "/target-login_timeout; true\"]\ntimeout = 2\n";
   write_file(d / "faultline.toml",
              target + "explore = { signal = \"SIGALRM\", in = \"syslog\", process = \"target-login_timeout\", max_runs = 4 }\n");
   fs::create_directories(d / "corpora");
@@ -709,6 +710,11 @@ TEST(Campaign, ExploreTableTakesInAndProcess) {
       stored = row["class"] == "deadlock-in-signal-handler" &&
                fs::exists(d / "corpora/login/regressions" / ("deadlock-in-signal-handler-" + row["stack_hash"].get<std::string>()));
   EXPECT_TRUE(stored) << r.out;
+  write_file(d / "faultline.toml", target + "explore = { signal = \"SIGALRM\", in = \"syslog\", max_runs = 4 }\n");
+  auto shell = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--budget", "60", "--out",
+                              (d / "out3").string()},
+                             d);
+  EXPECT_NE(shell.out.find("no SIGALRM handler seen"), std::string::npos) << "the wrapper shell was interrupted: " << shell.out;
 
   for (const auto& [bad, words] : std::vector<std::pair<std::string, std::string>>{
            {"explore = { in = \"nosuch\" }\n", "key 'target.login.explore.in': 'nosuch' is not a function"},

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "maps.h"
 
@@ -20,6 +22,27 @@ TEST(Maps, ParsesPermsPathsAndSkipsGarbage) {
   EXPECT_EQ(maps[2].path, "[stack]");
   EXPECT_TRUE(maps[2].contains(0x7ffc00020fffu));
   EXPECT_FALSE(maps[2].contains(0x7ffc00021000u));
+}
+
+}  // namespace
+}  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// A process that is gone is no error for the /proc readers: nothing read.
+TEST(Maps, ProcReadersTakeAVanishedProcessInTheirStride) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  EXPECT_EQ(read_proc_file("/proc/" + std::to_string(child) + "/stat"), "");
+  EXPECT_EQ(proc_status_field(child, "Tgid"), "");
+  EXPECT_EQ(process_name(child), "");
+  EXPECT_TRUE(read_maps(child).empty());
+  EXPECT_EQ(std::stoi(proc_status_field(getpid(), "Tgid")), getpid());
+  EXPECT_EQ(proc_status_field(getpid(), "NoSuchKey"), "");
+  EXPECT_LE(read_proc_file("/proc/self/maps", 100).size(), 100u);
 }
 
 }  // namespace

@@ -112,6 +112,7 @@ TEST(UnsafeCall, SafeHandlerGivesNoFinding) {
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("30 runs"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(" 0 findings"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("SIGALRM handler installed before"), std::string::npos) << "no handler ran: " << r.out;
   }
   EXPECT_FALSE(fs::exists(d / "out"));
   auto plain = run_login(d, "");  // printf and syslog in ordinary code, and an alarm that never fires
