@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <map>
 #include <set>
@@ -63,6 +64,9 @@ ThreadStack thread_stack(const TracedTask& t, ProcessUnwinder& unwinder, const s
       s.futex_address = regs.rdi;
       s.futex_symbol = unwinder.data_symbol(regs.rdi);
       s.futex_mapping = describe_mapping(maps, regs.rdi);
+      errno = 0;
+      const long word = ptrace(PTRACE_PEEKDATA, t.tid, reinterpret_cast<void*>(regs.rdi + 8), nullptr);
+      if (errno == 0) s.word_after_futex = static_cast<uint32_t>(word);
     }
   }
   Unwound u = unwinder.unwind(t.tid, kMaxHangFrames);

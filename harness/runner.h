@@ -78,6 +78,9 @@ struct ThreadStack {
   uint64_t futex_address = 0;          // syscall futex: the word it waits on (rdi)
   std::optional<DataSymbol> futex_symbol;  // what that word is (main_arena in libc.so.6 .data)
   std::string futex_mapping;           // the mapping it lies in, in words
+  // The word after the futex: a pthread mutex's owner tid (glibc's __data.__owner)
+  // when the wait is a pthread_mutex_lock; meaningless for other locks.
+  std::optional<uint32_t> word_after_futex;
   std::vector<Frame> frames;
   bool frames_truncated = false;
 };
