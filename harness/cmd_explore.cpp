@@ -11,7 +11,6 @@
 #include "progress.h"
 #include "report.h"
 #include "run_setup.h"
-#include "unsafe_calls.h"
 
 namespace faultline::cli {
 
@@ -34,14 +33,6 @@ Result<std::pair<uint64_t, uint64_t>> call_range(const std::string& text) {
   return std::pair{*lo, *hi};
 }
 
-// What --in may name: the functions the injector interposes, as the source calls them.
-std::string interposed_functions() {
-  std::string out;
-  for (int id = 0; id < FL_CALL_COUNT; id++)
-    if (fl_unsafe_call_family(id) == id) out += std::string(out.empty() ? "" : ", ") + fl_unsafe_call_name(id);
-  return out;
-}
-
 Result<ExploreOptions> explore_options(const Invocation& inv) {
   const auto& o = inv.options;
   if (o["injector"].as<std::string>() != "malloc-signal")
@@ -60,8 +51,7 @@ Result<ExploreOptions> explore_options(const Invocation& inv) {
   if (o.count("process")) opt.process = o["process"].as<std::string>();
   if (o.count("in")) {
     opt.in_function = o["in"].as<std::string>();
-    if (fl_unsafe_family_of(opt.in_function->c_str()) < 0)
-      return Error{"--in: '" + *opt.in_function + "' is not a function faultline interposes (" + interposed_functions() + ")"};
+    if (auto why = malloc_signal_word_problem("in", *opt.in_function)) return Error{"--in: " + *why};
     if (opt.ptrace) return Error{"--in steps the function in-process: not with --ptrace"};
   }
   if (o.count("calls")) {
@@ -74,9 +64,8 @@ Result<ExploreOptions> explore_options(const Invocation& inv) {
   opt.shard_index = shard->index, opt.shard_count = shard->count;
   if (opt.max_runs < 2) return Error{"--max-runs must be at least 2"};
   if (opt.thread < 0) return Error{"--thread must be 0 or more"};
-  // The schedule parser is the judge of a process name.
-  if (opt.process && !Schedule::parse("malloc-signal sig=1 call=1 insn=1 process=" + *opt.process))
-    return Error{"--process: '" + *opt.process + "' is not a program name (up to 31 letters, digits, '_', '.', '+', '-')"};
+  if (opt.process)
+    if (auto why = malloc_signal_word_problem("process", *opt.process)) return Error{"--process: " + *why};
   return opt;
 }
 

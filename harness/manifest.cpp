@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -15,7 +17,6 @@
 #include "reproducer_json.h"
 #include "schedule.h"
 #include "schedule.hpp"
-#include "unsafe_calls.h"
 
 namespace faultline {
 
@@ -143,21 +144,17 @@ Result<ExploreTable> read_explore(const Reader& in, const toml::table& t, const 
     FL_TRY(x.signal, in.string(*n, ctx + "signal"));
     auto signo = signal_number(x.signal);
     if (!signo) return in.error(*n, ctx + "signal", "'" + x.signal + "' is not a signal");
+    if (*signo == SIGKILL || *signo == SIGSTOP) return in.error(*n, ctx + "signal", x.signal + " cannot be caught, so no handler can run");
     x.signo = *signo;
   }
   if (auto n = t.get("max_runs")) FL_TRY(x.max_runs, in.integer(*n, ctx + "max_runs", 2, 1000000));
   if (auto n = t.get("thread")) FL_TRY(x.thread, in.integer(*n, ctx + "thread", 0, 100000));
   if (auto n = t.get("input")) FL_TRY(x.input, in.existing(*n, ctx + "input", false));
-  if (auto n = t.get("process")) {
-    FL_TRY(x.process, in.string(*n, ctx + "process"));
-    if (!Schedule::parse("malloc-signal sig=1 call=1 insn=1 process=" + x.process))
-      return in.error(*n, ctx + "process", "'" + x.process + "' is not a program name (up to 31 letters, digits, '_', '.', '+', '-')");
-  }
-  if (auto n = t.get("in")) {
-    FL_TRY(x.in_function, in.string(*n, ctx + "in"));
-    if (fl_unsafe_family_of(x.in_function.c_str()) < 0)
-      return in.error(*n, ctx + "in", "'" + x.in_function + "' is not a function faultline interposes (see explore --in)");
-  }
+  for (auto [key, field] : {std::pair{"process", &x.process}, {"in", &x.in_function}})
+    if (auto n = t.get(key)) {
+      FL_TRY(*field, in.string(*n, ctx + key));
+      if (auto why = malloc_signal_word_problem(key, *field)) return in.error(*n, ctx + key, *why);
+    }
   return x;
 }
 

@@ -33,6 +33,14 @@ std::optional<int> signal_number(const std::string& name) {
   return static_cast<int>(*s->get(FL_KEY_MS_SIG));
 }
 
+std::optional<std::string> malloc_signal_word_problem(const std::string& key, const std::string& value) {
+  auto s = Schedule::parse("malloc-signal sig=1 call=1 insn=1 " + key + "=" + value);
+  if (s) return std::nullopt;
+  const std::string prefix = "schedule item 'malloc-signal': ";
+  std::string why = s.error().message;
+  return why.rfind(prefix, 0) == 0 ? why.substr(prefix.size()) : why;
+}
+
 std::string join_schedule_items(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : " ; ") + i;

@@ -36,4 +36,8 @@ std::string join_schedule_items(const std::vector<std::string>& items);
 // "SIGPROF", "PROF" or "27" as the schedule parser reads a signal; nullopt if none.
 std::optional<int> signal_number(const std::string& name);
 
+// Why `value` cannot be malloc-signal's `key` ("process", "in"), in the
+// parser's words; nullopt when it can. The CLI and the manifest ask this.
+std::optional<std::string> malloc_signal_word_problem(const std::string& key, const std::string& value);
+
 }  // namespace faultline

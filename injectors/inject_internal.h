@@ -29,6 +29,7 @@ struct fl_thread {
   struct fl_handler_level {
     uintptr_t frame;
     int on_altstack;
+    uintptr_t altstack_lo, altstack_hi; /* the alternate stack it runs on */
     int sig;
     int interrupted_alloc;
     int interrupted_call;

@@ -333,9 +333,9 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
   }
   if (fl_schedule_has(out, FL_KEY_MS_IN) && fl_unsafe_family_of(out->word[FL_KEY_MS_IN]) < 0) {
     item_error(err, name, name_len);
-    sb_puts(err, "in=");
+    sb_puts(err, "in='");
     sb_puts(err, out->word[FL_KEY_MS_IN]);
-    sb_puts(err, ": not interposed (");
+    sb_puts(err, "' is not a function faultline interposes (");
     list_unsafe_families(err);
     sb_puts(err, ")");
     return -1;

@@ -65,7 +65,12 @@ int fl_handler_depth(void) {
   const uintptr_t here = (uintptr_t)__builtin_frame_address(0);
   while (fl_self.in_handler > 0) {
     const int top = fl_self.in_handler - 1;
-    if (top >= FL_MAX_HANDLER_DEPTH || fl_self.levels[top].on_altstack || here < fl_self.levels[top].frame) break;
+    if (top >= FL_MAX_HANDLER_DEPTH) break;
+    const struct fl_handler_level *l = &fl_self.levels[top];
+    /* On an alternate stack a frame comparison means something only on that stack:
+       off it, the handler was left. */
+    const int on_its_stack = !l->on_altstack || (here >= l->altstack_lo && here < l->altstack_hi);
+    if (on_its_stack && here < l->frame) break;
     fl_self.in_handler--;
   }
   return fl_self.in_handler;
@@ -112,7 +117,11 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
        pointer, unless the handler runs on an alternate stack. */
     const uintptr_t gap = interrupted_sp > frame ? interrupted_sp - frame : frame - interrupted_sp;
     const uint64_t blocked = *(const uint64_t *)&((ucontext_t *)ctx)->uc_sigmask;
-    fl_self.levels[level] = (struct fl_handler_level){frame, gap > (256u << 10), sig, fl_self.in_allocator,
+    stack_t alt = {0};
+    const int on_altstack = gap > (256u << 10);
+    if (on_altstack) fl_sys_sigaltstack_query(&alt);
+    fl_self.levels[level] = (struct fl_handler_level){frame, on_altstack, (uintptr_t)alt.ss_sp,
+                                                      (uintptr_t)alt.ss_sp + alt.ss_size, sig, fl_self.in_allocator,
                                                       fl_self.in_call, (int)((blocked >> (sig - 1)) & 1)};
   }
   fl_self.in_handler = level + 1;

@@ -119,11 +119,21 @@ TEST(UnsafeCall, SafeHandlerGivesNoFinding) {
   EXPECT_EQ(plain["class"], "none");
 }
 
+// A handler on an alternate stack left by siglongjmp is left: the printf
+// after it is ordinary code, not a signal-unsafe-call.
+TEST(UnsafeCall, AHandlerLeftBySiglongjmpFromAnAltstackIsLeft) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--", std::string(FAULTLINE_BIN_DIR) + "/test-altstack_longjmp"}, d);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("left the handler"), std::string::npos) << r.out;
+  EXPECT_EQ(read_report(d / "r.json")["class"], "none");
+}
+
 TEST(UnsafeCall, InNamesAnInterposedFunction) {
   ScratchDir d;
   auto r = run_faultline({"explore", "--in", "sylog", "--signal", "SIGALRM", "--", login()}, d);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--in: 'sylog' is not a function faultline interposes (syslog, vsyslog, printf,"),
+  EXPECT_NE(r.err.find("--in: in='sylog' is not a function faultline interposes (syslog, vsyslog, printf,"),
             std::string::npos)
       << r.err;
   auto ptrace = run_faultline({"explore", "--in", "syslog", "--ptrace", "--", login()}, d);
@@ -139,7 +149,7 @@ TEST(UnsafeCall, InIsParsedAgainstTheTable) {
   EXPECT_EQ(s->word(FL_KEY_MS_IN), "syslog");
   auto unknown = Schedule::parse("malloc-signal sig=ALRM call=3 in=__syslog_chk insn=7");  // a variant, not a family
   ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error().message.find("in=__syslog_chk: not interposed (syslog, vsyslog, printf,"),
+  EXPECT_NE(unknown.error().message.find("in='__syslog_chk' is not a function faultline interposes (syslog, vsyslog, printf,"),
             std::string::npos)
       << unknown.error().message;
   EXPECT_NE(unknown.error().message.find("pthread_mutex_lock)"), std::string::npos) << unknown.error().message;
