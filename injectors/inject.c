@@ -196,7 +196,6 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   fl_init();
 }
 
-
 /* How many allocator calls the program made: explore samples over them. */
 __attribute__((destructor)) static void faultline_inject_fini(void) {
   fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), 0, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)fl_thread_index());
