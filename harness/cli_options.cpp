@@ -62,7 +62,9 @@ const std::vector<OptionRow>& option_table() {
        "which stacks to shrink: main, threads or both (--target: default from its stack table)"},
       {"stack", "out,o", value<std::string>("DIR", "stack-repros"),
        "where the boundary crash is stored as a reproducer"},
-      {"explore", "injector", value<std::string>("KIND", "malloc-signal"), "what to explore: malloc-signal"},
+      {"explore", "injector", value<std::string>("KIND", "malloc-signal"),
+       "what to explore: malloc-signal (a signal inside the allocator) or interleave (one thread held back at one of "
+       "its allocator calls, the quarantine on)"},
       {"explore minimize", "max-runs,n", value<int>("N", 100), "stop after N runs (explore: the census and traces count)"},
       {"explore", "seed", value<uint64_t>("X"),
        "sample (call, instruction) points at random from seed X, over the calls the census counted, instead of "

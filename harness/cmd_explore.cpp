@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "explore.h"
+#include "interleave.h"
 #include "progress.h"
 #include "report.h"
 #include "run_setup.h"
@@ -35,8 +36,6 @@ Result<std::pair<uint64_t, uint64_t>> call_range(const std::string& text) {
 
 Result<ExploreOptions> explore_options(const Invocation& inv) {
   const auto& o = inv.options;
-  if (o["injector"].as<std::string>() != "malloc-signal")
-    return Error{"--injector: only malloc-signal can be explored (stack: use `faultline stack`)"};
   ExploreOptions opt;
   auto signo = signal_number(o["signal"].as<std::string>());
   if (!signo) return Error{"--signal: '" + o["signal"].as<std::string>() + "' is not a signal"};
@@ -91,50 +90,96 @@ std::string summary(const ExploreOptions& opt, const ExploreResult& r) {
   return line;
 }
 
+Result<InterleaveOptions> interleave_options(const Invocation& inv) {
+  const auto& o = inv.options;
+  for (const char* only : {"seed", "process", "calls", "in", "ptrace"})
+    if (o.count(only)) return Error{std::string("--") + only + " is for --injector malloc-signal, not interleave"};
+  InterleaveOptions opt;
+  opt.max_runs = o["max-runs"].as<int>();
+  opt.keep_going = o.count("keep-going");
+  if (opt.max_runs < 2) return Error{"--max-runs must be at least 2"};
+  auto shard = shard_option(inv);
+  if (!shard) return shard.error();
+  opt.shard_index = shard->index, opt.shard_count = shard->count;
+  return opt;
+}
+
+std::string interleave_summary(const InterleaveOptions& opt, const InterleaveResult& r) {
+  std::string line = "faultline explore: " + std::to_string(r.runs) + " runs, " + std::to_string(r.points_tried) +
+                     " delays tried, " + std::to_string(r.hits.size()) + " findings; census:";
+  for (const auto& [thread, calls] : r.calls)
+    line += " thread " + std::to_string(thread) + " makes " + std::to_string(calls) + " allocator calls,";
+  if (r.calls.empty()) line += " no thread reported its allocator calls,";
+  line += " each call held for";
+  for (uint64_t us : opt.delays_us) line += " " + std::to_string(us) + " us";
+  return line + " in turn, breadth first (lock points and PCT schedules: not yet)";
+}
+
 }  // namespace
 
 int cmd_explore(const Invocation& inv) {
-  auto opt = explore_options(inv);
-  if (!opt) return bad_input(inv, opt.error().message);
+  const std::string injector = inv.options["injector"].as<std::string>();
+  if (injector != "malloc-signal" && injector != "interleave")
+    return bad_input(inv, "--injector: '" + injector + "': explore knows malloc-signal and interleave (stack: use `faultline stack`)");
+  std::optional<ExploreOptions> signal_opt;
+  std::optional<InterleaveOptions> interleave_opt;
+  if (injector == "interleave") {
+    auto o = interleave_options(inv);
+    if (!o) return bad_input(inv, o.error().message);
+    interleave_opt = o.value();
+  } else {
+    auto o = explore_options(inv);
+    if (!o) return bad_input(inv, o.error().message);
+    signal_opt = o.value();
+  }
   auto spec = program_spec(inv);
   if (!spec) return bad_input(inv, spec.error().message);
   const std::string out = inv.options["out"].as<std::string>();
 
-  int stored_new = 0;
   Result<bool> store_error = true;
   ProgressLine progress("explore");
-  auto result = explore_malloc_signal(
-      spec->request, opt.value(),
-      [&](const ExploreHit& hit) {
-        progress.done();
-        std::cout << "run " << hit.run << ": " << hit.schedule << " -> " << verdict_line(hit.report).substr(11) << "\n";
-        Reproducer repro = spec->repro;
-        repro.schedule = hit.schedule;
-        repro.expected_class = hit.report.cls;
-        repro.expected_hash = hit.report.stack_hash;
-        repro.environment = environment_facts();
-        auto stored = store_reproducer(out, repro, spec->input);
-        if (!stored) {
-          store_error = stored.error();
-          return;
-        }
-        stored_new += !stored->already_known;
-        std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << std::endl;
-      },
-      [&](const ExploreProgress& p) {
-        if (!progress.due()) return;
-        char text[200];
-        const double secs = progress.seconds();
-        std::snprintf(text, sizeof text, "%d/%d runs, %zu points, %zu findings, %.1f runs/s, at call %llu", p.runs,
-                      p.max_runs, p.points, p.findings, secs > 0 ? p.runs / secs : 0.0,
-                      static_cast<unsigned long long>(p.call));
-        progress.show(text);
-      });
-  progress.done();
-  if (!result) return bad_input(inv, result.error().message);
+  auto store = [&](const ExploreHit& hit) {
+    progress.done();
+    std::cout << "run " << hit.run << ": " << hit.schedule << " -> " << verdict_line(hit.report).substr(11) << "\n";
+    Reproducer repro = spec->repro;
+    repro.schedule = hit.schedule;
+    repro.expected_class = hit.report.cls;
+    repro.expected_hash = hit.report.stack_hash;
+    repro.environment = environment_facts();
+    auto stored = store_reproducer(out, repro, spec->input);
+    if (!stored) {
+      store_error = stored.error();
+      return;
+    }
+    std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << std::endl;
+  };
+  auto show = [&](const ExploreProgress& p) {
+    if (!progress.due()) return;
+    char text[200];
+    const double secs = progress.seconds();
+    std::snprintf(text, sizeof text, "%d/%d runs, %zu points, %zu findings, %.1f runs/s, at call %llu", p.runs,
+                  p.max_runs, p.points, p.findings, secs > 0 ? p.runs / secs : 0.0,
+                  static_cast<unsigned long long>(p.call));
+    progress.show(text);
+  };
+  std::string summary_line;
+  bool found = false;
+  if (interleave_opt) {
+    auto result = explore_interleave(spec->request, *interleave_opt, store, show);
+    progress.done();
+    if (!result) return bad_input(inv, result.error().message);
+    summary_line = interleave_summary(*interleave_opt, result.value());
+    found = !result->hits.empty();
+  } else {
+    auto result = explore_malloc_signal(spec->request, *signal_opt, store, show);
+    progress.done();
+    if (!result) return bad_input(inv, result.error().message);
+    summary_line = summary(*signal_opt, result.value());
+    found = !result->hits.empty();
+  }
   if (!store_error) return bad_input(inv, store_error.error().message);
-  std::cout << summary(opt.value(), result.value()) << "\n";
-  return result->hits.empty() ? kExitClean : kExitFound;
+  std::cout << summary_line << "\n";
+  return found ? kExitFound : kExitClean;
 }
 
 }  // namespace faultline::cli

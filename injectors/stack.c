@@ -37,7 +37,10 @@ static void *numbered_start(void *p) {
   void *arg = slot->arg;
   fl_self.index_plus1 = slot->index + 1;
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
-  return start(arg);
+  void *result = start(arg);
+  /* What the thread did in all: explore --injector interleave delays each of its calls. */
+  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), 0, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)fl_thread_index());
+  return result;
 }
 
 static size_t scheduled_thread_stack(void) {

@@ -154,3 +154,45 @@ TEST(UseAfterFree, AWriteToAQuarantinedBlockIsCaught) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// explore --injector interleave finds the window nobody pointed it at: the
+// census counts each thread's allocator calls, then one thread at a time is
+// held at one call (long holds first), with the quarantine on.
+TEST(Interleave, FindsThePoolDoubleFreeWithoutBeingToldWhereAndItReplays) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--injector", "interleave", "--max-runs", "40", "--out", (d / "out").string(), "--",
+                          pool()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> double-free"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("thread 1 makes"), std::string::npos) << "the census did not count the worker: " << r.out;
+  std::vector<fs::path> repros;
+  for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
+  ASSERT_EQ(repros.size(), 1u) << r.out;
+  const auto repro = read_report(repros[0] / "repro.json");
+  EXPECT_TRUE(repro["schedule"].get<std::string>().starts_with("delay thread=1 ")) << repro;
+  auto replay = run_faultline({"replay", repros[0].string(), "--times", "10"}, d);
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("10/10 reproduced"), std::string::npos) << replay.out;
+}
+
+TEST(Interleave, FixedPoolIsCleanOverTheSameBudgetAndOptionsOfTheOtherInjectorAreRefused) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--injector", "interleave", "--max-runs", "40", "--out", (d / "out").string(), "--",
+                          pool(), "--fixed"},
+                         d);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("40 runs, 39 delays tried, 0 findings"), std::string::npos) << r.out;
+  auto seed = run_faultline({"explore", "--injector", "interleave", "--seed", "1", "--", pool()}, d);
+  EXPECT_EQ(seed.exit_code, 2);
+  EXPECT_NE(seed.err.find("--seed is for --injector malloc-signal"), std::string::npos) << seed.err;
+  auto unknown = run_faultline({"explore", "--injector", "warp", "--", pool()}, d);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("explore knows malloc-signal and interleave"), std::string::npos) << unknown.err;
+}
+
+}  // namespace
+}  // namespace faultline::test

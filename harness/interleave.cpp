@@ -1,0 +1,72 @@
+#include "interleave.h"
+
+#include <algorithm>
+
+namespace faultline {
+
+std::string delay_schedule(int thread, uint64_t call, uint64_t us, uint64_t quarantine) {
+  return "delay thread=" + std::to_string(thread) + " call=" + std::to_string(call) + " us=" + std::to_string(us) +
+         " ; quarantine=" + std::to_string(quarantine);
+}
+
+namespace {
+
+// The points in breadth-first order: call 1 of every thread, then call 2 of
+// every thread that has one, ...; the whole round for each delay in turn.
+struct Point {
+  int thread;
+  uint64_t call, us;
+};
+std::vector<Point> breadth_first(const std::map<int, uint64_t>& calls, const std::vector<uint64_t>& delays) {
+  uint64_t most = 0;
+  for (const auto& [thread, n] : calls) most = std::max(most, n);
+  std::vector<Point> points;
+  for (uint64_t us : delays)
+    for (uint64_t call = 1; call <= most; call++)
+      for (const auto& [thread, n] : calls)
+        if (call <= n) points.push_back({thread, call, us});
+  return points;
+}
+
+}  // namespace
+
+Result<InterleaveResult> explore_interleave(const RunRequest& base, const InterleaveOptions& opt,
+                                            const std::function<void(const ExploreHit&)>& on_hit,
+                                            const std::function<void(const ExploreProgress&)>& on_progress) {
+  InterleaveResult out;
+  auto run = [&](const std::string& schedule, uint64_t call) -> Result<CrashReport> {
+    RunRequest req = base;
+    auto parsed = Schedule::parse(schedule);
+    if (!parsed) return parsed.error();
+    req.schedule = parsed.value();
+    auto rep = run_and_triage(req);
+    out.runs++;
+    if (on_progress) on_progress({out.runs, opt.max_runs, out.points_tried, out.hits.size(), call});
+    return rep;
+  };
+  auto found = [&](const std::string& schedule, const CrashReport& rep) {
+    out.hits.push_back({schedule, rep, out.runs});
+    on_hit(out.hits.back());
+    return !opt.keep_going;
+  };
+  // Census: how many allocator calls each thread makes, with the quarantine
+  // already on (a bug it catches with no delay at all is a finding too).
+  const std::string census_schedule = "quarantine=" + std::to_string(opt.quarantine);
+  auto census = run(census_schedule, 0);
+  if (!census) return census.error();
+  out.calls = census->calls_at_exit;
+  if (census->cls != CrashClass::None && found(census_schedule, census.value())) return out;
+  const auto points = breadth_first(out.calls, opt.delays_us);
+  for (size_t i = 0; i < points.size() && out.runs < opt.max_runs; i++) {
+    if (!opt.mine(i)) continue;
+    const Point& p = points[i];
+    const std::string schedule = delay_schedule(p.thread, p.call, p.us, opt.quarantine);
+    out.points_tried++;
+    auto rep = run(schedule, p.call);
+    if (!rep) return rep.error();
+    if (rep->cls != CrashClass::None && found(schedule, rep.value())) break;
+  }
+  return out;
+}
+
+}  // namespace faultline
