@@ -107,12 +107,15 @@ Result<InterleaveOptions> interleave_options(const Invocation& inv) {
 std::string interleave_summary(const InterleaveOptions& opt, const InterleaveResult& r) {
   std::string line = "faultline explore: " + std::to_string(r.runs) + " runs, " + std::to_string(r.points_tried) +
                      " delays tried, " + std::to_string(r.hits.size()) + " findings; census:";
-  for (const auto& [thread, calls] : r.calls)
-    line += " thread " + std::to_string(thread) + " makes " + std::to_string(calls) + " allocator calls,";
+  for (const auto& [thread, calls] : r.calls) {
+    auto locks = r.locks.find(thread);
+    line += " thread " + std::to_string(thread) + " makes " + std::to_string(calls) + " allocator calls and " +
+            std::to_string(locks == r.locks.end() ? 0 : locks->second) + " lock points,";
+  }
   if (r.calls.empty()) line += " no thread reported its allocator calls,";
   line += " each call held for";
   for (uint64_t us : opt.delays_us) line += " " + std::to_string(us) + " us";
-  return line + " in turn, breadth first (lock points and PCT schedules: not yet)";
+  return line + " in turn, breadth first (condvar, rwlock, semaphore, sleep and thread points, and PCT schedules: not yet)";
 }
 
 }  // namespace

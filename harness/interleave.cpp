@@ -4,27 +4,32 @@
 
 namespace faultline {
 
-std::string delay_schedule(int thread, uint64_t call, uint64_t us, uint64_t quarantine) {
-  return "delay thread=" + std::to_string(thread) + " call=" + std::to_string(call) + " us=" + std::to_string(us) +
+std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, uint64_t quarantine) {
+  return "delay thread=" + std::to_string(thread) + " " + at + "=" + std::to_string(n) + " us=" + std::to_string(us) +
          " ; quarantine=" + std::to_string(quarantine);
 }
 
 namespace {
 
-// The points in breadth-first order: call 1 of every thread, then call 2 of
-// every thread that has one, ...; the whole round for each delay in turn.
+// The points in breadth-first order: point 1 of every thread (its first
+// allocator call, its first lock point), then point 2 of every thread that
+// has one, ...; the whole round for each delay in turn.
 struct Point {
   int thread;
-  uint64_t call, us;
+  const char* at;  // "call" or "lock"
+  uint64_t n, us;
 };
-std::vector<Point> breadth_first(const std::map<int, uint64_t>& calls, const std::vector<uint64_t>& delays) {
+std::vector<Point> breadth_first(const std::map<int, uint64_t>& calls, const std::map<int, uint64_t>& locks,
+                                 const std::vector<uint64_t>& delays) {
   uint64_t most = 0;
-  for (const auto& [thread, n] : calls) most = std::max(most, n);
+  for (const auto* counts : {&calls, &locks})
+    for (const auto& [thread, n] : *counts) most = std::max(most, n);
   std::vector<Point> points;
   for (uint64_t us : delays)
-    for (uint64_t call = 1; call <= most; call++)
-      for (const auto& [thread, n] : calls)
-        if (call <= n) points.push_back({thread, call, us});
+    for (uint64_t n = 1; n <= most; n++)
+      for (const auto& [at, counts] : {std::pair{"call", &calls}, {"lock", &locks}})
+        for (const auto& [thread, count] : *counts)
+          if (n <= count) points.push_back({thread, at, n, us});
   return points;
 }
 
@@ -55,14 +60,15 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   auto census = run(census_schedule, 0);
   if (!census) return census.error();
   out.calls = census->calls_at_exit;
+  out.locks = census->locks_at_exit;
   if (census->cls != CrashClass::None && found(census_schedule, census.value())) return out;
-  const auto points = breadth_first(out.calls, opt.delays_us);
+  const auto points = breadth_first(out.calls, out.locks, opt.delays_us);
   for (size_t i = 0; i < points.size() && out.runs < opt.max_runs; i++) {
     if (!opt.mine(i)) continue;
     const Point& p = points[i];
-    const std::string schedule = delay_schedule(p.thread, p.call, p.us, opt.quarantine);
+    const std::string schedule = delay_schedule(p.thread, p.at, p.n, p.us, opt.quarantine);
     out.points_tried++;
-    auto rep = run(schedule, p.call);
+    auto rep = run(schedule, p.n);
     if (!rep) return rep.error();
     if (rep->cls != CrashClass::None && found(schedule, rep.value())) break;
   }

@@ -1,5 +1,6 @@
 // explore --injector interleave: make a rare thread interleaving happen by
-// holding one thread back at one of its allocator calls (the `delay` item),
+// holding one thread back at one of its points (the `delay` item): its
+// allocator calls and its lock points (pthread_mutex_lock and _unlock),
 // with the quarantine on so a double free or a use after free is caught at
 // the second free or at release. This is the first phase of the search the
 // issue asks for: every single delay at every point of every thread, breadth
@@ -30,12 +31,14 @@ struct InterleaveOptions {
 struct InterleaveResult {
   int runs = 0;
   std::map<int, uint64_t> calls;  // census: allocator calls per thread index
+  std::map<int, uint64_t> locks;  // census: lock points per thread index
   size_t points_tried = 0;
   std::vector<ExploreHit> hits;
 };
 
-// One schedule of the search: thread T held for D us at its allocator call C.
-std::string delay_schedule(int thread, uint64_t call, uint64_t us, uint64_t quarantine);
+// One schedule of the search: thread T held for D us at its allocator call
+// (at = "call") or lock point (at = "lock") N.
+std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, uint64_t quarantine);
 
 Result<InterleaveResult> explore_interleave(const RunRequest& base, const InterleaveOptions& opt,
                                             const std::function<void(const ExploreHit&)>& on_hit,

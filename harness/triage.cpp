@@ -202,7 +202,11 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
                                         e.pid, (e.arg[2] & 1) != 0, (e.arg[2] & 2) != 0});
         break;
       case FL_EVENT_EXITING:
-        if ((e.arg[2] & 1) && from_target(e)) r.calls_at_exit[static_cast<int>(static_cast<int64_t>(e.arg[3]))] = e.arg[0];
+        if ((e.arg[2] & 1) && from_target(e)) {
+          const int thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
+          r.calls_at_exit[thread] = e.arg[0];
+          r.locks_at_exit[thread] = e.arg[1];
+        }
         break;
     }
   }

@@ -158,14 +158,15 @@ static int quarantine_hold(void *p) {
   return 1;
 }
 
-/* ---- delay: one thread paused at one allocator call (schedule `delay`) ---- */
+/* ---- delay: one thread paused at one of its points (schedule `delay`) ---- */
 
-static void maybe_delay(void) {
-  if (!fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL) ||
-      fl_thread_index() != (int)fl_sched.value[FL_KEY_DELAY_THREAD] || fl_self.alloc_calls != fl_sched.value[FL_KEY_DELAY_CALL])
+/* `at` is call= or lock=, `count` this thread's count of those points. */
+void fl_delay_point(enum fl_schedule_key at, uint64_t count) {
+  if (!fl_schedule_has(&fl_sched, at) || fl_thread_index() != (int)fl_sched.value[FL_KEY_DELAY_THREAD] ||
+      count != fl_sched.value[at])
     return;
   const uint64_t us = fl_sched.value[FL_KEY_DELAY_US];
-  fl_emit(FL_EVENT_DELAYED, us, 0, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
+  fl_emit(FL_EVENT_DELAYED, us, 0, count, (uint64_t)(int64_t)fl_thread_index());
   struct fl_timespec t = {(long)(us / 1000000), (long)(us % 1000000) * 1000};
   fl_sys_nanosleep(&t);
 }
@@ -179,7 +180,7 @@ static void maybe_delay(void) {
 static inline __attribute__((always_inline)) int enter(void) {
   fl_self.alloc_calls++;
   if (__builtin_expect(!__atomic_load_n(&fl_watching, __ATOMIC_RELAXED), 1)) return 0;
-  maybe_delay();
+  fl_delay_point(FL_KEY_DELAY_CALL, fl_self.alloc_calls);
   if (fl_self.in_handler) {
     const struct fl_handler_level *h = fl_interrupting_handler();
     if (h) {

@@ -59,7 +59,8 @@ enum fl_event_kind {
   /* delay: a thread was paused. arg[0] = microseconds, arg[2] = call, arg[3] = thread index. */
   FL_EVENT_DELAYED = 11,
   /* The process is ending (exit or return from main), or a thread returned
-     from its start routine. arg[0] = allocator calls of that thread (in=F: calls of F), arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
+     from its start routine. arg[0] = allocator calls of that thread (in=F: calls of F),
+     arg[1] = its lock points (pthread_mutex_lock/_unlock calls), arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
   FL_EVENT_EXITING = 12,
 };
 

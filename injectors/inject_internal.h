@@ -19,6 +19,7 @@ struct fl_thread {
   int index_plus1;          /* thread index + 1; 0 = not known */
   uint64_t alloc_calls;     /* allocator calls made by this thread */
   uint64_t in_calls;        /* calls of the function `in=` names (unsafe.c) */
+  uint64_t lock_points;     /* pthread_mutex_lock and _unlock calls (unsafe.c): `delay lock=` counts them */
   int in_allocator;         /* inside one of our allocator wrappers */
   int in_call;              /* family + 1 of the interposed unsafe call running (unsafe_calls.h); 0 none */
   int in_handler;           /* program handlers we wrapped that are running (nesting depth) */
@@ -91,6 +92,8 @@ extern uint64_t fl_step_call;  /* the `call=` counted by that owner's counter */
 extern int fl_in_family;       /* the family `in=` names (unsafe_calls.h); -1 none */
 
 /* The counter `call=` counts: calls of the in= function, or of the allocator. */
+/* `delay`: pause this thread if `at` (call= or lock=) names its `count`-th point. */
+void fl_delay_point(enum fl_schedule_key at, uint64_t count);
 static inline uint64_t fl_scheduled_calls(void) { return fl_in_family >= 0 ? fl_self.in_calls : fl_self.alloc_calls; }
 
 /* The scheduled call has come on some thread: 1 when the caller must set the

@@ -319,6 +319,13 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     sb_puts(err, "give exactly one allocator");
     return -1;
   }
+  /* delay pauses at an allocator call or at a lock point: one of the two. */
+  if (span_eq(name, name_len, "delay") &&
+      fl_schedule_has(out, FL_KEY_DELAY_CALL) == fl_schedule_has(out, FL_KEY_DELAY_LOCK)) {
+    item_error(err, name, name_len);
+    sb_puts(err, "give exactly one of call=N and lock=N");
+    return -1;
+  }
   /* malloc-signal raises at an instruction or traces the call: one of the two. */
   if (span_eq(name, name_len, "malloc-signal") &&
       fl_schedule_has(out, FL_KEY_MS_INSN) == fl_schedule_has(out, FL_KEY_MS_TRACE)) {

@@ -71,7 +71,10 @@ enum fl_value_kind {
     "hold this many freed blocks (at most 4096) before really freeing them, poisoned: a "   \
     "second free or a write to a held block is caught (double-free, use-after-free)")       \
   X(DELAY_THREAD, "delay", "thread", FL_VAL_UINT, 0, "thread index to pause (default 0)")    \
-  X(DELAY_CALL, "delay", "call", FL_VAL_UINT, 1, "at this allocator call of that thread")    \
+  X(DELAY_CALL, "delay", "call", FL_VAL_UINT, 0, "at this allocator call of that thread")    \
+  X(DELAY_LOCK, "delay", "lock", FL_VAL_UINT, 0,                                             \
+    "or at this lock point of that thread: its pthread_mutex_lock and _unlock calls, "        \
+    "counted from 1 (the pause comes before the call)")                                       \
   X(DELAY_US, "delay", "us", FL_VAL_UINT, 1,                                                 \
     "for this many microseconds: widens a race window to make an interleaving happen")       \
   X(TIMERS_OFF, "timers", "off", FL_VAL_FLAG, 1,                                            \

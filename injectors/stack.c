@@ -39,7 +39,8 @@ static void *numbered_start(void *p) {
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
   void *result = start(arg);
   /* What the thread did in all: explore --injector interleave delays each of its calls. */
-  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), 0, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)fl_thread_index());
+  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), fl_self.lock_points, (uint64_t)fl_in_target_process,
+          (uint64_t)(int64_t)fl_thread_index());
   return result;
 }
 

@@ -48,7 +48,8 @@
   X(STRFTIME, strftime, STRFTIME, VALUE, size_t, (char *s, size_t max, const char *fmt, const struct tm *tm),         \
     (s, max, fmt, tm))                                                                                                \
   X(EXIT, exit, EXIT, NORETURN, void, (int status), (status))                                                         \
-  X(PTHREAD_MUTEX_LOCK, pthread_mutex_lock, PTHREAD_MUTEX_LOCK, VALUE, int, (pthread_mutex_t * m), (m))
+  X(PTHREAD_MUTEX_LOCK, pthread_mutex_lock, PTHREAD_MUTEX_LOCK, VALUE, int, (pthread_mutex_t * m), (m))        \
+  X(PTHREAD_MUTEX_UNLOCK, pthread_mutex_unlock, PTHREAD_MUTEX_UNLOCK, VALUE, int, (pthread_mutex_t * m), (m))
 
 enum fl_unsafe_call {
 #define FL_X(id, fn, family, shape, ret, params, args) FL_CALL_##id,

@@ -196,3 +196,37 @@ TEST(Interleave, FixedPoolIsCleanOverTheSameBudgetAndOptionsOfTheOtherInjectorAr
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+std::string bank() { return std::string(FAULTLINE_BIN_DIR) + "/target-check_then_act"; }
+
+// A race with no allocation near it: a check and an act in two critical
+// sections. Held at a lock point (its pthread_mutex_lock/_unlock calls), one
+// teller lets the other debit between its check and its act.
+TEST(Interleave, FindsACheckThenActRaceThroughTheLockPoints) {
+  ScratchDir d;
+  int plain = 0;
+  for (int i = 0; i < 20; i++) plain += run_report(d, {"--", bank()})["class"] != "none";
+  EXPECT_EQ(plain, 0) << "the race shows without faultline: the test would not show the search finds it";
+  auto r = run_faultline({"explore", "--injector", "interleave", "--max-runs", "40", "--out", (d / "out").string(), "--",
+                          bank()},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find(" lock="), std::string::npos) << "found at an allocator call, not a lock point: " << r.out;
+  EXPECT_NE(r.out.find("-> abort"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 lock points"), std::string::npos) << r.out;
+  std::vector<fs::path> repros;
+  for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
+  ASSERT_EQ(repros.size(), 1u) << r.out;
+  auto replay = run_faultline({"replay", repros[0].string(), "--times", "10"}, d);
+  EXPECT_NE(replay.out.find("10/10 reproduced"), std::string::npos) << replay.out;
+  auto fixed = run_faultline({"explore", "--injector", "interleave", "--max-runs", "40", "--out", (d / "fixed").string(),
+                              "--", bank(), "--fixed"},
+                             d);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.out;
+}
+
+}  // namespace
+}  // namespace faultline::test
