@@ -196,7 +196,7 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   fl_init();
 }
 
-/* How many allocator calls the program made: explore samples over them. */
+/* How many allocator calls and lock points the main thread made: explore's census. */
 __attribute__((destructor)) static void faultline_inject_fini(void) {
   fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), fl_self.lock_points, (uint64_t)fl_in_target_process,
           (uint64_t)(int64_t)fl_thread_index());

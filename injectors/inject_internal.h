@@ -91,9 +91,9 @@ extern int fl_step_owner;      /* set at init from the schedule */
 extern uint64_t fl_step_call;  /* the `call=` counted by that owner's counter */
 extern int fl_in_family;       /* the family `in=` names (unsafe_calls.h); -1 none */
 
-/* The counter `call=` counts: calls of the in= function, or of the allocator. */
 /* `delay`: pause this thread if `at` (call= or lock=) names its `count`-th point. */
 void fl_delay_point(enum fl_schedule_key at, uint64_t count);
+/* The counter `call=` counts: calls of the in= function, or of the allocator. */
 static inline uint64_t fl_scheduled_calls(void) { return fl_in_family >= 0 ? fl_self.in_calls : fl_self.alloc_calls; }
 
 /* The scheduled call has come on some thread: 1 when the caller must set the
