@@ -106,7 +106,11 @@ Result<InterleaveOptions> interleave_options(const Invocation& inv) {
 
 std::string interleave_summary(const InterleaveOptions& opt, const InterleaveResult& r) {
   std::string line = "faultline explore: " + std::to_string(r.runs) + " runs, " + std::to_string(r.points_tried) +
-                     " delays tried, " + std::to_string(r.hits.size()) + " findings; census:";
+                     " delays tried, " + std::to_string(r.hits.size()) + " findings" +
+                     (r.unsteady ? " (" + std::to_string(r.unsteady) + " points crashed on some reruns only" +
+                                       (r.hits.empty() ? "" : ", not stored") + ")"
+                                 : "") +
+                     "; census:";
   for (const auto& [thread, calls] : r.calls) {
     auto locks = r.locks.find(thread);
     line += " thread " + std::to_string(thread) + " makes " + std::to_string(calls) + " allocator calls and " +

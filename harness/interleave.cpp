@@ -11,6 +11,9 @@ std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, 
 
 namespace {
 
+// Reruns of a point that crashed before it counts as a finding.
+constexpr int kConfirmations = 2;
+
 // The points in breadth-first order: point 1 of every thread (its first
 // allocator call, its first lock point), then point 2 of every thread that
 // has one, ...; the whole round for each delay in turn.
@@ -62,6 +65,11 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   out.calls = census->calls_at_exit;
   out.locks = census->locks_at_exit;
   if (census->cls != CrashClass::None && found(census_schedule, census.value())) return out;
+  // A delay widens a window; whether the other thread goes through it can
+  // still be up to the kernel. A point is a finding only when it gives the
+  // same class every time it is run again; one that does not is kept aside
+  // and reported only if no point does.
+  std::vector<std::pair<std::string, CrashReport>> unsteady;
   const auto points = breadth_first(out.calls, out.locks, opt.delays_us);
   for (size_t i = 0; i < points.size() && out.runs < opt.max_runs; i++) {
     if (!opt.mine(i)) continue;
@@ -70,8 +78,22 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
     out.points_tried++;
     auto rep = run(schedule, p.n);
     if (!rep) return rep.error();
-    if (rep->cls != CrashClass::None && found(schedule, rep.value())) break;
+    if (rep->cls == CrashClass::None) continue;
+    bool steady = true;
+    for (int again = 0; again < kConfirmations && steady; again++) {
+      auto rerun = run(schedule, p.n);
+      if (!rerun) return rerun.error();
+      steady = rerun->cls == rep->cls;
+    }
+    if (!steady) {
+      out.unsteady++;
+      unsteady.emplace_back(schedule, rep.value());
+      continue;
+    }
+    if (found(schedule, rep.value())) return out;
   }
+  if (out.hits.empty())
+    for (const auto& [schedule, rep] : unsteady) found(schedule, rep);
   return out;
 }
 

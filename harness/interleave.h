@@ -33,6 +33,8 @@ struct InterleaveResult {
   std::map<int, uint64_t> calls;  // census: allocator calls per thread index
   std::map<int, uint64_t> locks;  // census: lock points per thread index
   size_t points_tried = 0;
+  // Points that crashed but not on every rerun: reported only when no point is steady.
+  size_t unsteady = 0;
   std::vector<ExploreHit> hits;
 };
 

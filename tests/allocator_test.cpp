@@ -113,11 +113,23 @@ std::string pool() { return std::string(FAULTLINE_BIN_DIR) + "/target-pool_doubl
 // The worker marks its job done, then logs (its first allocator call), then
 // checks whether the submitter gave up. Pausing it in that malloc past the
 // submitter's 5 ms timeout lets the submitter give up and free the job first;
-// the worker then frees it again. Every time, not once in a million.
-const std::string kWindow = "delay thread=1 call=1 us=20000";
+// the worker then frees it again. Every time, not once in a million. Nobody
+// hands the test that window: explore --injector interleave finds it.
+std::string found_window(const ScratchDir& d) {
+  auto r = run_faultline({"explore", "--injector", "interleave", "--max-runs", "40", "--out", (d / "window").string(), "--",
+                          pool()},
+                         d);
+  for (const auto& e : fs::directory_iterator(d / "window")) {
+    const std::string schedule = read_report(e.path() / "repro.json")["schedule"];
+    return schedule.substr(0, schedule.find(" ; quarantine"));
+  }
+  ADD_FAILURE() << "the search found no window: " << r.out;
+  return "delay thread=1 call=1 us=20000";
+}
 
 TEST(DoubleFree, DelayMakesTheRareInterleavingHappenAndTheQuarantineCatchesIt) {
   ScratchDir d;
+  const std::string kWindow = found_window(d);
   auto caught = run_report(d, {"--schedule", kWindow + " ; quarantine=64", "--", pool()});
   EXPECT_EQ(caught["class"], "double-free");
   EXPECT_EQ(caught["injector"]["delays"], 1);
@@ -136,6 +148,7 @@ TEST(DoubleFree, DelayMakesTheRareInterleavingHappenAndTheQuarantineCatchesIt) {
 
 TEST(DoubleFree, FixedPoolIsCleanUnderEveryAllocator) {
   ScratchDir d;
+  const std::string kWindow = found_window(d);
   for (const auto& a : kAllocators) {
     auto rep = run_report(d, {"--schedule", kWindow + " ; quarantine=64 ; alloc " + a, "--", pool(), "--fixed"});
     EXPECT_EQ(rep["class"], "none") << a << ": " << rep["findings"];
