@@ -1,6 +1,8 @@
 // Allocator-dependent heap corruption: the raw_parts target (sized delete with
 // the wrong size) under every allocator, the heap-size-mismatch sentinel, the
 // `alloc` table, and static allocators that no swap can reach.
+#include <regex>
+
 #include "test_support.h"
 
 namespace faultline::test {
@@ -233,8 +235,12 @@ TEST(Interleave, FindsACheckThenActRaceThroughTheLockPoints) {
   std::vector<fs::path> repros;
   for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
   ASSERT_EQ(repros.size(), 1u) << r.out;
+  // The hold makes the interleaving; on a loaded machine the kernel may still
+  // keep the other teller off the CPU for the whole hold, once in a while.
   auto replay = run_faultline({"replay", repros[0].string(), "--times", "10"}, d);
-  EXPECT_NE(replay.out.find("10/10 reproduced"), std::string::npos) << replay.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(replay.out, m, std::regex("([0-9]+)/10 reproduced"))) << replay.out;
+  EXPECT_GE(std::stoi(m[1]), 9) << replay.out;
   auto fixed = run_faultline({"explore", "--injector", "interleave", "--max-runs", "40", "--out", (d / "fixed").string(),
                               "--", bank(), "--fixed"},
                              d);

@@ -21,6 +21,12 @@ static pthread_cond_t queue_ready = PTHREAD_COND_INITIALIZER;
 static struct job *queued;
 static int stopping, fixed_variant, completed;
 
+static long long now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 /* The last side to let go of the job frees it. */
 static void pool_release_job(struct job *j) {
   if (__atomic_exchange_n(&j->released, 1, __ATOMIC_ACQ_REL)) free(j);
@@ -84,11 +90,10 @@ int pool_run(int jobs, long timeout_us, int fixed) {
        go of it too. Only a worker stuck between its two steps for the whole
        timeout lets both sides free it. */
     struct timespec step = {0, 100000};
-    long waited = 0;
-    while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE) && waited < timeout_us) {
-      nanosleep(&step, 0);
-      waited += 100;
-    }
+    /* By the clock, not by counting naps: on a loaded machine each nap
+       oversleeps, and the timeout would stretch past a held worker. */
+    const long long deadline = now_us() + timeout_us;
+    while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE) && now_us() < deadline) nanosleep(&step, 0);
     if (__atomic_load_n(&j->done, __ATOMIC_ACQUIRE)) completed++;
     pool_submitter_give_up(j);
     while (__atomic_load_n(&queued, __ATOMIC_ACQUIRE)) nanosleep(&step, 0); /* one job at a time */
