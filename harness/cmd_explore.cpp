@@ -1,7 +1,5 @@
 // faultline explore: search malloc-signal schedules until the program's own
 // handler, run with the allocator paused, gives a finding.
-#include <signal.h>
-
 #include <iostream>
 
 #include "classify.h"
@@ -39,8 +37,7 @@ Result<ExploreOptions> explore_options(const Invocation& inv) {
   ExploreOptions opt;
   auto signo = signal_number(o["signal"].as<std::string>());
   if (!signo) return Error{"--signal: '" + o["signal"].as<std::string>() + "' is not a signal"};
-  if (*signo == SIGKILL || *signo == SIGSTOP)
-    return Error{"--signal: " + o["signal"].as<std::string>() + " cannot be caught, so no handler can run"};
+  if (auto why = uncatchable_signal(*signo)) return Error{"--signal: " + *why};
   opt.signo = *signo;
   opt.thread = o["thread"].as<int>();
   opt.max_runs = o["max-runs"].as<int>();
@@ -78,7 +75,7 @@ std::string summary(const ExploreOptions& opt, const ExploreResult& r) {
   const std::string calls = opt.in_function ? *opt.in_function + "()" : "allocator";  // what call= counts
   if (!c.handler_seen) {
     line += "no " + sig + " handler seen in " + who + ", so nothing was tried";
-    if (!c.elsewhere.empty()) line += " (a handler was installed in other processes it ran: --process NAME picks one)";
+    if (c.handlers_elsewhere) line += " (a handler was installed in other processes it ran: --process NAME picks one)";
     return line;
   }
   line += c.handler_found_at_start ? sig + " handler already installed when the injector started (a library constructor)"

@@ -66,11 +66,7 @@ class Explorer {
 
  private:
   Result<CrashReport> run_with(const std::string& schedule) {
-    RunRequest req = base_;
-    auto parsed = Schedule::parse(schedule);
-    if (!parsed) return parsed.error();
-    req.schedule = parsed.value();
-    auto rep = run_and_triage(req);
+    auto rep = run_and_triage(base_, schedule);
     out_.runs++;
     if (on_progress_) on_progress_({out_.runs, opt_.max_runs, out_.points_tried, out_.hits.size(), current_call_});
     return rep;
@@ -92,7 +88,7 @@ class Explorer {
     for (const auto& h : rep->handlers_installed) {
       if (h.signo != opt_.signo) continue;
       if (!h.in_target_process) {
-        c.elsewhere.push_back("pid " + std::to_string(h.pid));
+        c.handlers_elsewhere++;
         continue;
       }
       // The earliest install counts; before it every point would miss.

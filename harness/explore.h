@@ -46,7 +46,7 @@ struct Census {
   uint64_t first_call = 1;          // first call of the thread with the handler in place
   std::optional<uint64_t> calls;    // the thread's allocator calls in all, when it ended normally
   int threads_started = 1;
-  std::vector<std::string> elsewhere;  // handlers for the signal seen in other processes: "pid 123"
+  int handlers_elsewhere = 0;  // installs of a handler for the signal seen in other processes
 };
 
 struct ExploreResult {

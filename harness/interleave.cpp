@@ -43,11 +43,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
                                             const std::function<void(const ExploreProgress&)>& on_progress) {
   InterleaveResult out;
   auto run = [&](const std::string& schedule, uint64_t call) -> Result<CrashReport> {
-    RunRequest req = base;
-    auto parsed = Schedule::parse(schedule);
-    if (!parsed) return parsed.error();
-    req.schedule = parsed.value();
-    auto rep = run_and_triage(req);
+    auto rep = run_and_triage(base, schedule);
     out.runs++;
     if (on_progress) on_progress({out.runs, opt.max_runs, out.points_tried, out.hits.size(), call});
     return rep;

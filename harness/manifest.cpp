@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -144,7 +142,7 @@ Result<ExploreTable> read_explore(const Reader& in, const toml::table& t, const 
     FL_TRY(x.signal, in.string(*n, ctx + "signal"));
     auto signo = signal_number(x.signal);
     if (!signo) return in.error(*n, ctx + "signal", "'" + x.signal + "' is not a signal");
-    if (*signo == SIGKILL || *signo == SIGSTOP) return in.error(*n, ctx + "signal", x.signal + " cannot be caught, so no handler can run");
+    if (auto why = uncatchable_signal(*signo)) return in.error(*n, ctx + "signal", *why);
     x.signo = *signo;
   }
   if (auto n = t.get("max_runs")) FL_TRY(x.max_runs, in.integer(*n, ctx + "max_runs", 2, 1000000));

@@ -1,5 +1,7 @@
 #include "schedule.hpp"
 
+#include <signal.h>
+
 namespace faultline {
 
 Result<Schedule> Schedule::parse(std::string_view line) {
@@ -31,6 +33,11 @@ std::optional<int> signal_number(const std::string& name) {
   auto s = Schedule::parse("malloc-signal sig=" + name + " call=1 trace");
   if (!s) return std::nullopt;
   return static_cast<int>(*s->get(FL_KEY_MS_SIG));
+}
+
+std::optional<std::string> uncatchable_signal(int signo) {
+  if (signo != SIGKILL && signo != SIGSTOP) return std::nullopt;
+  return std::string(fl_signal_name(signo)) + " cannot be caught, so no handler can run";
 }
 
 std::optional<std::string> malloc_signal_word_problem(const std::string& key, const std::string& value) {

@@ -36,6 +36,9 @@ std::string join_schedule_items(const std::vector<std::string>& items);
 // "SIGPROF", "PROF" or "27" as the schedule parser reads a signal; nullopt if none.
 std::optional<int> signal_number(const std::string& name);
 
+// Why no handler can run for this signal ("SIGKILL cannot be caught, ..."); nullopt when one can.
+std::optional<std::string> uncatchable_signal(int signo);
+
 // Why `value` cannot be malloc-signal's `key` ("process", "in"), in the
 // parser's words; nullopt when it can. The CLI and the manifest ask this.
 std::optional<std::string> malloc_signal_word_problem(const std::string& key, const std::string& value);

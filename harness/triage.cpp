@@ -286,4 +286,12 @@ Result<CrashReport> run_and_triage(const RunRequest& req) {
   return triage(req, run.value());
 }
 
+Result<CrashReport> run_and_triage(const RunRequest& base, const std::string& schedule) {
+  auto parsed = Schedule::parse(schedule);
+  if (!parsed) return parsed.error();
+  RunRequest req = base;
+  req.schedule = parsed.value();
+  return run_and_triage(req);
+}
+
 }  // namespace faultline

@@ -109,5 +109,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run);
 
 // One run, triaged. Fails only when the program cannot be started.
 Result<CrashReport> run_and_triage(const RunRequest& req);
+// The same run under another schedule line; fails too when the line does not parse.
+Result<CrashReport> run_and_triage(const RunRequest& base, const std::string& schedule);
 
 }  // namespace faultline

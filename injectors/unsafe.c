@@ -58,8 +58,11 @@ static inline __attribute__((always_inline)) int call_enter(int id, int family) 
   fl_self.in_call = family + 1;
   if (__builtin_expect(fl_self.in_handler, 0)) called_in_handler(id, family);
   /* Lock points: where explore --injector interleave holds a thread back. */
-  if (family == FL_CALL_PTHREAD_MUTEX_LOCK || family == FL_CALL_PTHREAD_MUTEX_UNLOCK)
-    fl_delay_point(FL_KEY_DELAY_LOCK, ++fl_self.lock_points);
+  if (family == FL_CALL_PTHREAD_MUTEX_LOCK || family == FL_CALL_PTHREAD_MUTEX_UNLOCK) {
+    ++fl_self.lock_points;
+    /* Out of line only when a delay is scheduled: every mutex call passes here. */
+    if (__builtin_expect(fl_schedule_has(&fl_sched, FL_KEY_DELAY_US), 0)) fl_delay_point(FL_KEY_DELAY_LOCK, fl_self.lock_points);
+  }
   if (__builtin_expect(family == fl_in_family, 0)) fl_step_begin(FL_STEP_CALL, ++fl_self.in_calls);
   return outer;
 }
