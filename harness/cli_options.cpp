@@ -63,12 +63,15 @@ const std::vector<OptionRow>& option_table() {
       {"stack", "out,o", value<std::string>("DIR", "stack-repros"),
        "where the boundary crash is stored as a reproducer"},
       {"explore", "injector", value<std::string>("KIND", "malloc-signal"),
-       "what to explore: malloc-signal (a signal inside the allocator) or interleave (one thread held back at one of "
-       "its allocator calls, the quarantine on)"},
+       "what to explore: malloc-signal (a signal inside the allocator) or interleave (thread races: threads held "
+       "and ordered at their allocator calls and sync points, the quarantine on)"},
       {"explore minimize", "max-runs,n", value<int>("N", 100), "stop after N runs (explore: the census and traces count)"},
       {"explore", "seed", value<uint64_t>("X"),
-       "sample (call, instruction) points at random from seed X, over the calls the census counted, instead of "
-       "enumerating them"},
+       "malloc-signal: sample (call, instruction) points at random from seed X, over the calls the census counted, "
+       "instead of enumerating them; interleave: the first PCT schedule's seed (then X+1, ...; default 1)"},
+      {"explore", "depth", value<int>("D", 2), "interleave: PCT schedules of depth D (D-1 priority-change points, 1..8)"},
+      {"explore", "search", value<std::string>("WHAT", "both"),
+       "interleave: delays (every single delay at every point), pct (PCT-style schedules) or both, delays first"},
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},
       {"explore", "thread", value<int>("T", 0), "the thread whose allocator calls are interrupted (0 = main)"},
       {"explore", "in", value<std::string>("FUNCTION"),

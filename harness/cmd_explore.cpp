@@ -1,6 +1,8 @@
 // faultline explore: search malloc-signal schedules until the program's own
 // handler, run with the allocator paused, gives a finding.
+#include <cstdio>
 #include <iostream>
+#include <set>
 
 #include "classify.h"
 #include "commands.h"
@@ -89,12 +91,20 @@ std::string summary(const ExploreOptions& opt, const ExploreResult& r) {
 
 Result<InterleaveOptions> interleave_options(const Invocation& inv) {
   const auto& o = inv.options;
-  for (const char* only : {"seed", "process", "calls", "in", "ptrace"})
+  for (const char* only : {"process", "calls", "in", "ptrace"})
     if (o.count(only)) return Error{std::string("--") + only + " is for --injector malloc-signal, not interleave"};
   InterleaveOptions opt;
   opt.max_runs = o["max-runs"].as<int>();
   opt.keep_going = o.count("keep-going");
   if (opt.max_runs < 2) return Error{"--max-runs must be at least 2"};
+  if (o.count("seed")) opt.seed = o["seed"].as<uint64_t>();
+  opt.depth = o["depth"].as<int>();
+  if (opt.depth < 1 || opt.depth > FL_PCT_MAX_DEPTH) return Error{"--depth must be 1 to " + std::to_string(FL_PCT_MAX_DEPTH)};
+  const std::string search = o["search"].as<std::string>();
+  if (search != "delays" && search != "pct" && search != "both")
+    return Error{"--search: '" + search + "': want delays, pct or both"};
+  opt.delays = search != "pct";
+  opt.pct = search != "delays";
   auto shard = shard_option(inv);
   if (!shard) return shard.error();
   opt.shard_index = shard->index, opt.shard_count = shard->count;
@@ -103,20 +113,35 @@ Result<InterleaveOptions> interleave_options(const Invocation& inv) {
 
 std::string interleave_summary(const InterleaveOptions& opt, const InterleaveResult& r) {
   std::string line = "faultline explore: " + std::to_string(r.runs) + " runs, " + std::to_string(r.points_tried) +
-                     " delays tried, " + std::to_string(r.hits.size()) + " findings" +
-                     (r.unsteady ? " (" + std::to_string(r.unsteady) + " points crashed on some reruns only" +
+                     " delays and " + std::to_string(r.pct_tried) + " pct schedules tried, " +
+                     std::to_string(r.hits.size()) + " findings" +
+                     (r.unsteady ? " (" + std::to_string(r.unsteady) + " schedules crashed on some reruns only" +
                                        (r.hits.empty() ? "" : ", not stored") + ")"
                                  : "") +
                      "; census:";
-  for (const auto& [thread, calls] : r.calls) {
-    auto locks = r.locks.find(thread);
-    line += " thread " + std::to_string(thread) + " makes " + std::to_string(calls) + " allocator calls and " +
-            std::to_string(locks == r.locks.end() ? 0 : locks->second) + " lock points,";
+  std::set<int> threads;
+  for (const auto* counts : {&r.calls, &r.syncs})
+    for (const auto& [thread, n] : *counts) threads.insert(thread);
+  auto count = [](const std::map<int, uint64_t>& m, int t) { auto it = m.find(t); return it == m.end() ? 0 : it->second; };
+  for (int t : threads)
+    line += " thread " + std::to_string(t) + " passes " + std::to_string(count(r.calls, t)) + " allocator calls and " +
+            std::to_string(count(r.syncs, t)) + " sync points,";
+  if (threads.empty()) return line + " no thread reported its points, so nothing was tried";
+  if (opt.delays) {
+    line += " each point held for";
+    for (uint64_t us : opt.delays_us) line += " " + std::to_string(us) + " us";
+    line += " in turn, breadth first;";
   }
-  if (r.calls.empty()) line += " no thread reported its allocator calls,";
-  line += " each call held for";
-  for (uint64_t us : opt.delays_us) line += " " + std::to_string(us) + " us";
-  return line + " in turn, breadth first (condvar, rwlock, semaphore, sleep and thread points, and PCT schedules: not yet)";
+  if (opt.pct && r.pct_tried) {
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%.2g", pct_bound(threads.size(), r.points, opt.depth));
+    line += " pct depth " + std::to_string(opt.depth) + " from seed " + std::to_string(opt.seed) + " over k=" +
+            std::to_string(r.points) + " points of n=" + std::to_string(threads.size()) +
+            " threads: a bug of depth " + std::to_string(opt.depth) + " in the order of point calls is found by one "
+            "schedule with probability >= 1/(n k^(d-1)) = " + bound +
+            " while every wait ends by the higher thread reaching a point or blocking (a wait cut at 2 ms voids it)";
+  }
+  return line;
 }
 
 }  // namespace

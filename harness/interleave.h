@@ -1,12 +1,15 @@
-// explore --injector interleave: make a rare thread interleaving happen by
-// holding one thread back at one of its points (the `delay` item): its
-// allocator calls and its lock points (pthread_mutex_lock and _unlock),
-// with the quarantine on so a double free or a use after free is caught at
-// the second free or at release. This is the first phase of the search the
-// issue asks for: every single delay at every point of every thread, breadth
-// first (the earliest calls of every thread before later ones; one delay
-// everywhere before the next). It finds bugs that need one thread held at one
-// place; lock points and PCT-style schedules are not here yet.
+// explore --injector interleave: make a rare thread interleaving happen on
+// an unmodified binary, at the points the injector sees: every thread's
+// allocator calls and sync points (mutex, condvar, rwlock, semaphore, sleep,
+// sched_yield, thread create/join calls), with the quarantine on so a double
+// free or a use after free is caught at the second free or at release.
+// A census run counts each thread's points. Then, breadth first, every
+// single delay at every point of every thread (one thread held back at one
+// place: the earliest points of every thread before later ones; one hold
+// length everywhere before the next). Then PCT-style schedules (`pct`):
+// seeded random thread priorities and d-1 priority-change points; the
+// injector lets a thread pass a point only while no runnable thread
+// outranks it (injectors/interleave.c says what that approximation keeps).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -24,6 +27,9 @@ struct InterleaveOptions {
   // then short, for windows a long hold would close by blocking everyone.
   std::vector<uint64_t> delays_us = {20000, 1000};
   uint64_t quarantine = 64;
+  bool delays = true, pct = true;  // the two phases (--search)
+  int depth = 2;                   // pct's d
+  uint64_t seed = 1;               // the first pct schedule's seed
   uint64_t shard_index = 0, shard_count = 1;
   bool mine(uint64_t i) const { return i % shard_count == shard_index; }
 };
@@ -31,7 +37,9 @@ struct InterleaveOptions {
 struct InterleaveResult {
   int runs = 0;
   std::map<int, uint64_t> calls;  // census: allocator calls per thread index
-  std::map<int, uint64_t> locks;  // census: lock points per thread index
+  std::map<int, uint64_t> syncs;  // census: sync points per thread index
+  uint64_t points = 0;            // k: all threads' points, what pct's change points are drawn from
+  size_t pct_tried = 0;
   size_t points_tried = 0;
   // Points that crashed but not on every rerun: reported only when no point is steady.
   size_t unsteady = 0;
@@ -39,8 +47,13 @@ struct InterleaveResult {
 };
 
 // One schedule of the search: thread T held for D us at its allocator call
-// (at = "call") or lock point (at = "lock") N.
+// (at = "call") or sync point (at = "sync") N.
 std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, uint64_t quarantine);
+
+// A pct schedule: depth d over k points, seed s.
+std::string pct_schedule(int depth, uint64_t points, uint64_t seed, uint64_t quarantine);
+// PCT's bound on one schedule finding a bug of depth d: 1 / (n k^(d-1)).
+double pct_bound(size_t threads, uint64_t points, int depth);
 
 Result<InterleaveResult> explore_interleave(const RunRequest& base, const InterleaveOptions& opt,
                                             const std::function<void(const ExploreHit&)>& on_hit,

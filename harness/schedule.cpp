@@ -6,7 +6,7 @@ namespace faultline {
 
 Result<Schedule> Schedule::parse(std::string_view line) {
   std::string copy(line);
-  char err[512];  // room for in='s list of functions
+  char err[1024];  // room for in='s list of functions
   Schedule s;
   if (fl_schedule_parse(copy.c_str(), &s.raw_, err, sizeof err) != 0) return Error{err};
   return s;

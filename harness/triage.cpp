@@ -205,7 +205,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
         if ((e.arg[2] & 1) && from_target(e)) {
           const int thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
           r.calls_at_exit[thread] = e.arg[0];
-          r.locks_at_exit[thread] = e.arg[1];
+          r.syncs_at_exit[thread] = e.arg[1];
         }
         break;
     }

@@ -98,7 +98,7 @@ struct CrashReport {
   // Allocator calls of a thread of the target process when it ended (exit or
   // return from main), by thread index: what explore samples over.
   std::map<int, uint64_t> calls_at_exit;
-  std::map<int, uint64_t> locks_at_exit;  // lock points (pthread_mutex_lock/_unlock calls), likewise
+  std::map<int, uint64_t> syncs_at_exit;  // lock points (pthread_mutex_lock/_unlock calls), likewise
   int threads_started = 1;  // of the program's own process
   // Why a run that ended by a signal is not a finding, or what else a reader
   // should know about how it ended.

@@ -158,40 +158,6 @@ static int quarantine_hold(void *p) {
   return 1;
 }
 
-/* ---- delay: one thread paused at one of its points (schedule `delay`) ---- */
-
-/* Points passed by every thread while a delay is scheduled: the held thread
-   watches the others move. */
-static uint64_t points_passed;
-
-static void nap_ms(void) {
-  struct fl_timespec t = {0, 1000000};
-  fl_sys_nanosleep(&t);
-}
-
-/* `at` is call= or lock=, `count` this thread's count of those points.
-   The hold lasts us= at least, and then as long as the other threads are
-   still moving, or have not moved at all yet (on a loaded machine they may
-   not have had the CPU): up to ten times us=. So the interleaving the hold
-   opens happens even when the kernel is slow to run the others. */
-void fl_delay_point(enum fl_schedule_key at, uint64_t count) {
-  if (!fl_schedule_has(&fl_sched, FL_KEY_DELAY_US)) return;
-  const uint64_t seen = __atomic_add_fetch(&points_passed, 1, __ATOMIC_RELAXED);
-  if (!fl_schedule_has(&fl_sched, at) || fl_thread_index() != (int)fl_sched.value[FL_KEY_DELAY_THREAD] ||
-      count != fl_sched.value[at])
-    return;
-  const uint64_t us = fl_sched.value[FL_KEY_DELAY_US];
-  fl_emit(FL_EVENT_DELAYED, us, 0, count, (uint64_t)(int64_t)fl_thread_index());
-  struct fl_timespec t = {(long)(us / 1000000), (long)(us % 1000000) * 1000};
-  fl_sys_nanosleep(&t);
-  for (uint64_t waited_us = us, last = seen; waited_us < 10 * us; waited_us += 1000) {
-    const uint64_t now = __atomic_load_n(&points_passed, __ATOMIC_RELAXED);
-    if (now != seen && now == last) break; /* the others moved, and have stopped */
-    last = now;
-    nap_ms();
-  }
-}
-
 /* ---- entry and exit of every allocator call ---- */
 
 /* Inlined into each wrapper so single-stepping starts right at the call site.
@@ -201,7 +167,7 @@ void fl_delay_point(enum fl_schedule_key at, uint64_t count) {
 static inline __attribute__((always_inline)) int enter(void) {
   fl_self.alloc_calls++;
   if (__builtin_expect(!__atomic_load_n(&fl_watching, __ATOMIC_RELAXED), 1)) return 0;
-  fl_delay_point(FL_KEY_DELAY_CALL, fl_self.alloc_calls);
+  if (__builtin_expect(fl_points_scheduled, 0)) fl_scheduled_point(FL_KEY_DELAY_CALL, fl_self.alloc_calls);
   if (fl_self.in_handler) {
     const struct fl_handler_level *h = fl_interrupting_handler();
     if (h) {

@@ -60,8 +60,11 @@ enum fl_event_kind {
   FL_EVENT_DELAYED = 11,
   /* The process is ending (exit or return from main), or a thread returned
      from its start routine. arg[0] = allocator calls of that thread (in=F: calls of F),
-     arg[1] = its lock points (pthread_mutex_lock/_unlock calls), arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
+     arg[1] = its sync points (unsafe_calls.h), arg[2] = bit 0 as in HANDLER_INSTALLED, arg[3] = thread index. */
   FL_EVENT_EXITING = 12,
+  /* pct: a change point. arg[0] = the new priority (1..d-1), arg[1] = the point's
+     number over all threads, arg[3] = the thread index that passed it. */
+  FL_EVENT_PCT_CHANGE = 13,
 };
 
 enum fl_finding {

@@ -175,7 +175,10 @@ void fl_init(void) {
   if (line && fl_schedule_parse(line, &fl_sched, err, sizeof err) != 0) fl_sched.present = 0;
   /* Ignored: a checkpoint outside a tracer does nothing. */
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
-  if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL)) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
+  if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_US)) fl_points_scheduled = 1;
+  fl_pct_init();
+  /* Allocator calls are points only once they are watched. */
+  if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL) || fl_pct_on) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_IN)) fl_in_family = fl_unsafe_family_of(fl_sched.word[FL_KEY_MS_IN]);
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE)) {
     fl_install_step_handler();
@@ -194,10 +197,14 @@ void fl_init(void) {
 __attribute__((constructor(101))) static void faultline_inject_init(void) {
   if (fl_sys_gettid() == fl_sys_getpid()) fl_self.index_plus1 = 1;
   fl_init();
+  if (fl_pct_on) fl_pct_set_state(FL_PCT_RUNNABLE);
 }
 
-/* How many allocator calls and lock points the main thread made: explore's census. */
-__attribute__((destructor)) static void faultline_inject_fini(void) {
-  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), fl_self.lock_points, (uint64_t)fl_in_target_process,
+void fl_thread_ends(void) {
+  if (fl_pct_on) fl_pct_thread_exits();
+  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), fl_self.sync_points, (uint64_t)fl_in_target_process,
           (uint64_t)(int64_t)fl_thread_index());
 }
+
+/* The main thread's end (exit, or return from main). */
+__attribute__((destructor)) static void faultline_inject_fini(void) { fl_thread_ends(); }

@@ -19,7 +19,9 @@ struct fl_thread {
   int index_plus1;          /* thread index + 1; 0 = not known */
   uint64_t alloc_calls;     /* allocator calls made by this thread */
   uint64_t in_calls;        /* calls of the function `in=` names (unsafe.c) */
-  uint64_t lock_points;     /* pthread_mutex_lock and _unlock calls (unsafe.c): `delay lock=` counts them */
+  uint64_t sync_points;     /* sync points passed (unsafe_calls.h _POINT rows, pthread_create): `delay sync=` counts them */
+  int pct_waiting;          /* inside a call that may block, under pct: not runnable */
+  uintptr_t pct_releasing;  /* inside a call that releases this object, under pct */
   int in_allocator;         /* inside one of our allocator wrappers */
   int in_call;              /* family + 1 of the interposed unsafe call running (unsafe_calls.h); 0 none */
   int in_handler;           /* program handlers we wrapped that are running (nesting depth) */
@@ -67,6 +69,9 @@ void fl_report_finding(enum fl_finding what, uint64_t detail);
 /* The same for every call: the caller decides what is a repeat. */
 void fl_report(enum fl_finding what, uint64_t detail);
 int fl_thread_index(void); /* -1 when unknown */
+/* This thread is ending (its start routine returned, pthread_exit, or the
+   process exits): its counts for explore's census (FL_EVENT_EXITING), and pct. */
+void fl_thread_ends(void);
 /* Handler nesting depth now, after dropping levels a siglongjmp jumped out of. */
 int fl_handler_depth(void);
 /* The innermost running handler level that interrupted the allocator, if any. */
@@ -91,8 +96,27 @@ extern int fl_step_owner;      /* set at init from the schedule */
 extern uint64_t fl_step_call;  /* the `call=` counted by that owner's counter */
 extern int fl_in_family;       /* the family `in=` names (unsafe_calls.h); -1 none */
 
-/* `delay`: pause this thread if `at` (call= or lock=) names its `count`-th point. */
-void fl_delay_point(enum fl_schedule_key at, uint64_t count);
+/* ---- interleave.c: `delay` and `pct` at every point ---- */
+
+/* A delay or a pct schedule is given: every point goes out of line to fl_scheduled_point. */
+extern int fl_points_scheduled;
+extern int fl_pct_on;
+/* This thread passes its `count`-th point of kind `at` (FL_KEY_DELAY_CALL or _SYNC). */
+void fl_scheduled_point(enum fl_schedule_key at, uint64_t count);
+enum fl_pct_state { FL_PCT_UNSEEN, FL_PCT_RUNNABLE, FL_PCT_WAITING, FL_PCT_EXITED };
+void fl_pct_init(void);
+void fl_pct_set_state(enum fl_pct_state s); /* this thread's */
+void fl_pct_set_thread_state(int thread, enum fl_pct_state s);
+/* This thread blocks on `object` (a mutex, condvar, rwlock, semaphore; a pthread_t it joins). */
+void fl_pct_wait_on(uintptr_t object);
+/* Threads waiting on `object` may go now: they are runnable again. */
+void fl_pct_release(uintptr_t object);
+/* This thread ends: exited, and whoever joins it may go. */
+void fl_pct_thread_exits(void);
+static inline void fl_pass_sync_point(void) {
+  ++fl_self.sync_points;
+  if (__builtin_expect(fl_points_scheduled, 0)) fl_scheduled_point(FL_KEY_DELAY_SYNC, fl_self.sync_points);
+}
 /* The counter `call=` counts: calls of the in= function, or of the allocator. */
 static inline uint64_t fl_scheduled_calls(void) { return fl_in_family >= 0 ? fl_self.in_calls : fl_self.alloc_calls; }
 

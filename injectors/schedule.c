@@ -206,13 +206,15 @@ static int set_key(struct fl_schedule *out, int k, uint64_t v, const char *name,
 
 int fl_unsafe_family_of(const char *name) {
   for (int id = 0; id < FL_CALL_COUNT; id++)
-    if (fl_unsafe_call_family(id) == id && span_eq(name, str_len(name), fl_unsafe_call_name(id))) return id;
+    if (fl_unsafe_call_family(id) == id && fl_call_traits(id) & FL_TRAIT_UNSAFE &&
+        span_eq(name, str_len(name), fl_unsafe_call_name(id)))
+      return id;
   return -1;
 }
 
 static void list_unsafe_families(struct sbuf *b) {
   for (int id = 0, first = 1; id < FL_CALL_COUNT; id++) {
-    if (fl_unsafe_call_family(id) != id) continue;
+    if (fl_unsafe_call_family(id) != id || !(fl_call_traits(id) & FL_TRAIT_UNSAFE)) continue;
     if (!first) sb_puts(b, ", ");
     sb_puts(b, fl_unsafe_call_name(id));
     first = 0;
@@ -319,11 +321,17 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     sb_puts(err, "give exactly one allocator");
     return -1;
   }
-  /* delay pauses at an allocator call or at a lock point: one of the two. */
+  /* delay pauses at an allocator call or at a sync point: one of the two. */
   if (span_eq(name, name_len, "delay") &&
-      fl_schedule_has(out, FL_KEY_DELAY_CALL) == fl_schedule_has(out, FL_KEY_DELAY_LOCK)) {
+      fl_schedule_has(out, FL_KEY_DELAY_CALL) == fl_schedule_has(out, FL_KEY_DELAY_SYNC)) {
     item_error(err, name, name_len);
-    sb_puts(err, "give exactly one of call=N and lock=N");
+    sb_puts(err, "give exactly one of call=N and sync=N");
+    return -1;
+  }
+  if (span_eq(name, name_len, "pct") && (out->value[FL_KEY_PCT_DEPTH] < 1 || out->value[FL_KEY_PCT_DEPTH] > FL_PCT_MAX_DEPTH ||
+                                          out->value[FL_KEY_PCT_POINTS] < 1)) {
+    item_error(err, name, name_len);
+    sb_puts(err, "depth= is 1..8 and points= at least 1");
     return -1;
   }
   /* malloc-signal raises at an instruction or traces the call: one of the two. */
@@ -342,7 +350,7 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     item_error(err, name, name_len);
     sb_puts(err, "in='");
     sb_puts(err, out->word[FL_KEY_MS_IN]);
-    sb_puts(err, "' is not a function faultline interposes (");
+    sb_puts(err, "' is not a signal-unsafe function faultline interposes (");
     list_unsafe_families(err);
     sb_puts(err, ")");
     return -1;

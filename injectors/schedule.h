@@ -21,6 +21,7 @@ enum fl_value_kind {
 };
 
 #define FL_SCHEDULE_MAX_WORD 32
+#define FL_PCT_MAX_DEPTH 8
 
 /* The one table of schedule keys. X(ID, item, key, kind, required, help), in
    canonical order. key "" is the item's own value, written item=value; a
@@ -72,11 +73,20 @@ enum fl_value_kind {
     "second free or a write to a held block is caught (double-free, use-after-free)")       \
   X(DELAY_THREAD, "delay", "thread", FL_VAL_UINT, 0, "thread index to pause (default 0)")    \
   X(DELAY_CALL, "delay", "call", FL_VAL_UINT, 0, "at this allocator call of that thread")    \
-  X(DELAY_LOCK, "delay", "lock", FL_VAL_UINT, 0,                                             \
-    "or at this lock point of that thread: its pthread_mutex_lock and _unlock calls, "        \
-    "counted from 1 (the pause comes before the call)")                                       \
+  X(DELAY_SYNC, "delay", "sync", FL_VAL_UINT, 0,                                             \
+    "or at this sync point of that thread: its pthread mutex, condvar, rwlock, semaphore, "   \
+    "sleep, sched_yield, create and join calls, counted from 1 (the pause comes before the call)") \
   X(DELAY_US, "delay", "us", FL_VAL_UINT, 1,                                                 \
     "for this many microseconds: widens a race window to make an interleaving happen")       \
+  X(PCT_DEPTH, "pct", "depth", FL_VAL_UINT, 1,                                              \
+    "PCT-style schedule of depth d (1..8): every thread gets a priority drawn from seed=; "  \
+    "at d-1 points drawn from 1..points= the thread passing it drops below all others; at "  \
+    "each of its points a thread waits while a thread of higher priority is runnable")       \
+  X(PCT_POINTS, "pct", "points", FL_VAL_UINT, 1,                                             \
+    "k: the points (allocator calls and sync points of all threads) a census run passed")    \
+  X(PCT_US, "pct", "us", FL_VAL_UINT, 0,                                                     \
+    "longest wait at one point (default 2000): a higher thread that runs on without a point, " \
+    "or blocks where faultline cannot see, lets the lower one go after this")                \
   X(TIMERS_OFF, "timers", "off", FL_VAL_FLAG, 1,                                            \
     "the program's timers (setitimer, timer_settime, alarm) are not armed, so only the "      \
     "schedule raises signals (implied by malloc-signal)")                                    \
@@ -122,6 +132,22 @@ const char *fl_signal_name(int sig);
 
 /* Parses a size such as "4096", "64K", "1M" (NUL-terminated). Returns 0 or -1. */
 int fl_parse_size(const char *text, uint64_t *out);
+
+/* pct's draws, the same in the injector and the harness: splitmix64. */
+static inline uint64_t fl_pct_draw(uint64_t seed, uint64_t i) {
+  uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+/* Thread t's priority at start: above the 1..d-1 that change points give; higher runs first. */
+static inline uint64_t fl_pct_priority(uint64_t seed, int t) {
+  return FL_PCT_MAX_DEPTH + (fl_pct_draw(seed, 0x1000 + (uint64_t)t) >> 8);
+}
+/* Change point i (1..d-1): the number of the point, over all threads, whose thread drops to priority i. */
+static inline uint64_t fl_pct_change_point(uint64_t seed, uint64_t points, int i) {
+  return 1 + fl_pct_draw(seed, (uint64_t)i) % (points ? points : 1);
+}
 
 static inline int fl_schedule_has(const struct fl_schedule *s, enum fl_schedule_key k) {
   return (int)((s->present >> k) & 1u);

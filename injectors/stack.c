@@ -38,9 +38,7 @@ static void *numbered_start(void *p) {
   fl_self.index_plus1 = slot->index + 1;
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
   void *result = start(arg);
-  /* What the thread did in all: explore --injector interleave delays each of its calls. */
-  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), fl_self.lock_points, (uint64_t)fl_in_target_process,
-          (uint64_t)(int64_t)fl_thread_index());
+  fl_thread_ends();
   return result;
 }
 
@@ -100,6 +98,7 @@ static int create_sized(pthread_t *thread, const pthread_attr_t *attr, void *(*s
 
 FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
   fl_bind_stack();
+  fl_pass_sync_point();
   const int index = __atomic_fetch_add(&next_thread_index, 1, __ATOMIC_RELAXED);
   for (int i = 0; i < FL_START_SLOTS; i++) {
     struct start_slot *slot = &start_slots[i];
@@ -107,8 +106,11 @@ FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
     slot->index = index;
     slot->start = start;
     slot->arg = arg;
+    /* Runnable from now on, not from when the kernel first runs it. */
+    if (fl_pct_on) fl_pct_set_thread_state(index, FL_PCT_RUNNABLE);
     int rc = create_sized(thread, attr, numbered_start, slot);
     if (rc != 0) __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
+    if (rc != 0 && fl_pct_on) fl_pct_set_thread_state(index, FL_PCT_EXITED);
     return rc;
   }
   return create_sized(thread, attr, start, arg); /* pool exhausted: the thread stays unnumbered */

@@ -8,8 +8,11 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "inject_internal.h"
 #include "unsafe_calls.h"
@@ -22,9 +25,17 @@ static void *real[FL_CALL_COUNT];
 int fl_in_family = -1;
 
 void fl_bind_unsafe_calls(void) {
-#define FL_X(id, fn, family, shape, ret, params, args) real[FL_CALL_##id] = dlsym(RTLD_NEXT, #fn);
+#define FL_X(id, fn, family, traits, shape, ret, params, args) real[FL_CALL_##id] = dlsym(RTLD_NEXT, #fn);
   FL_UNSAFE_CALLS(FL_X)
 #undef FL_X
+  /* dlsym can give the GLIBC_2.2.5 compatibility condvars; programs use the 2.3.2 ones. */
+  static const struct { int id; const char *name; } condvars[] = {
+      {FL_CALL_PTHREAD_COND_WAIT, "pthread_cond_wait"}, {FL_CALL_PTHREAD_COND_TIMEDWAIT, "pthread_cond_timedwait"},
+      {FL_CALL_PTHREAD_COND_SIGNAL, "pthread_cond_signal"}, {FL_CALL_PTHREAD_COND_BROADCAST, "pthread_cond_broadcast"}};
+  for (size_t i = 0; i < sizeof condvars / sizeof condvars[0]; i++) {
+    void *v = dlvsym(RTLD_NEXT, condvars[i].name, "GLIBC_2.3.2");
+    if (v) real[condvars[i].id] = v;
+  }
 }
 
 /* A crash reporter's printf runs after the root cause, the crash: handlers of
@@ -52,50 +63,67 @@ static void called_in_handler(int id, int family) {
 /* Inlined into each wrapper so single-stepping starts right at its call site.
    Until a handler runs and unless in= names this function, a call costs a
    few loads and one store. Returns the interposed call this one is inside. */
-static inline __attribute__((always_inline)) int call_enter(int id, int family) {
+static inline __attribute__((always_inline)) int call_enter(int id, int family, uintptr_t object) {
   if (__builtin_expect(!real[id], 0)) fl_bind_unsafe_calls();  // allowed: only before our constructor ran
   const int outer = fl_self.in_call;
   fl_self.in_call = family + 1;
-  if (__builtin_expect(fl_self.in_handler, 0)) called_in_handler(id, family);
-  /* Lock points: where explore --injector interleave holds a thread back. */
-  if (family == FL_CALL_PTHREAD_MUTEX_LOCK || family == FL_CALL_PTHREAD_MUTEX_UNLOCK) {
-    ++fl_self.lock_points;
-    /* Out of line only when a delay is scheduled: every mutex call passes here. */
-    if (__builtin_expect(fl_schedule_has(&fl_sched, FL_KEY_DELAY_US), 0)) fl_delay_point(FL_KEY_DELAY_LOCK, fl_self.lock_points);
+  const int traits = fl_call_traits(id); /* a constant: id is one after inlining */
+  if (__builtin_expect(fl_self.in_handler, 0) && traits & FL_TRAIT_UNSAFE) called_in_handler(id, family);
+  /* Sync points: where explore --injector interleave holds and orders threads.
+     Out of line only when a delay or pct is scheduled: every mutex call passes here. */
+  if (traits & FL_TRAIT_POINT) {
+    fl_pass_sync_point();
+    if (__builtin_expect(fl_pct_on, 0)) {
+      if (traits & FL_TRAIT_WAITS) fl_self.pct_waiting = 1, fl_pct_wait_on(object);
+      if (traits & FL_TRAIT_RELEASES) fl_self.pct_releasing = object;
+    }
+    if (traits & FL_TRAIT_EXITS) fl_thread_ends();
   }
   if (__builtin_expect(family == fl_in_family, 0)) fl_step_begin(FL_STEP_CALL, ++fl_self.in_calls);
   return outer;
 }
 
 static inline __attribute__((always_inline)) void call_leave(const int *outer) {
+  if (__builtin_expect(fl_self.pct_waiting, 0)) {
+    fl_self.pct_waiting = 0;
+    fl_pct_set_state(FL_PCT_RUNNABLE);
+  }
+  if (__builtin_expect(fl_self.pct_releasing != 0, 0)) {
+    fl_pct_release(fl_self.pct_releasing);
+    fl_self.pct_releasing = 0;
+  }
   fl_step_end(FL_STEP_CALL);
   fl_self.in_call = *outer;
 }
 
-#define FL_SCOPE(id, family) \
-  const int fl_outer __attribute__((cleanup(call_leave), unused)) = call_enter(FL_CALL_##id, FL_CALL_##family)
+/* The object a sync point waits on or releases: the call's first argument (0: none). */
+#define FL_FIRST_ARG(...) FL_FIRST_ARG_(__VA_ARGS__ __VA_OPT__(, ) 0, ~)
+#define FL_FIRST_ARG_(first, ...) first
+#define FL_SCOPE(id, family, args)                                  \
+  const int fl_outer __attribute__((cleanup(call_leave), unused)) = \
+      call_enter(FL_CALL_##id, FL_CALL_##family, (uintptr_t)(FL_FIRST_ARG args))
 #define FL_REAL(id) ((fl_fn_##id)real[FL_CALL_##id])
 
 /* One wrapper per row, by its shape (see unsafe_calls.h). */
 #define FL_WRAP_VALUE(id, fn, family, ret, params, args) \
   FL_EXPORT ret fn params {                              \
-    FL_SCOPE(id, family);                                \
+    FL_SCOPE(id, family, args);                                \
     return FL_REAL(id) args;                             \
   }
 #define FL_WRAP_VOID(id, fn, family, ret, params, args) \
   FL_EXPORT ret fn params {                             \
-    FL_SCOPE(id, family);                               \
+    FL_SCOPE(id, family, args);                               \
     FL_REAL(id) args;                                   \
   }
 #define FL_WRAP_NORETURN(id, fn, family, ret, params, args) \
   FL_EXPORT ret fn params {                                 \
-    FL_SCOPE(id, family);                                   \
+    FL_SCOPE(id, family, args);                                   \
     FL_REAL(id) args;                                       \
     __builtin_unreachable();                                \
   }
 #define FL_WRAP_VA_VALUE(id, fn, family, ret, params, args) \
   FL_EXPORT ret fn params {                                 \
-    FL_SCOPE(id, family);                                   \
+    FL_SCOPE(id, family, args);                                   \
     va_list ap;                                             \
     va_start(ap, fmt);                                      \
     ret r = FL_REAL(V##id) args;                            \
@@ -104,7 +132,7 @@ static inline __attribute__((always_inline)) void call_leave(const int *outer) {
   }
 #define FL_WRAP_VA_VOID(id, fn, family, ret, params, args) \
   FL_EXPORT ret fn params {                                \
-    FL_SCOPE(id, family);                                  \
+    FL_SCOPE(id, family, args);                                  \
     va_list ap;                                            \
     va_start(ap, fmt);                                     \
     FL_REAL(V##id) args;                                   \
@@ -112,9 +140,9 @@ static inline __attribute__((always_inline)) void call_leave(const int *outer) {
   }
 
 /* All the function types first: a variadic row calls its v-variant's. */
-#define FL_X(id, fn, family, shape, ret, params, args) typedef ret (*fl_fn_##id) params;
+#define FL_X(id, fn, family, traits, shape, ret, params, args) typedef ret (*fl_fn_##id) params;
 FL_UNSAFE_CALLS(FL_X)
 #undef FL_X
-#define FL_X(id, fn, family, shape, ret, params, args) FL_WRAP_##shape(id, fn, family, ret, params, args)
+#define FL_X(id, fn, family, traits, shape, ret, params, args) FL_WRAP_##shape(id, fn, family, ret, params, args)
 FL_UNSAFE_CALLS(FL_X)
 #undef FL_X

@@ -183,7 +183,7 @@ TEST(Interleave, FindsThePoolDoubleFreeWithoutBeingToldWhereAndItReplays) {
                          d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("-> double-free"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("thread 1 makes"), std::string::npos) << "the census did not count the worker: " << r.out;
+  EXPECT_NE(r.out.find("thread 1 passes"), std::string::npos) << "the census did not count the worker: " << r.out;
   std::vector<fs::path> repros;
   for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
   ASSERT_EQ(repros.size(), 1u) << r.out;
@@ -200,10 +200,10 @@ TEST(Interleave, FixedPoolIsCleanOverTheSameBudgetAndOptionsOfTheOtherInjectorAr
                           pool(), "--fixed"},
                          d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("40 runs, 39 delays tried, 0 findings"), std::string::npos) << r.out;
-  auto seed = run_faultline({"explore", "--injector", "interleave", "--seed", "1", "--", pool()}, d);
-  EXPECT_EQ(seed.exit_code, 2);
-  EXPECT_NE(seed.err.find("--seed is for --injector malloc-signal"), std::string::npos) << seed.err;
+  EXPECT_NE(r.out.find("40 runs, 39 delays and 0 pct schedules tried, 0 findings"), std::string::npos) << r.out;
+  auto in = run_faultline({"explore", "--injector", "interleave", "--in", "syslog", "--", pool()}, d);
+  EXPECT_EQ(in.exit_code, 2);
+  EXPECT_NE(in.err.find("--in is for --injector malloc-signal"), std::string::npos) << in.err;
   auto unknown = run_faultline({"explore", "--injector", "warp", "--", pool()}, d);
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("explore knows malloc-signal and interleave"), std::string::npos) << unknown.err;
@@ -218,9 +218,9 @@ namespace {
 std::string bank() { return std::string(FAULTLINE_BIN_DIR) + "/target-check_then_act"; }
 
 // A race with no allocation near it: a check and an act in two critical
-// sections. Held at a lock point (its pthread_mutex_lock/_unlock calls), one
+// sections. Held at a sync point (its pthread_mutex_lock/_unlock calls), one
 // teller lets the other debit between its check and its act.
-TEST(Interleave, FindsACheckThenActRaceThroughTheLockPoints) {
+TEST(Interleave, FindsACheckThenActRaceThroughTheSyncPoints) {
   ScratchDir d;
   int plain = 0;
   for (int i = 0; i < 20; i++) plain += run_report(d, {"--", bank()})["class"] != "none";
@@ -229,9 +229,9 @@ TEST(Interleave, FindsACheckThenActRaceThroughTheLockPoints) {
                           bank()},
                          d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find(" lock="), std::string::npos) << "found at an allocator call, not a lock point: " << r.out;
+  EXPECT_NE(r.out.find(" sync="), std::string::npos) << "found at an allocator call, not a sync point: " << r.out;
   EXPECT_NE(r.out.find("-> abort"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("4 lock points"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("thread 1 passes 0 allocator calls and 4 sync points"), std::string::npos) << r.out;
   std::vector<fs::path> repros;
   for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
   ASSERT_EQ(repros.size(), 1u) << r.out;

@@ -61,7 +61,7 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
     const char* message;
   };
   for (const auto& c : std::vector<Case>{
-           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, alloc, quarantine, delay, timers, seed)"},
+           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, alloc, quarantine, delay, pct, timers, seed)"},
            {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main, threads, force, altstack)"},
            {"stack main=", "bad value ''"},
            {"stack main=64X", "bad value '64X'"},
@@ -82,11 +82,34 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
            {"lazy-handler off", "unknown key 'off'"},
            {"alloc jemalloc tcmalloc", "give exactly one allocator"},
            {"alloc dlmalloc", "unknown key 'dlmalloc'"},
+           {"delay call=3 sync=4 us=10", "give exactly one of call=N and sync=N"},
+           {"delay lock=3 us=10", "unknown key 'lock'"},
+           {"pct depth=9 points=40", "depth= is 1..8 and points= at least 1"},
+           {"pct depth=0 points=40", "depth= is 1..8"},
+           {"pct depth=2", "'points' is required"},
        }) {
     auto s = Schedule::parse(c.line);
     ASSERT_FALSE(s) << c.line;
     EXPECT_NE(s.error().message.find(c.message), std::string::npos) << c.line << " -> " << s.error().message;
   }
+}
+
+TEST(Schedule, PctRoundTripsAndItsDrawsAreTheInjectorsOwn) {
+  auto s = Schedule::parse("seed=7 ; pct points=17 depth=2 us=500 ; quarantine=64");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->canonical(), "quarantine=64 ; pct depth=2 points=17 us=500 ; seed=0x7");
+  // The harness and the injector draw from the same inline functions: what a
+  // report says about a seed is what the run did. Change points fall in 1..k.
+  for (uint64_t seed = 0; seed < 200; seed++)
+    for (int i = 1; i < 8; i++) {
+      const uint64_t at = fl_pct_change_point(seed, 17, i);
+      EXPECT_GE(at, 1u);
+      EXPECT_LE(at, 17u);
+    }
+  // Initial priorities lie above every priority a change point gives (1..d-1).
+  for (int t = 0; t < 64; t++) EXPECT_GT(fl_pct_priority(3, t), static_cast<uint64_t>(FL_PCT_MAX_DEPTH));
+  EXPECT_NE(fl_pct_priority(3, 0), fl_pct_priority(3, 1));
+  EXPECT_NE(fl_pct_priority(3, 1), fl_pct_priority(4, 1));
 }
 
 TEST(Schedule, OverlongLineIsRejectedNotTruncated) {

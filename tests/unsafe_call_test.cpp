@@ -133,7 +133,7 @@ TEST(UnsafeCall, InNamesAnInterposedFunction) {
   ScratchDir d;
   auto r = run_faultline({"explore", "--in", "sylog", "--signal", "SIGALRM", "--", login()}, d);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--in: in='sylog' is not a function faultline interposes (syslog, vsyslog, printf,"),
+  EXPECT_NE(r.err.find("--in: in='sylog' is not a signal-unsafe function faultline interposes (syslog, vsyslog, printf,"),
             std::string::npos)
       << r.err;
   auto ptrace = run_faultline({"explore", "--in", "syslog", "--ptrace", "--", login()}, d);
@@ -149,10 +149,15 @@ TEST(UnsafeCall, InIsParsedAgainstTheTable) {
   EXPECT_EQ(s->word(FL_KEY_MS_IN), "syslog");
   auto unknown = Schedule::parse("malloc-signal sig=ALRM call=3 in=__syslog_chk insn=7");  // a variant, not a family
   ASSERT_FALSE(unknown);
-  EXPECT_NE(unknown.error().message.find("in='__syslog_chk' is not a function faultline interposes (syslog, vsyslog, printf,"),
+  EXPECT_NE(unknown.error().message.find("in='__syslog_chk' is not a signal-unsafe function faultline interposes (syslog, vsyslog, printf,"),
             std::string::npos)
       << unknown.error().message;
-  EXPECT_NE(unknown.error().message.find("pthread_mutex_lock, pthread_mutex_unlock)"), std::string::npos) << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("pthread_mutex_lock, pthread_mutex_unlock, pthread_mutex_trylock, pthread_cond_wait,"), std::string::npos) << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("pthread_join, pthread_exit)"), std::string::npos) << unknown.error().message;
+  // On the async-signal-safe list: interposed as a sync point, not a place a handler must not be.
+  auto safe = Schedule::parse("malloc-signal sig=ALRM call=3 in=sem_post insn=7");
+  ASSERT_FALSE(safe);
+  EXPECT_NE(safe.error().message.find("in='sem_post' is not a signal-unsafe function"), std::string::npos) << safe.error().message;
   EXPECT_FALSE(Schedule::parse("malloc-signal sig=ALRM call=3 in=syslog insn=7 ptrace"));
 }
 
