@@ -200,11 +200,9 @@ __attribute__((constructor(101))) static void faultline_inject_init(void) {
   if (fl_pct_on) fl_pct_set_state(FL_PCT_RUNNABLE);
 }
 
-void fl_thread_ends(void) {
-  if (fl_pct_on) fl_pct_thread_exits();
-  fl_emit(FL_EVENT_EXITING, fl_scheduled_calls(), fl_self.sync_points, (uint64_t)fl_in_target_process,
-          (uint64_t)(int64_t)fl_thread_index());
+/* The process's end (exit, or return from main): the main thread's counts,
+   and those of threads still running (a program need not join its workers). */
+__attribute__((destructor)) static void faultline_inject_fini(void) {
+  fl_thread_ends();
+  fl_census_of_running_threads();
 }
-
-/* The main thread's end (exit, or return from main). */
-__attribute__((destructor)) static void faultline_inject_fini(void) { fl_thread_ends(); }

@@ -72,6 +72,8 @@ int fl_thread_index(void); /* -1 when unknown */
 /* This thread is ending (its start routine returned, pthread_exit, or the
    process exits): its counts for explore's census (FL_EVENT_EXITING), and pct. */
 void fl_thread_ends(void);
+/* At the process's end: the census counts of numbered threads still running. */
+void fl_census_of_running_threads(void);
 /* Handler nesting depth now, after dropping levels a siglongjmp jumped out of. */
 int fl_handler_depth(void);
 /* The innermost running handler level that interrupted the allocator, if any. */

@@ -31,11 +31,36 @@ static struct start_slot {
 } start_slots[FL_START_SLOTS];
 static int next_thread_index = 1;
 
+/* The numbered threads that are running, by index: the process's end reports
+   their counts too. A thread's fl_self lives as long as the thread. */
+#define CENSUS_THREADS 256
+static struct fl_thread *running[CENSUS_THREADS];
+
+static void emit_census(const struct fl_thread *t, int index) {
+  const uint64_t calls = fl_in_family >= 0 ? t->in_calls : t->alloc_calls;
+  fl_emit(FL_EVENT_EXITING, calls, t->sync_points, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)index);
+}
+
+void fl_thread_ends(void) {
+  if (fl_pct_on) fl_pct_thread_exits();
+  const int index = fl_thread_index();
+  if (index > 0 && index < CENSUS_THREADS) __atomic_store_n(&running[index], 0, __ATOMIC_RELEASE);
+  emit_census(&fl_self, index);
+}
+
+void fl_census_of_running_threads(void) {
+  for (int i = 1; i < CENSUS_THREADS; i++) {
+    const struct fl_thread *t = __atomic_load_n(&running[i], __ATOMIC_ACQUIRE);
+    if (t) emit_census(t, i);
+  }
+}
+
 static void *numbered_start(void *p) {
   struct start_slot *slot = p;
   void *(*start)(void *) = slot->start;
   void *arg = slot->arg;
   fl_self.index_plus1 = slot->index + 1;
+  if (slot->index < CENSUS_THREADS) __atomic_store_n(&running[slot->index], &fl_self, __ATOMIC_RELEASE);
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
   void *result = start(arg);
   fl_thread_ends();
