@@ -70,6 +70,9 @@ const std::vector<OptionRow>& option_table() {
        "malloc-signal: sample (call, instruction) points at random from seed X, over the calls the census counted, "
        "instead of enumerating them; interleave: the first PCT schedule's seed (then X+1, ...; default 1)"},
       {"explore", "depth", value<int>("D", 2), "interleave: PCT schedules of depth D (D-1 priority-change points, 1..8)"},
+      {"explore", "alloc", value<std::string>("NAME"),
+       "interleave: every schedule also runs on this allocator (jemalloc, tcmalloc, mimalloc, glibc): a double free "
+       "the quarantine catches then reaches it, and what it does with it is reported after"},
       {"explore", "search", value<std::string>("WHAT", "both"),
        "interleave: delays (every single delay at every point), pct (PCT-style schedules) or both, delays first"},
       {"explore", "signal", value<std::string>("SIG", "SIGPROF"), "the signal to raise inside the allocator"},

@@ -36,6 +36,9 @@ Result<std::pair<uint64_t, uint64_t>> call_range(const std::string& text) {
 
 Result<ExploreOptions> explore_options(const Invocation& inv) {
   const auto& o = inv.options;
+  for (const char* only : {"alloc", "depth", "search"})
+    if (o.count(only) && !o[only].defaulted())
+      return Error{std::string("--") + only + " is for --injector interleave, not malloc-signal"};
   ExploreOptions opt;
   auto signo = signal_number(o["signal"].as<std::string>());
   if (!signo) return Error{"--signal: '" + o["signal"].as<std::string>() + "' is not a signal"};
@@ -91,8 +94,8 @@ std::string summary(const ExploreOptions& opt, const ExploreResult& r) {
 
 Result<InterleaveOptions> interleave_options(const Invocation& inv) {
   const auto& o = inv.options;
-  for (const char* only : {"process", "calls", "in", "ptrace"})
-    if (o.count(only)) return Error{std::string("--") + only + " is for --injector malloc-signal, not interleave"};
+  for (const char* only : {"process", "calls", "in", "ptrace", "thread", "signal"})
+    if (o.count(only) && !o[only].defaulted()) return Error{std::string("--") + only + " is for --injector malloc-signal, not interleave"};
   InterleaveOptions opt;
   opt.max_runs = o["max-runs"].as<int>();
   opt.keep_going = o.count("keep-going");
@@ -103,6 +106,10 @@ Result<InterleaveOptions> interleave_options(const Invocation& inv) {
   const std::string search = o["search"].as<std::string>();
   if (search != "delays" && search != "pct" && search != "both")
     return Error{"--search: '" + search + "': want delays, pct or both"};
+  if (o.count("alloc")) {
+    opt.allocator = o["alloc"].as<std::string>();
+    if (auto s = Schedule::parse("alloc " + opt.allocator); !s) return Error{"--alloc: " + s.error().message};
+  }
   opt.delays = search != "pct";
   opt.pct = search != "delays";
   auto shard = shard_option(inv);

@@ -4,14 +4,18 @@
 
 namespace faultline {
 
-std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, uint64_t quarantine) {
-  return "delay thread=" + std::to_string(thread) + " " + at + "=" + std::to_string(n) + " us=" + std::to_string(us) +
-         " ; quarantine=" + std::to_string(quarantine);
+std::string InterleaveOptions::detection() const {
+  return "quarantine=" + std::to_string(quarantine) + (allocator.empty() ? "" : " ; alloc " + allocator);
 }
 
-std::string pct_schedule(int depth, uint64_t points, uint64_t seed, uint64_t quarantine) {
-  return "pct depth=" + std::to_string(depth) + " points=" + std::to_string(points) +
-         " ; quarantine=" + std::to_string(quarantine) + " ; seed=" + std::to_string(seed);
+std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, const std::string& detection) {
+  return "delay thread=" + std::to_string(thread) + " " + at + "=" + std::to_string(n) + " us=" + std::to_string(us) +
+         " ; " + detection;
+}
+
+std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::string& detection) {
+  return "pct depth=" + std::to_string(depth) + " points=" + std::to_string(points) + " ; " + detection +
+         " ; seed=" + std::to_string(seed);
 }
 
 double pct_bound(size_t threads, uint64_t points, int depth) {
@@ -66,7 +70,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   };
   // Census: how many allocator calls each thread makes, with the quarantine
   // already on (a bug it catches with no delay at all is a finding too).
-  const std::string census_schedule = "quarantine=" + std::to_string(opt.quarantine);
+  const std::string census_schedule = opt.detection();
   auto census = run(census_schedule, 0);
   if (!census) return census.error();
   out.calls = census->calls_at_exit;
@@ -98,7 +102,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   for (size_t i = 0; i < points.size() && out.runs < opt.max_runs; i++) {
     if (!opt.mine(index++)) continue;
     const Point& p = points[i];
-    const std::string schedule = delay_schedule(p.thread, p.at, p.n, p.us, opt.quarantine);
+    const std::string schedule = delay_schedule(p.thread, p.at, p.n, p.us, opt.detection());
     out.points_tried++;
     auto rep = run(schedule, p.n);
     if (!rep) return rep.error();
@@ -109,7 +113,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   }
   for (uint64_t seed = opt.seed; opt.pct && out.points && out.runs < opt.max_runs; seed++) {
     if (!opt.mine(index++)) continue;
-    const std::string schedule = pct_schedule(opt.depth, out.points, seed, opt.quarantine);
+    const std::string schedule = pct_schedule(opt.depth, out.points, seed, opt.detection());
     out.pct_tried++;
     auto rep = run(schedule, 0);
     if (!rep) return rep.error();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "explore.h"
@@ -27,6 +28,9 @@ struct InterleaveOptions {
   // then short, for windows a long hold would close by blocking everyone.
   std::vector<uint64_t> delays_us = {20000, 1000};
   uint64_t quarantine = 64;
+  std::string allocator;  // --alloc: every schedule runs on it ("": the program's own)
+  // What every schedule carries: the quarantine, and the allocator if one was chosen.
+  std::string detection() const;
   bool delays = true, pct = true;  // the two phases (--search)
   int depth = 2;                   // pct's d
   uint64_t seed = 1;               // the first pct schedule's seed
@@ -48,10 +52,10 @@ struct InterleaveResult {
 
 // One schedule of the search: thread T held for D us at its allocator call
 // (at = "call") or sync point (at = "sync") N.
-std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, uint64_t quarantine);
+std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, const std::string& detection);
 
 // A pct schedule: depth d over k points, seed s.
-std::string pct_schedule(int depth, uint64_t points, uint64_t seed, uint64_t quarantine);
+std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::string& detection);
 // PCT's bound on one schedule finding a bug of depth d: 1 / (n k^(d-1)).
 double pct_bound(size_t threads, uint64_t points, int depth);
 

@@ -164,6 +164,10 @@ nlohmann::json report_json(const CrashReport& r) {
 std::string verdict_line(const CrashReport& r) {
   std::string line = "faultline: " + std::string(to_string(r.cls));
   if (!r.findings.empty()) line += " - " + r.findings.front().detail;
+  // What the first finding led to: the crash it ended in (a double free that
+  // then broke jemalloc), when that is another class.
+  if (r.findings.size() > 1 && r.findings.back().cls != r.cls)
+    line += "; then " + std::string(to_string(r.findings.back().cls)) + " - " + r.findings.back().detail;
   if (r.cls == CrashClass::None)
     line += r.end == RunResult::End::Exited ? " (exit " + std::to_string(r.exit_code) + ")" : "";
   if (!r.note.empty()) line += " (" + r.note + ")";

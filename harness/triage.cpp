@@ -71,7 +71,7 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
     }
     case FL_FINDING_DOUBLE_FREE:
       out.cls = CrashClass::DoubleFree;
-      out.detail = "free of " + hex_address(e.arg[1]) + ", already freed and still in quarantine (the second free was dropped)";
+      out.detail = "free of " + hex_address(e.arg[1]) + ", already freed and still in quarantine (then both frees went to the allocator)";
       break;
     case FL_FINDING_USE_AFTER_FREE:
       out.cls = CrashClass::UseAfterFree;
@@ -116,6 +116,32 @@ std::string process_label(pid_t pid, const std::string& program, pid_t main_pid)
   return pid == main_pid ? "main" : "child " + std::to_string(pid) + " (" + program + ")";
 }
 
+// After a double free (or another heap finding) a thread that is running, not
+// waiting in a syscall, inside the allocator's own code when the timeout
+// struck: the allocator's metadata is broken and it loops (jemalloc does,
+// walking an extent list the double free corrupted). Without the earlier
+// finding a thread caught in malloc is just a busy program.
+std::optional<Finding> spinning_in_broken_allocator(const RunResult& run, CrashReport& r) {
+  static const std::set<CrashClass> heap = {CrashClass::DoubleFree, CrashClass::UseAfterFree,
+                                            CrashClass::DuplicateAllocation, CrashClass::HeapSizeMismatch};
+  const auto earlier = std::find_if(r.findings.begin(), r.findings.end(), [](const Finding& f) { return heap.count(f.cls); });
+  if (earlier == r.findings.end() || !run.hang) return std::nullopt;
+  for (const ThreadStack& t : run.hang->threads) {
+    if (t.pid != run.pid || t.syscall != -1 || t.frames.empty()) continue;
+    auto alloc = allocator_of_frame(t.frames[0]);
+    if (!alloc) continue;
+    const std::string who = t.thread_index == 0 ? "the main thread" : "thread " + std::to_string(t.thread_index);
+    Finding f(CrashClass::HeapCorruption,
+              who + " still runs inside the allocator (" + *alloc + ") at the timeout, after the " +
+                  std::string(to_string(earlier->cls)) + ": its heap metadata is broken",
+              t.thread_index);
+    f.frames = t.frames;
+    r.allocator = *alloc;
+    return f;
+  }
+  return std::nullopt;
+}
+
 // Every thread of a hung program, and the one deadlocked in a signal handler,
 // if any: it explains the hang, so it goes first (the class) even though an
 // injector's sentinel saw the reentrancy that led to it earlier.
@@ -132,6 +158,10 @@ void triage_timeout(const RunRequest& req, const RunResult& run, CrashReport& r)
     d = find_handler_deadlock(*run.hang, run.pid);
   }
   if (!d) {
+    if (auto spin = spinning_in_broken_allocator(run, r)) {
+      r.findings.push_back(std::move(*spin));
+      return;
+    }
     r.findings.push_back({CrashClass::Timeout, no_exit + "; process group and descendants killed", -1});
     return;
   }

@@ -132,14 +132,30 @@ static size_t poisoned_bytes(void *p) {
   return usable < POISON_BYTES ? usable : POISON_BYTES;
 }
 
+/* Takes p out of the quarantine ring (a cold path: a double free was seen).
+   Returns 1 when it was there: its first free is still owed to the allocator. */
+static int quarantine_release(void *p) {
+  uintptr_t expected = (uintptr_t)p;
+  __atomic_compare_exchange_n(&quarantined[held_slot(p)], &expected, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  for (size_t i = 0; i < QUARANTINE_MAX; i++) {
+    void *held = p;
+    if (__atomic_compare_exchange_n(&quarantine[i], &held, (void *)0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 1;
+  }
+  return 0;
+}
+
 /* Returns 1 when the block is now held (the caller must not free it). */
 static int quarantine_hold(void *p) {
   const uint64_t len = fl_sched.value[FL_KEY_QUARANTINE] < QUARANTINE_MAX ? fl_sched.value[FL_KEY_QUARANTINE] : QUARANTINE_MAX;
   if (!len) return 0;
   if (__atomic_load_n(&quarantined[held_slot(p)], __ATOMIC_RELAXED) == (uintptr_t)p) {
-    /* Held since its last free and given to nobody since: freed twice. Dropped. */
+    /* Held since its last free and given to nobody since: freed twice. Once
+       reported, the allocator gets both frees, as the program made them: what
+       it does with a double free (glibc aborts, jemalloc's metadata breaks)
+       is the program's real symptom, with this finding as its cause. */
     fl_report_finding(FL_FINDING_DOUBLE_FREE, (uint64_t)(uintptr_t)p);
-    return 1;
+    if (quarantine_release(p)) real.free(p);
+    return 0;
   }
   memset(p, POISON_BYTE, poisoned_bytes(p));
   __atomic_store_n(&quarantined[held_slot(p)], (uintptr_t)p, __ATOMIC_RELAXED);

@@ -102,6 +102,34 @@ TEST(InterleavePct, BadDepthOrSearchIsRefused) {
   EXPECT_NE(what.err.find("--search: 'chess': want delays, pct or both"), std::string::npos) << what.err;
 }
 
+std::string pool() { return std::string(FAULTLINE_BIN_DIR) + "/target-pool_double_free"; }
+
+// Seed 003's symptom, on demand: the search finds the pool's double free with
+// the quarantine, the allocator then gets both frees, and with --large jobs
+// (jemalloc extents) jemalloc breaks: heap-corruption naming jemalloc, after
+// the double free as the earlier finding.
+TEST(InterleaveAlloc, TheDoubleFreeThenBreaksJemalloc) {
+  ScratchDir d;
+  auto r = run_faultline({"explore", "--injector", "interleave", "--alloc", "jemalloc", "--max-runs", "30", "--out",
+                          (d / "out").string(), "--", pool(), "--large"},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("-> double-free"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; then heap-corruption - "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("inside the allocator (jemalloc"), std::string::npos) << r.out;
+  const auto repros = reproducers(d / "out");
+  ASSERT_EQ(repros.size(), 1u) << r.out;
+  const std::string schedule = read_report(repros[0] / "repro.json")["schedule"];
+  EXPECT_NE(schedule.find("alloc jemalloc"), std::string::npos) << schedule;
+  run_faultline({"run", "--report", (d / "r.json").string(), "--schedule", schedule, "--", pool(), "--large"}, d);
+  const auto rep = read_report(d / "r.json");
+  ASSERT_GE(rep["findings"].size(), 2u) << rep;
+  EXPECT_EQ(rep["findings"][0]["class"], "double-free") << rep;
+  EXPECT_EQ(rep["findings"].back()["class"], "heap-corruption") << rep;
+  EXPECT_EQ(rep["allocator"], "jemalloc") << rep;
+  EXPECT_GE(reproduced_of_10(d, repros[0]), 9);
+}
+
 // A real multi-threaded program nobody here wrote, under both phases: xz's
 // two compression workers, its mutexes and condvars. No finding is the right
 // answer; a crash class here would be faultline's own false finding.

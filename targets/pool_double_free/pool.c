@@ -20,6 +20,9 @@ static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t queue_ready = PTHREAD_COND_INITIALIZER;
 static struct job *queued;
 static int stopping, fixed_variant, completed;
+static size_t job_extra;
+
+void pool_set_job_extra(size_t bytes) { job_extra = bytes; }
 
 static long long now_us(void) {
   struct timespec t;
@@ -80,7 +83,7 @@ int pool_run(int jobs, long timeout_us, int fixed) {
   pthread_t worker;
   pthread_create(&worker, 0, pool_worker, 0);
   for (int i = 0; i < jobs; i++) {
-    struct job *j = calloc(1, sizeof *j);
+    struct job *j = calloc(1, sizeof *j + job_extra);
     j->id = i;
     pthread_mutex_lock(&queue_lock);
     queued = j;

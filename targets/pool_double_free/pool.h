@@ -17,6 +17,11 @@ extern "C" {
 // job after timeout_us and cancels it. fixed: an atomic hand-off decides who
 // frees. Returns the number of jobs that completed before their timeout.
 int pool_run(int jobs, long timeout_us, int fixed);
+// Every job carries this many more bytes (default 0). 64 KiB makes a job a
+// large allocation: jemalloc gives it its own extent, and the double free
+// breaks jemalloc's extent metadata (the seed's symptom, a fault or a loop
+// inside jemalloc), where a small job's double free stays silent.
+void pool_set_job_extra(size_t bytes);
 
 #ifdef __cplusplus
 }
