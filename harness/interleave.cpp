@@ -70,7 +70,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   };
   // Census: how many allocator calls each thread makes, with the quarantine
   // already on (a bug it catches with no delay at all is a finding too).
-  const std::string census_schedule = opt.detection();
+  const std::string census_schedule = "census points ; " + opt.detection();
   auto census = run(census_schedule, 0);
   if (!census) return census.error();
   out.calls = census->calls_at_exit;

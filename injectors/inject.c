@@ -177,8 +177,8 @@ void fl_init(void) {
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
   if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_US)) fl_points_scheduled = 1;
   fl_pct_init();
-  /* Allocator calls are points only once they are watched. */
-  if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_CALL) || fl_pct_on) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
+  /* Allocator calls and sync points are points only once they are watched. */
+  if (fl_points_scheduled || fl_schedule_has(&fl_sched, FL_KEY_CENSUS_POINTS)) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_IN)) fl_in_family = fl_unsafe_family_of(fl_sched.word[FL_KEY_MS_IN]);
   if (fl_schedule_has(&fl_sched, FL_KEY_MS_SIG) && !fl_schedule_has(&fl_sched, FL_KEY_MS_PTRACE)) {
     fl_install_step_handler();

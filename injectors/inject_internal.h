@@ -49,7 +49,9 @@ extern FL_TLS struct fl_thread fl_self;
 
 extern struct fl_schedule fl_sched;
 /* Allocator calls are watched (reentrancy, stepping) once anything could
-   interrupt them: a program handler, or a malloc-signal schedule. */
+   interrupt them: a program handler, or a malloc-signal schedule; they and
+   the sync-point wrappers (unsafe.c) are, too, once a delay, pct or a census
+   counts points. Unwatched, a sync-point wrapper only forwards the call. */
 extern int fl_watching;
 extern int fl_event_fd;
 /* This process is the one malloc-signal interrupts (FL_ENV_ROOT_PID / process=). */

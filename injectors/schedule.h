@@ -78,6 +78,9 @@ enum fl_value_kind {
     "sleep, sched_yield, create and join calls, counted from 1 (the pause comes before the call)") \
   X(DELAY_US, "delay", "us", FL_VAL_UINT, 1,                                                 \
     "for this many microseconds: widens a race window to make an interleaving happen")       \
+  X(CENSUS_POINTS, "census", "points", FL_VAL_FLAG, 1,                                      \
+    "count every thread's sync points for explore --injector interleave's census (without "  \
+    "it, or a delay or pct, the sync-point wrappers only forward the call)")                 \
   X(PCT_DEPTH, "pct", "depth", FL_VAL_UINT, 1,                                              \
     "PCT-style schedule of depth d (1..8): every thread gets a priority drawn from seed=; "  \
     "at d-1 points drawn from 1..points= the thread passing it drops below all others; at "  \

@@ -104,16 +104,33 @@ static inline __attribute__((always_inline)) void call_leave(const int *outer) {
       call_enter(FL_CALL_##id, FL_CALL_##family, (uintptr_t)(FL_FIRST_ARG args))
 #define FL_REAL(id) ((fl_fn_##id)real[FL_CALL_##id])
 
-/* One wrapper per row, by its shape (see unsafe_calls.h). */
-#define FL_WRAP_VALUE(id, fn, family, ret, params, args) \
-  FL_EXPORT ret fn params {                              \
+/* Nothing to note: no program handler can run, no in=, no delay, pct or
+   census. A mutex call then costs one load and a branch more than the bare call. */
+#define FL_UNWATCHED(id) (__builtin_expect(!__atomic_load_n(&fl_watching, __ATOMIC_RELAXED), 1) && real[FL_CALL_##id])
+
+/* One wrapper per row, by its shape (see unsafe_calls.h). VALUE and VOID
+   rows (the sync points among them) keep the watched path out of line, so
+   the unwatched one is a load, a branch and a tail call: no frame to set up. */
+#define FL_WRAP_VALUE(id, fn, family, ret, params, args)       \
+  static __attribute__((noinline)) ret watched_##id params {   \
     FL_SCOPE(id, family, args);                                \
-    return FL_REAL(id) args;                             \
+    return FL_REAL(id) args;                                   \
+  }                                                            \
+  FL_EXPORT ret fn params {                                    \
+    if (FL_UNWATCHED(id)) return FL_REAL(id) args;             \
+    return watched_##id args;                                  \
   }
-#define FL_WRAP_VOID(id, fn, family, ret, params, args) \
-  FL_EXPORT ret fn params {                             \
-    FL_SCOPE(id, family, args);                               \
-    FL_REAL(id) args;                                   \
+#define FL_WRAP_VOID(id, fn, family, ret, params, args)        \
+  static __attribute__((noinline)) void watched_##id params {  \
+    FL_SCOPE(id, family, args);                                \
+    FL_REAL(id) args;                                          \
+  }                                                            \
+  FL_EXPORT ret fn params {                                    \
+    if (FL_UNWATCHED(id)) {                                    \
+      FL_REAL(id) args;                                        \
+      return;                                                  \
+    }                                                          \
+    watched_##id args;                                         \
   }
 #define FL_WRAP_NORETURN(id, fn, family, ret, params, args) \
   FL_EXPORT ret fn params {                                 \
