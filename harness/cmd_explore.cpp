@@ -177,6 +177,7 @@ int cmd_explore(const Invocation& inv) {
   auto store = [&](const ExploreHit& hit) {
     progress.done();
     std::cout << "run " << hit.run << ": " << hit.schedule << " -> " << verdict_line(hit.report).substr(11) << "\n";
+    if (hit.report.held) std::cout << "  " << hold_phrase(*hit.report.held) << "\n";
     Reproducer repro = spec->repro;
     repro.schedule = hit.schedule;
     repro.expected_class = hit.report.cls;

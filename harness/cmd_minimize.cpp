@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "minimize.h"
+#include "report.h"
 #include "run_setup.h"
 
 namespace faultline::cli {
@@ -38,15 +39,21 @@ int cmd_minimize(const Invocation& inv) {
   const int runs = minimized->runs;
 
   std::cout << "faultline minimize: " << runs << " runs\n  before: " << repro->schedule << "\n  after:  " << schedule << "\n";
+  // Run once more: what the smaller one gives is stored, and its hold named.
+  RunRequest req = base.value();
+  req.schedule = Schedule::parse(schedule).value();
+  auto rep = run_and_triage(req);
+  if (!rep) return bad_input(inv, rep.error().message);
+  if (rep->held)
+    std::cout << "  the delay that matters" << (minimized->from_pct ? " (one of the pct schedule's waits)" : "") << ": "
+              << hold_phrase(*rep->held) << "\n";
+  else if (req.schedule.get(FL_KEY_DELAY_US) == std::nullopt && Schedule::parse(repro->schedule)->get(FL_KEY_DELAY_US))
+    std::cout << "  no delay is needed: the crash comes without one\n";
   if (schedule == repro->schedule) {
     std::cout << "  already minimal\n";
     return kExitClean;
   }
   // Store the smaller one beside the original, under its own class and hash.
-  RunRequest req = base.value();
-  req.schedule = Schedule::parse(schedule).value();
-  auto rep = run_and_triage(req);
-  if (!rep) return bad_input(inv, rep.error().message);
   Reproducer smaller = repro.value();
   smaller.schedule = schedule;
   smaller.expected_class = rep->cls;

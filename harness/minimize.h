@@ -14,6 +14,7 @@ struct MinimizedSchedule {
   std::string schedule;
   int runs = 0;
   bool reproduced = true;  // the starting schedule gave the class at all
+  bool from_pct = false;   // a pct schedule became one of its waits, as a delay
 };
 
 // `base` is the run with everything but the schedule set.

@@ -141,6 +141,18 @@ nlohmann::json report_json(const CrashReport& r) {
     for (const auto& step : r.traced_steps) j["trace"].push_back(hex_address(step.pc));
   }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
+  if (r.held) {
+    json frames = json::array();
+    for (const auto& f : r.held->frames) frames.push_back(frame_json(f));
+    j["held"] = {{"thread", r.held->thread}, {"at", r.held->at_sync ? "sync" : "call"}, {"n", r.held->n},
+                 {"us", r.held->us}, {"call", r.held->call}, {"where", r.held->where}, {"frames", frames},
+                 {"summary", hold_phrase(*r.held)}};
+  }
+  if (!r.pct_waits.empty()) {
+    j["pct_waits"] = json::array();
+    for (const auto& w : r.pct_waits)
+      j["pct_waits"].push_back({{"thread", w.thread}, {"at", w.at_sync ? "sync" : "call"}, {"n", w.n}, {"us", w.us}});
+  }
   if (r.reentrancy) j["reentrancy"] = {{"handler", r.reentrancy->handler}, {"interrupted", r.reentrancy->interrupted}};
   if (r.deadlock)
     j["deadlock"] = {{"handler", r.deadlock->pair.handler}, {"interrupted", r.deadlock->pair.interrupted},
@@ -159,6 +171,17 @@ nlohmann::json report_json(const CrashReport& r) {
       j["recursion_cycle"]["levels_that_fit"] = r.thread_stack_size / r.recursion_cycle->bytes_per_level;
   }
   return j;
+}
+
+std::string hold_phrase(const CrashReport::Hold& h) {
+  const uint64_t n = h.n;
+  const char* suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+  std::string s = (h.thread == 0 ? "the main thread" : "thread " + std::to_string(h.thread)) + " held " +
+                  std::to_string(h.us) + " us at its " + std::to_string(n) + suffix +
+                  (h.at_sync ? " sync point" : " allocator call");
+  if (!h.call.empty()) s += " (" + h.call + ")";
+  if (!h.where.empty()) s += " in " + h.where;
+  return s;
 }
 
 std::string verdict_line(const CrashReport& r) {

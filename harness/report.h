@@ -12,6 +12,9 @@ nlohmann::json report_json(const CrashReport& r);
 // "faultline: stack-exhaustion — SIGSEGV ... in zoo_parse_block (crash_zoo.cpp:41) [hash 1f2e...] 0.12 s"
 std::string verdict_line(const CrashReport& r);
 
+// "thread 1 held 20000 us at its 1st allocator call (malloc) in pool_worker_finish (pool.c:40)"
+std::string hold_phrase(const CrashReport::Hold& h);
+
 // The frame a human would blame: the first one the stack hash was taken from.
 const Frame* blamed_frame(const CrashReport& r);
 // "function (file.cpp:42)", or the module when the function is unknown.

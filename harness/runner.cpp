@@ -227,6 +227,7 @@ void decode_events(std::string& bytes, RunResult& r) {
     if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION) continue;
     r.events.push_back(e);
     if (e.kind == FL_EVENT_FINDING) r.injector_findings.push_back({e, std::nullopt});
+    if (e.kind == FL_EVENT_DELAYED && !(e.arg[1] & FL_HELD_BY_PCT)) r.delay_holds.push_back({e, std::nullopt});
   }
   bytes.erase(0, off);
 }
@@ -439,14 +440,17 @@ Result<RunResult> run_program(const RunRequest& req) {
       return;
     }
     if (sig == FL_CHECKPOINT_SIGNAL && si.si_code == SI_TKILL) {
-      // The injector just reported a finding on this thread: read its stack now, then swallow the signal.
+      // The injector just reported a finding, or a `delay` hold, on this
+      // thread: read its stack now, then swallow the signal.
       drain(ev[0], nullptr, &event_bytes, 0, -1);
       decode_events(event_bytes, r);
-      for (auto it = r.injector_findings.rbegin(); it != r.injector_findings.rend(); ++it) {
-        if (it->event.tid != w || it->snapshot) continue;
-        it->snapshot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
-        break;
-      }
+      bool taken = false;
+      for (auto* list : {&r.injector_findings, &r.delay_holds})
+        for (auto it = list->rbegin(); it != list->rend() && !taken; ++it) {
+          if (it->event.tid != w || it->snapshot) continue;
+          it->snapshot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
+          taken = true;
+        }
       ptrace(PTRACE_CONT, w, nullptr, nullptr);
       return;
     }

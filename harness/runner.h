@@ -131,6 +131,8 @@ struct RunResult {
     std::optional<CrashSnapshot> snapshot;
   };
   std::vector<InjectorFinding> injector_findings;
+  // `delay` holds (FL_EVENT_DELAYED, not pct's waits): each checkpoints too, so the held stack is read.
+  std::vector<InjectorFinding> delay_holds;
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)
   // Non-crash signals delivered to the program's own process, last of each
   // kind: who sent the one it died of (itself re-raising, another process).

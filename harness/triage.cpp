@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <set>
 
@@ -10,6 +11,7 @@
 #include "dedup.h"
 #include "unsafe_calls.h"
 #include "deadlock.h"
+#include "report.h"
 
 namespace faultline {
 
@@ -184,6 +186,29 @@ void triage_timeout(const RunRequest& req, const RunResult& run, CrashReport& r)
   r.stack_hash = deadlock_hash(r.frames, *d);
 }
 
+// The held thread's stack: our own frames on top (the hold, the wrapper of
+// the call it was held in), then the program's.
+CrashReport::Hold describe_hold(const RunResult::InjectorFinding& h) {
+  CrashReport::Hold out{static_cast<int>(static_cast<int64_t>(h.event.arg[3])), (h.event.arg[1] & FL_HELD_AT_SYNC) != 0,
+                        h.event.arg[2], h.event.arg[0], {}, {}, {}};
+  if (!h.snapshot) return out;
+  out.frames = h.snapshot->frames;
+  for (const Frame& f : out.frames) {
+    if (f.module.find("libfaultline-inject") == std::string::npos) {
+      out.where = frame_label(f);
+      break;
+    }
+    // The outermost of ours is the wrapper: malloc, free, or watched_PTHREAD_MUTEX_LOCK (unsafe.c).
+    std::string fn = f.function;
+    if (fn.starts_with("watched_")) {
+      fn = fn.substr(8);
+      std::transform(fn.begin(), fn.end(), fn.begin(), [](unsigned char c) { return std::tolower(c); });
+    }
+    if (!fn.empty()) out.call = fn;
+  }
+  return out;
+}
+
 Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main_pid) {
   std::string where = s.pid == main_pid || s.pid == 0 ? "" : "in child process " + std::to_string(s.pid) + " (" + s.program + "): ";
   return {c.cls, where + c.detail, s.thread_index};
@@ -222,7 +247,11 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
         break;
       case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
-      case FL_EVENT_DELAYED: r.delays++; break;
+      case FL_EVENT_DELAYED:
+        if (!(e.arg[1] & FL_HELD_BY_PCT)) r.delays++;
+        else if (from_target(e))
+          r.pct_waits.push_back({static_cast<int>(e.arg[3]), (e.arg[1] & FL_HELD_AT_SYNC) != 0, e.arg[2], e.arg[0], {}, {}, {}});
+        break;
       case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
       case FL_EVENT_STEP:
         if (from_target(e)) r.traced_steps.push_back({e.arg[1], e.arg[3] == 1});
@@ -240,6 +269,8 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
         break;
     }
   }
+  for (const auto& h : run.delay_holds)
+    if (!r.held && from_target(h.event)) r.held = describe_hold(h);
   // Sentinel findings come first: they happened before any crash they led to.
   for (const auto& f : run.injector_findings) r.findings.push_back(injector_finding(f));
   r.injected_processes = static_cast<int>(injected.size());

@@ -79,6 +79,18 @@ struct CrashReport {
   bool injection_missed = false;       // the scheduled call came with no handler installed
   int timers_suppressed = 0;
   int delays = 0;  // `delay`: threads paused
+  // A thread held at one of its points: by the `delay` item (with where: the
+  // stack the tracer read at the hold), or by pct while a higher thread ran.
+  struct Hold {
+    int thread = 0;
+    bool at_sync = false;  // its sync= point; else its call= (allocator call)
+    uint64_t n = 0, us = 0;
+    std::string call;   // the interposed function it was held in: free, pthread_mutex_lock, ...
+    std::string where;  // the program's frame that called it: "pool_worker_finish (pool.c:40)"
+    std::vector<Frame> frames;
+  };
+  std::optional<Hold> held;     // the `delay` hold, in the program's own process
+  std::vector<Hold> pct_waits;  // pct's waits there (no stacks), as reported (at most 256)
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: allocator breakpoints armed
   int lazy_symbols_in_handlers = 0;  // PLT bindings inside handlers (glibc makes these safe)
   struct HandlerInstalled {
@@ -98,7 +110,7 @@ struct CrashReport {
   // Allocator calls of a thread of the target process when it ended (exit or
   // return from main), by thread index: what explore samples over.
   std::map<int, uint64_t> calls_at_exit;
-  std::map<int, uint64_t> syncs_at_exit;  // lock points (pthread_mutex_lock/_unlock calls), likewise
+  std::map<int, uint64_t> syncs_at_exit;  // sync points (unsafe_calls.h), likewise
   int threads_started = 1;  // of the program's own process
   // Why a run that ended by a signal is not a finding, or what else a reader
   // should know about how it ended.

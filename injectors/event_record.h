@@ -56,7 +56,10 @@ enum fl_event_kind {
   FL_EVENT_TIMER_SUPPRESSED = 9,
   /* rtld-audit: a symbol was lazily bound while a handler ran (counted, not a finding). */
   FL_EVENT_LAZY_SYMBOL_IN_HANDLER = 10,
-  /* delay: a thread was paused. arg[0] = microseconds, arg[2] = call, arg[3] = thread index. */
+  /* delay: a thread was paused (a checkpoint follows: the tracer reads the held
+     stack), or, under pct, a thread waited at a point because a higher one was
+     runnable (no checkpoint; the first 256 per process). arg[0] = microseconds,
+     arg[1] = FL_HELD_*, arg[2] = the point's count (call= or sync=), arg[3] = thread index. */
   FL_EVENT_DELAYED = 11,
   /* The process is ending (exit or return from main), or a thread returned
      from its start routine. arg[0] = allocator calls of that thread (in=F: calls of F),
@@ -66,6 +69,9 @@ enum fl_event_kind {
      number over all threads, arg[3] = the thread index that passed it. */
   FL_EVENT_PCT_CHANGE = 13,
 };
+
+#define FL_HELD_AT_SYNC 1 /* at a sync point; else at an allocator call */
+#define FL_HELD_BY_PCT 2  /* a pct wait; else the `delay` item */
 
 enum fl_finding {
   FL_FINDING_SIGNAL_UNSAFE_REENTRANCY = 1, /* allocator entered from a handler that interrupted it; arg[1] = signal */

@@ -77,6 +77,11 @@ void fl_report(enum fl_finding what, uint64_t detail) {
     if (fl_abort_on_finding) abort_with_finding(what);
     return;
   }
+  fl_checkpoint();
+}
+
+void fl_checkpoint(void) {
+  if (fl_event_fd < 0) return;
   /* Unblocked just for this: the tracer must see it now, on this stack. */
   uint64_t checkpoint = 1ull << (FL_CHECKPOINT_SIGNAL - 1), old;
   fl_sys_sigprocmask(SIG_UNBLOCK, &checkpoint, &old);

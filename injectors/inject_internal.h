@@ -70,6 +70,8 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 void fl_report_finding(enum fl_finding what, uint64_t detail);
 /* The same for every call: the caller decides what is a repeat. */
 void fl_report(enum fl_finding what, uint64_t detail);
+/* The tracer reads this thread's stack now, for the event just emitted. */
+void fl_checkpoint(void);
 int fl_thread_index(void); /* -1 when unknown */
 /* This thread is ending (its start routine returned, pthread_exit, or the
    process exits): its counts for explore's census (FL_EVENT_EXITING), and pct. */

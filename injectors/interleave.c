@@ -34,7 +34,8 @@ static void delay_point(enum fl_schedule_key at, uint64_t count) {
       count != fl_sched.value[at])
     return;
   const uint64_t us = fl_sched.value[FL_KEY_DELAY_US];
-  fl_emit(FL_EVENT_DELAYED, us, 0, count, (uint64_t)(int64_t)fl_thread_index());
+  fl_emit(FL_EVENT_DELAYED, us, at == FL_KEY_DELAY_SYNC ? FL_HELD_AT_SYNC : 0, count, (uint64_t)(int64_t)fl_thread_index());
+  fl_checkpoint(); /* where it is held: the reproducer names the function */
   struct fl_timespec t = {(long)(us / 1000000), (long)(us % 1000000) * 1000};
   fl_sys_nanosleep(&t);
   for (uint64_t waited_us = us, last = seen; waited_us < 10 * us; waited_us += 1000) {
@@ -121,7 +122,9 @@ static int outranked(int me) {
   return 0;
 }
 
-static void pct_point(void) {
+static uint64_t pct_waits_reported;
+
+static void pct_point(enum fl_schedule_key at, uint64_t count) {
   const int me = pct_slot();
   if (me < 0) return;
   __atomic_store_n(&pct[me].state, FL_PCT_RUNNABLE, __ATOMIC_RELEASE);
@@ -132,10 +135,15 @@ static void pct_point(void) {
       fl_emit(FL_EVENT_PCT_CHANGE, (uint64_t)(i + 1), n, 0, (uint64_t)me);
     }
   const uint64_t bound = fl_schedule_has(&fl_sched, FL_KEY_PCT_US) ? fl_sched.value[FL_KEY_PCT_US] : 2000;
-  for (uint64_t waited = 0; waited < bound && outranked(me); waited += PCT_NAP_US) nap_us(PCT_NAP_US);
+  uint64_t waited = 0;
+  for (; waited < bound && outranked(me); waited += PCT_NAP_US) nap_us(PCT_NAP_US);
+  /* The waits are what minimize turns a pct schedule into single delays from. */
+  if (waited && __atomic_fetch_add(&pct_waits_reported, 1, __ATOMIC_RELAXED) < 256)
+    fl_emit(FL_EVENT_DELAYED, waited, FL_HELD_BY_PCT | (at == FL_KEY_DELAY_SYNC ? FL_HELD_AT_SYNC : 0), count,
+            (uint64_t)me);
 }
 
 void fl_scheduled_point(enum fl_schedule_key at, uint64_t count) {
   delay_point(at, count);
-  if (fl_pct_on) pct_point();
+  if (fl_pct_on) pct_point(at, count);
 }

@@ -192,6 +192,15 @@ TEST(Interleave, FindsThePoolDoubleFreeWithoutBeingToldWhereAndItReplays) {
   auto replay = run_faultline({"replay", repros[0].string(), "--times", "10"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("10/10 reproduced"), std::string::npos) << replay.out;
+  // The hold is named where the program made the call: the worker's logging malloc.
+  EXPECT_NE(r.out.find("thread 1 held 20000 us at its 1st allocator call (malloc) in pool_worker_finish (pool.c:"),
+            std::string::npos)
+      << r.out;
+  auto m = run_faultline({"minimize", repros[0].string()}, d);
+  EXPECT_NE(m.out.find("the delay that matters: thread 1 held 20000 us at its 1st allocator call (malloc) in "
+                       "pool_worker_finish"),
+            std::string::npos)
+      << m.out;
 }
 
 TEST(Interleave, FixedPoolIsCleanOverTheSameBudgetAndOptionsOfTheOtherInjectorAreRefused) {

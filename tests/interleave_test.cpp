@@ -85,6 +85,15 @@ TEST(InterleavePct, FindsTheCheckThenActRaceSeededAndItReplays) {
   EXPECT_TRUE(schedule.starts_with("pct depth=1 points=")) << schedule;
   EXPECT_NE(schedule.find("seed="), std::string::npos) << schedule;
   EXPECT_GE(reproduced_of_10(d, repros[0]), 9);
+  // minimize turns the pct schedule into the one hold the race needs, and names it.
+  auto m = run_faultline({"minimize", repros[0].string()}, d);
+  EXPECT_EQ(m.exit_code, 0) << m.out << m.err;
+  // Held before its act (3rd, lock) or, less steadily, before letting go of its check (2nd, unlock).
+  EXPECT_TRUE(std::regex_search(m.out, std::regex("after:  delay thread=1 sync=[23] us=20000\n"))) << m.out;
+  EXPECT_TRUE(std::regex_search(m.out, std::regex("the delay that matters \\(one of the pct schedule's waits\\): thread 1 "
+                                                  "held 20000 us at its (2nd|3rd) sync point \\(pthread_mutex_(un)?lock\\) in ")))
+      << m.out;
+  EXPECT_NE(m.out.find("check_then_act.c:"), std::string::npos) << m.out;
   auto fixed = run_faultline({"explore", "--injector", "interleave", "--search", "pct", "--depth", "2", "--max-runs", "20",
                               "--out", (d / "fixed").string(), "--", bank(), "--fixed"},
                              d);
