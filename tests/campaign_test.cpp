@@ -717,7 +717,7 @@ TEST(Campaign, ExploreTableTakesInAndProcess) {
   EXPECT_NE(shell.out.find("no SIGALRM handler seen"), std::string::npos) << "the wrapper shell was interrupted: " << shell.out;
 
   for (const auto& [bad, words] : std::vector<std::pair<std::string, std::string>>{
-           {"explore = { in = \"nosuch\" }\n", "key 'target.login.explore.in': in='nosuch' is not a function faultline interposes (syslog"},
+           {"explore = { in = \"nosuch\" }\n", "key 'target.login.explore.in': in='nosuch' is not a signal-unsafe function faultline interposes (syslog"},
            {"explore = { process = \"a/b\" }\n", "key 'target.login.explore.process': bad value 'a/b' (want a name"}}) {
     write_file(d / "faultline.toml", target + bad);
     auto e = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--no-fuzz", "--out",
