@@ -84,9 +84,9 @@ for target in pool_double_free check_then_act; do
       exit 2
     fi
     summary=$(grep '^faultline explore: ' "$out.stdout" || true)
-    runs=$(sed -n 's/^faultline explore: \([0-9]*\) runs, \([0-9]*\) delays tried.*/\1 runs, \2 delays tried/p' <<<"$summary")
-    tried=$(sed -n 's/^faultline explore: [0-9]* runs, \([0-9]*\) delays tried.*/\1/p' <<<"$summary")
-    unsteady=$(sed -n 's/.*findings (\([0-9]*\) points crashed on some reruns only.*/; \1 unsteady points/p' <<<"$summary")
+    runs=$(sed -n 's/^faultline explore: \([0-9]*\) runs, \([0-9]*\) delays and \([0-9]*\) pct schedules tried.*/\1 runs, \2 delays and \3 pct schedules tried/p' <<<"$summary")
+    tried=$(sed -n 's/^faultline explore: [0-9]* runs, \([0-9]*\) delays and 0 pct schedules tried.*/\1/p' <<<"$summary")
+    unsteady=$(sed -n 's/.*findings (\([0-9]*\) schedules crashed on some reruns only.*/; \1 unsteady schedules/p' <<<"$summary")
     hit=$(grep -m1 '^run [0-9]*: ' "$out.stdout" || true)
     if [[ -z $hit ]]; then
       printf '  explore %d: nothing found (%s%s, %.1f s)\n' "$rep" "$runs" "$unsteady" "$secs"
@@ -125,6 +125,8 @@ for target in pool_double_free check_then_act; do
            exit 2 ;;
       esac
     done
-    echo "  quarantine only, no delay (faultline run): $caught findings in $quarantine_runs runs${classes:+:$(tr ' ' '\n' <<<"$classes" | sort | uniq -c | awk 'NF == 2 {printf " %s x%s", $2, $1}')}"
+    by_class=""
+    [[ -n $classes ]] && by_class=":$(tr ' ' '\n' <<<"$classes" | sort | uniq -c | awk 'NF == 2 {printf " %s x%s", $2, $1}')"
+    echo "  quarantine only, no delay (faultline run): $caught findings in $quarantine_runs runs$by_class"
   fi
 done

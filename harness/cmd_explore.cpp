@@ -133,6 +133,9 @@ std::string interleave_summary(const InterleaveOptions& opt, const InterleaveRes
   for (int t : threads)
     line += " thread " + std::to_string(t) + " passes " + std::to_string(count(r.calls, t)) + " allocator calls and " +
             std::to_string(count(r.syncs, t)) + " sync points,";
+  if (r.census_exit)
+    line += " (the census run exited with status " + std::to_string(r.census_exit) +
+            ": if the program does not end that way, check its arguments),";
   if (threads.empty()) return line + " no thread reported its points, so nothing was tried";
   if (opt.delays) {
     line += " each point held for";

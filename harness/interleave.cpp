@@ -68,7 +68,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
     on_hit(out.hits.back());
     return !opt.keep_going;
   };
-  // Census: how many allocator calls each thread makes, with the quarantine
+  // Census: how many points each thread passes, with the quarantine
   // already on (a bug it catches with no delay at all is a finding too).
   const std::string census_schedule = "census points ; " + opt.detection();
   auto census = run(census_schedule, 0);
@@ -77,6 +77,7 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   out.syncs = census->syncs_at_exit;
   for (const auto* counts : {&out.calls, &out.syncs})
     for (const auto& [thread, n] : *counts) out.points += n;
+  if (census->end == RunResult::End::Exited) out.census_exit = census->exit_code;
   if (census->cls != CrashClass::None && found(census_schedule, census.value())) return out;
   // A delay widens a window; whether the other thread goes through it can
   // still be up to the kernel. A point is a finding only when it gives the

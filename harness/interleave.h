@@ -44,6 +44,7 @@ struct InterleaveResult {
   std::map<int, uint64_t> syncs;  // census: sync points per thread index
   uint64_t points = 0;            // k: all threads' points, what pct's change points are drawn from
   size_t pct_tried = 0;
+  int census_exit = 0;  // the census run's exit status: not 0 may mean it never got going
   size_t points_tried = 0;
   // Points that crashed but not on every rerun: reported only when no point is steady.
   size_t unsteady = 0;

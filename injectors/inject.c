@@ -191,6 +191,7 @@ void fl_init(void) {
   }
   fl_in_target_process = is_target_process();
   pthread_atfork(0, 0, forked_child);  // allowed: init only
+  fl_watch_thread_ends();
   find_own_text();
   fl_self.alloc_calls = program_calls;
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);

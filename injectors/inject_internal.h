@@ -78,6 +78,8 @@ int fl_thread_index(void); /* -1 when unknown */
 void fl_thread_ends(void);
 /* At the process's end: the census counts of numbered threads still running. */
 void fl_census_of_running_threads(void);
+/* At init: threads that end any way at all leave the census's table. */
+void fl_watch_thread_ends(void);
 /* Handler nesting depth now, after dropping levels a siglongjmp jumped out of. */
 int fl_handler_depth(void);
 /* The innermost running handler level that interrupted the allocator, if any. */

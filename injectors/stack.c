@@ -32,9 +32,23 @@ static struct start_slot {
 static int next_thread_index = 1;
 
 /* The numbered threads that are running, by index: the process's end reports
-   their counts too. A thread's fl_self lives as long as the thread. */
+   their counts too. A thread's fl_self lives as long as the thread: one that
+   ends without returning from its start routine (cancelled, or pthread_exit
+   before we watched) leaves the table through a thread-specific destructor,
+   which glibc runs however a thread ends. */
 #define CENSUS_THREADS 256
 static struct fl_thread *running[CENSUS_THREADS];
+static pthread_key_t ending_key;
+static int ending_key_made;
+
+static void thread_gone(void *index_plus1) {
+  const intptr_t index = (intptr_t)index_plus1 - 1;
+  if (index > 0 && index < CENSUS_THREADS) __atomic_store_n(&running[index], 0, __ATOMIC_RELEASE);
+}
+
+void fl_watch_thread_ends(void) {
+  __atomic_store_n(&ending_key_made, pthread_key_create(&ending_key, thread_gone) == 0, __ATOMIC_RELEASE);  // allowed: init only
+}
 
 static void emit_census(const struct fl_thread *t, int index) {
   const uint64_t calls = fl_in_family >= 0 ? t->in_calls : t->alloc_calls;
@@ -60,7 +74,9 @@ static void *numbered_start(void *p) {
   void *(*start)(void *) = slot->start;
   void *arg = slot->arg;
   fl_self.index_plus1 = slot->index + 1;
-  if (slot->index < CENSUS_THREADS) __atomic_store_n(&running[slot->index], &fl_self, __ATOMIC_RELEASE);
+  if (slot->index < CENSUS_THREADS && __atomic_load_n(&ending_key_made, __ATOMIC_ACQUIRE) &&
+      pthread_setspecific(ending_key, (void *)(intptr_t)(slot->index + 1)) == 0)
+    __atomic_store_n(&running[slot->index], &fl_self, __ATOMIC_RELEASE);
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
   void *result = start(arg);
   fl_thread_ends();

@@ -60,9 +60,8 @@ static void called_in_handler(int id, int family) {
   fl_report(FL_FINDING_SIGNAL_UNSAFE_CALL, FL_UNSAFE_DETAIL(id, h->sig, h->interrupted_call));
 }
 
-/* Inlined into each wrapper so single-stepping starts right at its call site.
-   Until a handler runs and unless in= names this function, a call costs a
-   few loads and one store. Returns the interposed call this one is inside. */
+/* Inlined into each wrapper's watched path so single-stepping starts right at
+   its call site. Returns the interposed call this one is inside. */
 static inline __attribute__((always_inline)) int call_enter(int id, int family, uintptr_t object) {
   if (__builtin_expect(!real[id], 0)) fl_bind_unsafe_calls();  // allowed: only before our constructor ran
   const int outer = fl_self.in_call;
