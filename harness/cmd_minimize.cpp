@@ -44,9 +44,11 @@ int cmd_minimize(const Invocation& inv) {
   req.schedule = Schedule::parse(schedule).value();
   auto rep = run_and_triage(req);
   if (!rep) return bad_input(inv, rep.error().message);
-  if (rep->held)
+  if (rep->held) {
     std::cout << "  the delay that matters" << (minimized->from_pct ? " (one of the pct schedule's waits)" : "") << ": "
               << hold_phrase(*rep->held) << "\n";
+    std::cout << "  what it lets happen: " << verdict_line(rep.value()).substr(11) << "\n";
+  }
   else if (req.schedule.get(FL_KEY_DELAY_US) == std::nullopt && Schedule::parse(repro->schedule)->get(FL_KEY_DELAY_US))
     std::cout << "  no delay is needed: the crash comes without one\n";
   if (schedule == repro->schedule) {

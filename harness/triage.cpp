@@ -71,10 +71,14 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
                                           std::to_string(usable) + " usable bytes";
       break;
     }
-    case FL_FINDING_DOUBLE_FREE:
+    case FL_FINDING_DOUBLE_FREE: {
       out.cls = CrashClass::DoubleFree;
-      out.detail = "free of " + hex_address(e.arg[1]) + ", already freed and still in quarantine (then both frees went to the allocator)";
+      const int first_by = FL_DOUBLE_FREE_FIRST_BY(e.arg[1]);
+      const std::string by = first_by == 0 ? "" : first_by == 1 ? " by the main thread" : " by thread " + std::to_string(first_by - 1);
+      out.detail = "free of " + hex_address(FL_DOUBLE_FREE_POINTER(e.arg[1])) + ", already freed" + by +
+                   " and still in quarantine (then both frees went to the allocator)";
       break;
+    }
     case FL_FINDING_USE_AFTER_FREE:
       out.cls = CrashClass::UseAfterFree;
       out.detail = "block " + hex_address(e.arg[1]) + " was written after it was freed (its poison changed in quarantine)";

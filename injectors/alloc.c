@@ -125,6 +125,7 @@ static void released(void *p) {
 static void *quarantine[QUARANTINE_MAX];
 static uint64_t quarantine_next;
 static uintptr_t quarantined[QUARANTINE_INDEX]; /* direct-mapped: which blocks are held */
+static uint16_t freed_by[QUARANTINE_INDEX];      /* and the thread index + 1 that freed each */
 
 static size_t held_slot(const void *p) { return (size_t)(((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull >> 48); }
 static size_t poisoned_bytes(void *p) {
@@ -153,11 +154,14 @@ static int quarantine_hold(void *p) {
        reported, the allocator gets both frees, as the program made them: what
        it does with a double free (glibc aborts, jemalloc's metadata breaks)
        is the program's real symptom, with this finding as its cause. */
-    fl_report_finding(FL_FINDING_DOUBLE_FREE, (uint64_t)(uintptr_t)p);
+    const uint16_t first_by = __atomic_load_n(&freed_by[held_slot(p)], __ATOMIC_RELAXED);
+    fl_report_finding(FL_FINDING_DOUBLE_FREE, FL_DOUBLE_FREE_DETAIL((uintptr_t)p, first_by));
     if (quarantine_release(p)) real.free(p);
     return 0;
   }
   memset(p, POISON_BYTE, poisoned_bytes(p));
+  const int me = fl_thread_index();
+  __atomic_store_n(&freed_by[held_slot(p)], (uint16_t)(me >= 0 && me < 0xffff ? me + 1 : 0), __ATOMIC_RELAXED);
   __atomic_store_n(&quarantined[held_slot(p)], (uintptr_t)p, __ATOMIC_RELAXED);
   void *old = __atomic_exchange_n(&quarantine[__atomic_fetch_add(&quarantine_next, 1, __ATOMIC_RELAXED) % len], p, __ATOMIC_ACQ_REL);
   if (old) {

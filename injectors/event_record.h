@@ -70,6 +70,12 @@ enum fl_event_kind {
   FL_EVENT_PCT_CHANGE = 13,
 };
 
+/* A double free's detail: the pointer (user space: below 2^48) and the
+   thread index + 1 that freed it first (0: not known). */
+#define FL_DOUBLE_FREE_DETAIL(p, first_by) ((uint64_t)(p) | (uint64_t)(first_by) << 48)
+#define FL_DOUBLE_FREE_POINTER(d) ((d) & ((1ull << 48) - 1))
+#define FL_DOUBLE_FREE_FIRST_BY(d) ((int)((d) >> 48))
+
 #define FL_HELD_AT_SYNC 1 /* at a sync point; else at an allocator call */
 #define FL_HELD_BY_PCT 2  /* a pct wait; else the `delay` item */
 
@@ -78,7 +84,7 @@ enum fl_finding {
   FL_FINDING_DUPLICATE_ALLOCATION = 2,     /* allocator returned a pointer still live; arg[1] = it */
   FL_FINDING_LAZY_BINDING = 3,             /* library loaded in a handler; arg[1]: 0 dlopen, 1 la_objopen, 2 la_symbind */
   FL_FINDING_HEAP_SIZE_MISMATCH = 4,       /* sized/aligned delete disagreeing with the block; arg[1] = FL_MISMATCH(...) */
-  FL_FINDING_DOUBLE_FREE = 5,              /* free of a block still held in quarantine; arg[1] = pointer */
+  FL_FINDING_DOUBLE_FREE = 5,              /* free of a block still held in quarantine; arg[1] = FL_DOUBLE_FREE_DETAIL(...) */
   FL_FINDING_USE_AFTER_FREE = 6,           /* a quarantined block was written; arg[1] = pointer */
   FL_FINDING_SIGNAL_UNSAFE_CALL = 7,       /* a handler called a function of unsafe_calls.h; arg[1] = FL_UNSAFE_DETAIL(...) */
 };

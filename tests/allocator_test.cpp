@@ -201,6 +201,9 @@ TEST(Interleave, FindsThePoolDoubleFreeWithoutBeingToldWhereAndItReplays) {
                        "pool_worker_finish"),
             std::string::npos)
       << m.out;
+  // ... and what the hold let the other side do: the submitter (main thread) freed the job first.
+  EXPECT_NE(m.out.find("what it lets happen: double-free - free of 0x"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find("already freed by the main thread and still in quarantine"), std::string::npos) << m.out;
 }
 
 TEST(Interleave, FixedPoolIsCleanOverTheSameBudgetAndOptionsOfTheOtherInjectorAreRefused) {
