@@ -148,6 +148,11 @@ nlohmann::json report_json(const CrashReport& r) {
                  {"us", r.held->us}, {"call", r.held->call}, {"where", r.held->where}, {"frames", frames},
                  {"summary", hold_phrase(*r.held)}};
   }
+  if (!r.pct_changes.empty()) {
+    j["pct_changes"] = json::array();
+    for (const auto& c : r.pct_changes)
+      j["pct_changes"].push_back({{"thread", c.thread}, {"point", c.point}, {"priority", c.priority}});
+  }
   if (!r.pct_waits.empty()) {
     j["pct_waits"] = json::array();
     for (const auto& w : r.pct_waits)

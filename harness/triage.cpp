@@ -251,6 +251,9 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
         break;
       case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
+      case FL_EVENT_PCT_CHANGE:
+        if (from_target(e)) r.pct_changes.push_back({e.arg[0], e.arg[1], static_cast<int>(e.arg[3])});
+        break;
       case FL_EVENT_DELAYED:
         if (!(e.arg[1] & FL_HELD_BY_PCT)) r.delays++;
         else if (from_target(e))

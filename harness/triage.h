@@ -91,6 +91,11 @@ struct CrashReport {
   };
   std::optional<Hold> held;     // the `delay` hold, in the program's own process
   std::vector<Hold> pct_waits;  // pct's waits there (no stacks), as reported (at most 256)
+  struct PctChange {
+    uint64_t priority, point;  // the new priority (1..d-1), the point's number over all threads
+    int thread;
+  };
+  std::vector<PctChange> pct_changes;  // pct's change points, as they happened
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: allocator breakpoints armed
   int lazy_symbols_in_handlers = 0;  // PLT bindings inside handlers (glibc makes these safe)
   struct HandlerInstalled {

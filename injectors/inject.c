@@ -152,6 +152,7 @@ static int is_target_process(void) {
    process=, which a fork keeps. */
 static void forked_child(void) {
   if (!fl_schedule_has(&fl_sched, FL_KEY_MS_PROCESS)) fl_in_target_process = 0;
+  if (fl_pct_on) fl_pct_forked();
 }
 
 /* At our constructor, or earlier: another library's constructor may install

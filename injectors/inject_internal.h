@@ -121,6 +121,8 @@ void fl_pct_wait_on(uintptr_t object);
 void fl_pct_release(uintptr_t object);
 /* This thread ends: exited, and whoever joins it may go. */
 void fl_pct_thread_exits(void);
+/* In a forked child: the parent's other threads are gone. */
+void fl_pct_forked(void);
 static inline void fl_pass_sync_point(void) {
   ++fl_self.sync_points;
   if (__builtin_expect(fl_points_scheduled, 0)) fl_scheduled_point(FL_KEY_DELAY_SYNC, fl_self.sync_points);

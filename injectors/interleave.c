@@ -107,6 +107,13 @@ void fl_pct_release(uintptr_t object) {
   }
 }
 
+/* In a fork only the forking thread lives on: the parent's others must not outrank it. */
+void fl_pct_forked(void) {
+  const int me = pct_slot();
+  for (int t = 0; t < PCT_THREADS; t++)
+    if (t != me) __atomic_store_n(&pct[t].state, FL_PCT_EXITED, __ATOMIC_RELAXED);
+}
+
 void fl_pct_thread_exits(void) {
   fl_pct_set_state(FL_PCT_EXITED);
   fl_pct_release((uintptr_t)pthread_self());
