@@ -43,15 +43,23 @@ Result<MinimizedSchedule> minimize_schedule(const RunRequest& base, const std::s
   std::vector<std::string> items = schedule_items(schedule);
   // A pct schedule holds many threads at many points; the crash usually
   // needs one of those holds. Each wait the run made, longest first, becomes
-  // one delay (20 ms, the search's long hold) in place of pct and its seed.
+  // one delay (20 ms, the search's long hold) in place of pct and its seed;
+  // then the same thread's next point, for a wait that ended just before the
+  // one that mattered (a thread let go at its unlock is held again at its lock).
   auto is_pct = [](const std::string& s) { return s.rfind("pct", 0) == 0 || s.rfind("seed", 0) == 0; };
   if (std::any_of(items.begin(), items.end(), [](const std::string& s) { return s.rfind("pct", 0) == 0; })) {
     auto waits = last->pct_waits;
     std::stable_sort(waits.begin(), waits.end(), [](const auto& a, const auto& b) { return a.us > b.us; });
     std::vector<std::string> rest;
     std::copy_if(items.begin(), items.end(), std::back_inserter(rest), [&](const std::string& s) { return !is_pct(s); });
-    std::set<std::tuple<int, bool, uint64_t>> tried;
+    std::vector<CrashReport::Hold> points;
+    for (const auto& w : waits) points.push_back(w);
     for (const auto& w : waits) {
+      points.push_back(w);
+      points.back().n++;
+    }
+    std::set<std::tuple<int, bool, uint64_t>> tried;
+    for (const auto& w : points) {
       if (out.runs >= max_runs) break;
       if (!tried.insert({w.thread, w.at_sync, w.n}).second) continue;
       std::vector<std::string> candidate = {"delay thread=" + std::to_string(w.thread) + (w.at_sync ? " sync=" : " call=") +
