@@ -68,10 +68,21 @@ pid_t tgid_of(pid_t tid) {
 // the process at the report, and no LeakSanitizer, which needs ptrace itself.
 constexpr const char* kAsanOptions = "abort_on_error=1:detect_leaks=0:symbolize=0:allocator_may_return_null=1";
 
+std::optional<std::string> loader_tunable_needed(const std::string& user_tunables, bool preloads_beside_injector) {
+  // With the audit namespace, glibc's 512-byte static TLS surplus is too small
+  // for a preloaded library with initial-exec TLS (jemalloc) to load. Only
+  // then does faultline raise it: it costs every thread ~3.5 KB of stack, and
+  // a user's own value is theirs.
+  if (!preloads_beside_injector || user_tunables.find("glibc.rtld.optional_static_tls=") != std::string::npos)
+    return std::nullopt;
+  return std::string("glibc.rtld.optional_static_tls=4096");
+}
+
 std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino,
-                                           const std::string& allocator_library, bool asan) {
+                                           const std::string& allocator_library, bool asan, std::string& tunable_added) {
   std::vector<std::string> env;
   std::string preload, audit_env, audit_lib, tunables, asan_options;
+  bool preload_given = false;  // the user's own LD_PRELOAD
   auto overridden = [&](std::string_view name) {
     return std::any_of(req.extra_env.begin(), req.extra_env.end(),
                        [&](const std::string& kv) { return kv.compare(0, kv.find('='), name) == 0; });
@@ -81,7 +92,7 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
     auto name = kv.substr(0, kv.find('='));
     if (overridden(name)) continue;
     if (name == "ASAN_OPTIONS") asan_options = std::string(kv.substr(13));
-    else if (name == "LD_PRELOAD") preload = std::string(kv.substr(11));
+    else if (name == "LD_PRELOAD") preload = std::string(kv.substr(11)), preload_given = !preload.empty();
     else if (name == "LD_AUDIT") audit_env = std::string(kv.substr(9));
     else if (name == "GLIBC_TUNABLES") tunables = std::string(kv.substr(15));
     else if (name != FL_ENV_SCHEDULE && name != FL_ENV_EVENT_FD && name != FL_ENV_ABORT_ON_FINDING &&
@@ -99,9 +110,10 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
   if (!audit_lib.empty()) {
     env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
-    // With an audit namespace, glibc's 512-byte static TLS surplus is too small
-    // for an allocator that uses initial-exec TLS (jemalloc) to be preloaded.
-    tunables += std::string(tunables.empty() ? "" : ":") + "glibc.rtld.optional_static_tls=4096";
+    if (auto added = loader_tunable_needed(tunables, !allocator_library.empty() || preload_given)) {
+      tunables += std::string(tunables.empty() ? "" : ":") + *added;
+      tunable_added = *added;
+    }
   }
   else if (!audit_env.empty()) env.push_back("LD_AUDIT=" + audit_env);
   if (!tunables.empty()) env.push_back("GLIBC_TUNABLES=" + tunables);
@@ -322,7 +334,9 @@ Result<RunResult> run_program(const RunRequest& req) {
   // AddressSanitizer reserves terabytes of shadow address space: RLIMIT_AS
   // would kill it at start. It gets its own options instead.
   const bool asan = is_asan_executable(resolve_program(req.argv[0]));
-  std::vector<std::string> env_s = child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan);
+  std::string tunable_added;
+  std::vector<std::string> env_s =
+      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan, tunable_added);
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
@@ -361,6 +375,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   for (int fd : {out[0], err[0], ev[0]}) set_nonblocking(fd);
 
   RunResult r;
+  r.loader_tunable_added = tunable_added;
   r.pid = pid;
   int st = 0;
   // The child stops itself before exec; from here on we see its crash signals.

@@ -11,14 +11,79 @@
 
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 typedef int (*sigaltstack_fn)(const stack_t *, stack_t *);
+typedef int (*attr_fn)(pthread_attr_t *);
+typedef int (*attr_size_fn)(pthread_attr_t *, size_t);
+typedef int (*attr_stack_fn)(pthread_attr_t *, void *, size_t);
 static pthread_create_fn real_pthread_create;
 static sigaltstack_fn real_sigaltstack;
+static attr_fn real_attr_init, real_attr_destroy;
+static attr_size_fn real_attr_setstacksize;
+static attr_stack_fn real_attr_setstack;
 
 /* Bound at init (RULES.md 4). A library whose constructor runs before ours
    and creates a thread gets the lookup then: still ordinary code, not a handler. */
 void fl_bind_stack(void) {
   if (!real_pthread_create) real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
   if (!real_sigaltstack) real_sigaltstack = (sigaltstack_fn)dlsym(RTLD_NEXT, "sigaltstack");
+  if (!real_attr_init) real_attr_init = (attr_fn)dlsym(RTLD_NEXT, "pthread_attr_init");
+  if (!real_attr_destroy) real_attr_destroy = (attr_fn)dlsym(RTLD_NEXT, "pthread_attr_destroy");
+  if (!real_attr_setstacksize) real_attr_setstacksize = (attr_size_fn)dlsym(RTLD_NEXT, "pthread_attr_setstacksize");
+  if (!real_attr_setstack) real_attr_setstack = (attr_stack_fn)dlsym(RTLD_NEXT, "pthread_attr_setstack");
+}
+
+/* Attributes the program set a stack size on (pthread_attr_setstacksize or
+   _setstack): that size is its choice even when it equals the default (rustc
+   asks for exactly 8 MiB). A fixed set of addresses, without locks; one the
+   set has no room for counts as not chosen, as before. */
+#define CHOSEN_ATTRS 256
+static const pthread_attr_t *chosen[CHOSEN_ATTRS];
+
+static int size_was_chosen(const pthread_attr_t *attr) {
+  for (int i = 0; i < CHOSEN_ATTRS; i++)
+    if (__atomic_load_n(&chosen[i], __ATOMIC_ACQUIRE) == attr) return 1;
+  return 0;
+}
+
+static void remember_chosen(const pthread_attr_t *attr) {
+  if (size_was_chosen(attr)) return;
+  for (int i = 0; i < CHOSEN_ATTRS; i++) {
+    const pthread_attr_t *free_slot = 0;
+    if (__atomic_compare_exchange_n(&chosen[i], &free_slot, attr, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return;
+  }
+}
+
+static void forget_chosen(const pthread_attr_t *attr) {
+  for (int i = 0; i < CHOSEN_ATTRS; i++) {
+    const pthread_attr_t *held = attr;
+    __atomic_compare_exchange_n(&chosen[i], &held, (const pthread_attr_t *)0, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+  }
+}
+
+FL_EXPORT int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size) {
+  fl_bind_stack();
+  const int rc = real_attr_setstacksize(attr, size);
+  if (rc == 0) remember_chosen(attr);
+  return rc;
+}
+
+FL_EXPORT int pthread_attr_setstack(pthread_attr_t *attr, void *addr, size_t size) {
+  fl_bind_stack();
+  const int rc = real_attr_setstack(attr, addr, size);
+  if (rc == 0) remember_chosen(attr);
+  return rc;
+}
+
+/* A fresh or destroyed attr has no size of the program's (its memory may be reused). */
+FL_EXPORT int pthread_attr_init(pthread_attr_t *attr) {
+  fl_bind_stack();
+  forget_chosen(attr);
+  return real_attr_init(attr);
+}
+
+FL_EXPORT int pthread_attr_destroy(pthread_attr_t *attr) {
+  fl_bind_stack();
+  forget_chosen(attr);
+  return real_attr_destroy(attr);
 }
 
 /* Start trampolines: a fixed pool, claimed and released without locks. */
@@ -95,7 +160,7 @@ static size_t default_thread_stack(void) {
   size_t size = 0;
   if (pthread_getattr_default_np(&def) == 0) {
     pthread_attr_getstacksize(&def, &size);
-    pthread_attr_destroy(&def);
+    real_attr_destroy(&def);
   }
   return size;
 }
@@ -114,25 +179,25 @@ static int create_sized(pthread_t *thread, const pthread_attr_t *attr, void *(*s
   const size_t want = scheduled_thread_stack();
   if (!attr) {
     pthread_attr_t local;
-    pthread_attr_init(&local);
-    pthread_attr_setstacksize(&local, want);
+    real_attr_init(&local);
+    real_attr_setstacksize(&local, want);
     int rc = real_pthread_create(thread, &local, start, arg);
-    pthread_attr_destroy(&local);
+    real_attr_destroy(&local);
     fl_emit(FL_EVENT_THREAD_STACK, want, 0, 0, 0);
     return rc;
   }
   size_t own = 0;
   pthread_attr_getstacksize(attr, &own);
-  const int chose_own = own != default_thread_stack();
+  const int chose_own = size_was_chosen(attr) || own != default_thread_stack();
   if (chose_own && !fl_schedule_has(&fl_sched, FL_KEY_STACK_FORCE)) {
     fl_emit(FL_EVENT_THREAD_STACK, 0, own, 0, 0);
     return real_pthread_create(thread, attr, start, arg);
   }
   /* The caller's attr is borrowed for the call and given back unchanged. */
   pthread_attr_t *borrowed = (pthread_attr_t *)attr;
-  pthread_attr_setstacksize(borrowed, want);
+  real_attr_setstacksize(borrowed, want);
   int rc = real_pthread_create(thread, borrowed, start, arg);
-  pthread_attr_setstacksize(borrowed, own);
+  real_attr_setstacksize(borrowed, own);
   fl_emit(FL_EVENT_THREAD_STACK, want, chose_own ? own : 0, 0, 0);
   return rc;
 }

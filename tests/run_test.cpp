@@ -237,3 +237,41 @@ TEST(Run, ProgramThatCannotStartIsBadInput) {
 
 }  // namespace
 }  // namespace faultline::test
+
+namespace faultline::test {
+namespace {
+
+// faultline adds no loader tunable of its own unless a preloaded allocator
+// needs the static TLS room beside the audit module, merges with the user's
+// GLIBC_TUNABLES when it does, keeps the user's own value of that tunable,
+// and says in the report what it added. (An added 4 KiB of static TLS
+// surplus costs every thread ~3.5 KB of stack: it changes the depth at which
+// a program's recursion runs out.)
+TEST(Run, AddsNoLoaderTunableUnlessAPreloadNeedsItAndKeepsTheUsers) {
+  ScratchDir d;
+  auto run = [&](const std::string& schedule) {
+    auto r = run_faultline({"run", "--report", (d / "r.json").string(), "--schedule", schedule, "--", "sh", "-c",
+                            "echo \"T=$GLIBC_TUNABLES\""},
+                           d);
+    return std::pair{r.out, read_report(d / "r.json")["injector"]};
+  };
+  const std::string added = "glibc.rtld.optional_static_tls=4096";
+  unsetenv("GLIBC_TUNABLES");
+  auto [plain, plain_injector] = run("");
+  EXPECT_NE(plain.find("T=\n"), std::string::npos) << plain;
+  EXPECT_FALSE(plain_injector.contains("glibc_tunables_added")) << plain_injector;
+  auto [jemalloc, jemalloc_injector] = run("alloc jemalloc");
+  EXPECT_NE(jemalloc.find("T=" + added + "\n"), std::string::npos) << jemalloc;
+  EXPECT_EQ(jemalloc_injector["glibc_tunables_added"], added) << jemalloc_injector;
+  setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+  EXPECT_NE(run("").first.find("T=glibc.malloc.tcache_count=0\n"), std::string::npos);
+  EXPECT_NE(run("alloc jemalloc").first.find("T=glibc.malloc.tcache_count=0:" + added + "\n"), std::string::npos);
+  setenv("GLIBC_TUNABLES", "glibc.rtld.optional_static_tls=8192", 1);
+  auto [own, own_injector] = run("alloc jemalloc");
+  EXPECT_NE(own.find("T=glibc.rtld.optional_static_tls=8192\n"), std::string::npos) << own;
+  EXPECT_FALSE(own_injector.contains("glibc_tunables_added")) << own_injector;
+  unsetenv("GLIBC_TUNABLES");
+}
+
+}  // namespace
+}  // namespace faultline::test

@@ -27,22 +27,23 @@ TEST(StackInjector, DefaultThreadsShrinkThreadsThatChoseTheirSizeKeepIt) {
   ScratchDir d;
   auto o = run_with(d, zoo(d, "thread-sizes"), "stack threads=128K");
   EXPECT_EQ(o.cli.exit_code, 0) << o.cli.err;
-  EXPECT_EQ(o.cli.out, "default=131072 own=4194304 attr_after=4194304\n");
+  // A size the program set is kept even when it is the default's (8 MiB).
+  EXPECT_EQ(o.cli.out, "default=131072 own=4194304 own_8m=8388608 attr_after=4194304\n");
   EXPECT_EQ(o.report["injector"]["thread_stacks_shrunk"], 1);
-  EXPECT_EQ(o.report["injector"]["thread_stacks_kept"], 1);
+  EXPECT_EQ(o.report["injector"]["thread_stacks_kept"], 2);
 }
 
 TEST(StackInjector, ForceShrinksEveryThreadAndGivesTheAttrBack) {
   ScratchDir d;
   auto o = run_with(d, zoo(d, "thread-sizes"), "stack threads=128K force");
-  EXPECT_EQ(o.cli.out, "default=131072 own=131072 attr_after=4194304\n");
-  EXPECT_EQ(o.report["injector"]["thread_stacks_shrunk"], 2);
+  EXPECT_EQ(o.cli.out, "default=131072 own=131072 own_8m=131072 attr_after=4194304\n");
+  EXPECT_EQ(o.report["injector"]["thread_stacks_shrunk"], 3);
 }
 
 TEST(StackInjector, WithoutScheduleThreadsAreUntouched) {
   ScratchDir d;
   auto o = run_with(d, zoo(d, "thread-sizes"), "");
-  EXPECT_EQ(o.cli.out, "default=8388608 own=4194304 attr_after=4194304\n");
+  EXPECT_EQ(o.cli.out, "default=8388608 own=4194304 own_8m=8388608 attr_after=4194304\n");
   EXPECT_EQ(o.report["injector"]["thread_stacks_shrunk"], 0);
 }
 

@@ -96,21 +96,25 @@ static void* zoo_report_own_stack(void* out) {
   return nullptr;
 }
 
-// Prints the stack size a default thread and a thread that asked for 4 MiB
-// really got: the stack injector must shrink the first and keep the second.
+// Prints the stack size a default thread, a thread that asked for 4 MiB and
+// one that asked for exactly 8 MiB (the default's size, as rustc does) really
+// got: the stack injector must shrink the first and keep the other two.
 __attribute__((noinline)) void zoo_thread_sizes() {
-  size_t sizes[2] = {0, 0};
-  pthread_attr_t own;
+  size_t sizes[3] = {0, 0, 0};
+  pthread_attr_t own, eight;
   pthread_attr_init(&own);
   pthread_attr_setstacksize(&own, 4 << 20);
-  pthread_t t[2];
+  pthread_attr_init(&eight);
+  pthread_attr_setstacksize(&eight, 8 << 20);
+  pthread_t t[3];
   pthread_create(&t[0], nullptr, zoo_report_own_stack, &sizes[0]);
   pthread_create(&t[1], &own, zoo_report_own_stack, &sizes[1]);
-  pthread_join(t[0], nullptr);
-  pthread_join(t[1], nullptr);
+  pthread_create(&t[2], &eight, zoo_report_own_stack, &sizes[2]);
+  for (pthread_t& each : t) pthread_join(each, nullptr);
   size_t after = 0;
   pthread_attr_getstacksize(&own, &after);
-  std::printf("default=%zu own=%zu attr_after=%zu\n", sizes[0], sizes[1], after);
+  pthread_attr_destroy(&eight);
+  std::printf("default=%zu own=%zu own_8m=%zu attr_after=%zu\n", sizes[0], sizes[1], sizes[2], after);
 }
 
 static void zoo_segv_handler(int) {
