@@ -125,6 +125,10 @@ int cmd_stack(const Invocation& inv) {
 
   std::map<uint64_t, CrashReport> crashes;  // by probe value (depth or pages)
   std::map<uint64_t, std::string> inputs;
+  // A probe says "exhausted" or "survives", and survives means what the
+  // baseline did: no finding and exit 0. Anything else (another crash, an
+  // error exit, a timeout) stops the bisection with that verdict: counted as
+  // survival it would put the boundary anywhere.
   auto probe = [&](const std::string& input, uint64_t stack, uint64_t key) -> Result<bool> {
     Reproducer with_stack = base;
     with_stack.schedule = stack_schedule(shrink, stack);
@@ -137,9 +141,32 @@ int cmd_stack(const Invocation& inv) {
     if (exhausted) {
       crashes[key] = r.value();
       inputs[key] = input;
+      return true;
     }
-    return exhausted;
+    if (r->cls == CrashClass::None && r->end == RunResult::End::Exited && r->exit_code == 0) return false;
+    return Error{"with a " + human_size(stack) + " stack" + (search_depth ? " at depth " + std::to_string(key) : "") +
+                 " the run ended " + verdict_line(r.value()).substr(11) +
+                 ": neither stack exhaustion nor the clean exit of the baseline, so the bisection stops"};
   };
+  // The baseline: the most room the search gives (the largest stack, or the
+  // shallowest nesting) must end clean, or nothing it finds means anything.
+  {
+    std::string baseline_input = fixed_input;
+    if (search_depth) {
+      auto input = input_for_depth(1);
+      if (!input) return bad_input(inv, input.error().message);
+      baseline_input = input.value();
+    }
+    const uint64_t room = search_depth ? stack_size.value() : max_stack.value();
+    auto ok = probe(baseline_input, room, 0);
+    if (!ok)
+      return bad_input(inv, "the baseline run (" + std::string(search_depth ? "depth 1, " : "") + human_size(room) +
+                                " stack) must end clean: " + ok.error().message);
+    if (ok.value() && search_depth)
+      return bad_input(inv, "the baseline run (depth 1, " + human_size(room) + " stack) already exhausts the stack: " +
+                                verdict_line(crashes.at(0)).substr(11));
+    crashes.erase(0);
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   nlohmann::json result;
@@ -187,9 +214,60 @@ int cmd_stack(const Invocation& inv) {
       }
     }
   }
+  // Bisection assumes survival is monotone in the room the program has; a
+  // program that picks its recursion by the room it finds breaks that.
+  // Probes at 2x, 4x, ... the answer up to the top of the range and at 1/2,
+  // 1/4, ... down to the bottom (at most 6 each way) must agree with it.
+  std::vector<std::string> disagreements;
+  int extra_runs = 0;
+  if (boundary->first_true) {
+    const uint64_t answer = *boundary->first_true;
+    auto check = [&](uint64_t x, bool above) -> Result<bool> {
+      extra_runs++;
+      Result<bool> exhausted = Error{""};
+      if (search_depth) {
+        auto input = input_for_depth(x);
+        if (!input) return input.error();
+        exhausted = probe(input.value(), stack_size.value(), x);
+      } else {
+        exhausted = probe(fixed_input, x * kPage, x);
+      }
+      const std::string at = search_depth ? "depth " + std::to_string(x) : "a " + human_size(x * kPage) + " stack";
+      const std::string side = above ? "above" : "below";
+      // Deeper nesting and smaller stacks exhaust: above the answer in depth, below it in size.
+      const bool should_exhaust = search_depth == above;
+      if (!exhausted) disagreements.push_back("at " + at + " (" + side + " the answer): " + exhausted.error().message);
+      else if (exhausted.value() != should_exhaust)
+        disagreements.push_back(at + (exhausted.value() ? " exhausts it, " : " survives, ") + side + " the answer");
+      return true;
+    };
+    for (uint64_t x = answer * 2, n = 0; x <= hi && n < 6; x *= 2, n++)
+      if (auto r = check(x, true); !r) return bad_input(inv, r.error().message);
+    // Below: the answer's last run of the other side is known (answer - 1); halve from there.
+    for (uint64_t x = (answer - 1) / 2, n = 0; x >= lo && x > 0 && n < 6; x /= 2, n++)
+      if (auto r = check(x, false); !r) return bad_input(inv, r.error().message);
+  }
+  // The boundary crash must be the recursion the rest of the range shows.
+  const uint64_t far_key = search_depth ? hi : lo;
+  if (found && crashes.count(far_key) && far_key != crash_key) {
+    const auto& near = crashes.at(crash_key).recursion_cycle;
+    const auto& far = crashes.at(far_key).recursion_cycle;
+    auto names = [](const std::vector<std::string>& fns) {
+      std::string s;
+      for (const auto& f : fns) s += (s.empty() ? "" : " ") + f;
+      return s;
+    };
+    if (near && far && near->functions != far->functions)
+      disagreements.push_back("the boundary crash recurses through " + names(near->functions) + ", the one at " +
+                              (search_depth ? "depth " + std::to_string(far_key) : human_size(far_key * kPage) + " stack") +
+                              " through " + names(far->functions) + ": two recursions");
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double bound = std::ceil(std::log2(static_cast<double>(hi - lo))) + 2;
-  result["runs"] = boundary->runs;
+  result["runs"] = boundary->runs;  // the bisection's; the bound is about these
+  result["baseline_runs"] = 1;
+  result["monotonicity_runs"] = extra_runs;
+  result["disagreements"] = disagreements;
   result["run_bound"] = bound;
   result["seconds"] = seconds;
   result["shrink"] = shrink;
@@ -234,7 +312,9 @@ int cmd_stack(const Invocation& inv) {
     result["stack_hash"] = crash.stack_hash;
     std::cout << "  reproducer: " << stored->dir.string() << (stored->already_known ? " (already stored)" : "") << "\n";
   }
-  std::printf("  runs: %d (bound log2(range)+2 = %.0f), %.2f s\n", boundary->runs, bound, seconds);
+  for (const auto& d : disagreements) std::cout << "  warning: not monotone: " << d << "\n";
+  std::printf("  runs: %d (bisection %d, bound log2(range)+2 = %.0f; baseline 1; monotonicity checks %d), %.2f s\n",
+              boundary->runs + 1 + extra_runs, boundary->runs, bound, extra_runs, seconds);
   if (o.count("report")) {
     auto w = write_file_atomic(o["report"].as<std::string>(), result.dump(2) + "\n");
     if (!w) return bad_input(inv, w.error().message);

@@ -94,6 +94,8 @@ TEST(StackSearch, SmallestCrashingDepthIsTheBoundaryAndReproducible) {
   const uint64_t depth = first.result["min_crashing_depth"];
   EXPECT_GT(depth, 100u);
   EXPECT_LE(first.result["runs"].get<int>(), std::ceil(std::log2(4000 - 1)) + 2);
+  EXPECT_TRUE(first.result["disagreements"].empty()) << first.result;  // nested_parser is monotone
+  EXPECT_GT(first.result["monotonicity_runs"].get<int>(), 0);
   EXPECT_GT(first.result["bytes_per_level"].get<uint64_t>(), 500u);
   // Monotone at the boundary: one level less survives, the boundary crashes.
   EXPECT_EQ(run_parser(d, generate(d, depth - 1, "expr"), "stack threads=256K")["class"], "none");
@@ -139,6 +141,36 @@ TEST(StackSearch, UsageErrors) {
   EXPECT_EQ(run_faultline({"stack", "--target", "nested_parser", "--stack-size", "lots"}, d).exit_code, 2);
   EXPECT_EQ(run_faultline({"stack", "--target", "crash_zoo"}, d).exit_code, 2);
   EXPECT_EQ(run_faultline({"stack", "--shrink", "sideways", "--", "/bin/true"}, d).exit_code, 2);
+}
+
+// A bisection that cannot lie: the baseline (the most room the search gives)
+// must end clean, or the search refuses with its verdict. Before, jq on a
+// missing file and a program that cannot start "survived" every probe and
+// got an answer (28K, 16K).
+TEST(StackSearch, ABaselineThatDoesNotEndCleanStopsTheSearchWithItsVerdict) {
+  ScratchDir d;
+  auto missing = run_faultline({"stack", "--shrink", "main", "--", "jq", ".", (d / "no-such-file.json").string()}, d);
+  EXPECT_EQ(missing.exit_code, 2) << missing.out;
+  EXPECT_NE(missing.err.find("the baseline run (64M stack) must end clean: with a 64M stack the run ended none (exit 2)"),
+            std::string::npos)
+      << missing.err;
+  EXPECT_EQ(missing.out.find("survives"), std::string::npos) << missing.out;
+  auto absent = run_faultline({"stack", "--", (d / "no-such-program").string()}, d);
+  EXPECT_EQ(absent.exit_code, 2) << absent.out;
+  EXPECT_NE(absent.err.find("the baseline run (64M stack) must end clean: cannot execute"), std::string::npos) << absent.err;
+}
+
+// test-stack_band dies again with a main stack of 1 to 2 MiB: survival is not
+// monotone. The bisection lands at 2M; the probes below it see 1020K and
+// 508K survive, and say so.
+TEST(StackSearch, SurvivalThatIsNotMonotoneIsReported) {
+  ScratchDir d;
+  auto s = stack_search(d, {"--shrink", "main", "--", std::string(FAULTLINE_BIN_DIR) + "/test-stack_band"});
+  ASSERT_EQ(s.cli.exit_code, 0) << s.cli.err;
+  EXPECT_EQ(s.result["min_surviving_stack"], 2u << 20) << s.result;
+  EXPECT_NE(s.cli.out.find("warning: not monotone: a 1020K stack survives, below the answer"), std::string::npos)
+      << s.cli.out;
+  EXPECT_GE(s.result["disagreements"].size(), 1u) << s.result;
 }
 
 }  // namespace
