@@ -158,14 +158,15 @@ int cmd_stack(const Invocation& inv) {
       baseline_input = input.value();
     }
     const uint64_t room = search_depth ? stack_size.value() : max_stack.value();
-    auto ok = probe(baseline_input, room, 0);
+    const uint64_t key = search_depth ? 1 : 0;  // what a probe names it by (its depth)
+    auto ok = probe(baseline_input, room, key);
     if (!ok)
       return bad_input(inv, "the baseline run (" + std::string(search_depth ? "depth 1, " : "") + human_size(room) +
                                 " stack) must end clean: " + ok.error().message);
     if (ok.value() && search_depth)
       return bad_input(inv, "the baseline run (depth 1, " + human_size(room) + " stack) already exhausts the stack: " +
-                                verdict_line(crashes.at(0)).substr(11));
-    crashes.erase(0);
+                                verdict_line(crashes.at(key)).substr(11));
+    crashes.erase(key);
   }
 
   const auto t0 = std::chrono::steady_clock::now();
