@@ -3,9 +3,23 @@
 
 #include "commands.h"
 #include "replay.h"
+#include "report.h"
 #include "run_setup.h"
 
 namespace faultline::cli {
+
+namespace {
+
+// The last non-empty line, at most 200 characters of it.
+std::string last_line(const std::string& text) {
+  size_t end = text.find_last_not_of("\r\n");
+  if (end == std::string::npos) return "";
+  const size_t start = text.rfind('\n', end);
+  std::string line = text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+}
+
+}  // namespace
 
 int cmd_replay(const Invocation& inv) {
   if (inv.operands.empty()) return bad_input(inv, "no reproducer given (usage: faultline replay REPRO [--times N])");
@@ -30,8 +44,12 @@ int cmd_replay(const Invocation& inv) {
   if (!outcome) return bad_input(inv, outcome.error().message);
   for (size_t i = 0; i < outcome->runs.size(); i++) {
     const auto& run = outcome->runs[i];
-    if (!run.matched)
-      std::cout << "run " << i + 1 << ": got " << to_string(run.cls) << " [" << run.stack_hash << "]\n";
+    if (run.matched) continue;
+    // Why it did not match, not only what it got: a reproducer replayed from
+    // another directory usually ends with its program's own error message.
+    std::cout << "run " << i + 1 << ": got " << verdict_line(run.report).substr(11) << "\n";
+    if (const std::string why = last_line(run.report.stderr_tail); !why.empty())
+      std::cout << "  its stderr ended: " << why << "\n";
   }
   std::cout << outcome->matched << "/" << times << " reproduced (" << to_string(repro->expected_class) << " ["
             << repro->expected_hash << "])\n";

@@ -70,6 +70,25 @@ TEST(Reproducer, MismatchIsReportedWithTheRate) {
   EXPECT_NE(r.out.find("run 1: got null-dereference"), std::string::npos) << r.out;
 }
 
+// A replay that does not match says how the run ended and what the program
+// said, not only the class it got.
+TEST(Reproducer, AMismatchSaysHowTheRunEndedAndWhatTheProgramSaid) {
+  ScratchDir d;
+  auto found = run_faultline({"run", "-q", "--out", (d / "repros").string(), "--", "sh", "-c",
+                              "echo 'cannot open null.txt' >&2; kill -SEGV $$"},
+                             d);
+  ASSERT_EQ(found.exit_code, 1) << found.out << found.err;
+  const fs::path repro = only_reproducer(d / "repros");
+  // The program has changed since: it now fails before it gets anywhere.
+  auto j = read_report(repro / "repro.json");
+  j["argv"] = {"sh", "-c", "echo first line >&2; echo 'config.toml: no such file' >&2; exit 3"};
+  write_file(repro / "repro.json", j.dump());
+  auto r = run_faultline({"replay", repro.string()}, d);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("run 1: got none (exit 3)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  its stderr ended: config.toml: no such file\n"), std::string::npos) << r.out;
+}
+
 TEST(Reproducer, BrokenReproJsonIsBadInputNamingFileAndProblem) {
   ScratchDir d;
   fs::path repro = capture(d, "abort");
