@@ -1,6 +1,7 @@
 // faultline: the CLI. Commands and their manual pages are declared here once;
 // their options come from the table in cli_options.cpp.
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -244,6 +245,10 @@ int bad_input(const Invocation& inv, const std::string& message) {
 }
 
 int main(int argc, char** argv) {
+  // `faultline run ... | head -1` closes our stdout early: the verdict line
+  // may be lost, the report and the reproducer must not be. Children get
+  // SIGPIPE back at its default before exec (runner.cpp).
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage("no command given");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

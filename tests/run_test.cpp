@@ -273,5 +273,23 @@ TEST(Run, AddsNoLoaderTunableUnlessAPreloadNeedsItAndKeepsTheUsers) {
   unsetenv("GLIBC_TUNABLES");
 }
 
+// `faultline run ... | head -1` closes faultline's stdout after one line: the
+// report must still be written, and the program must still get SIGPIPE at
+// its default (faultline ignores it for itself only).
+TEST(Run, AClosedStdoutLosesNoReportAndTheProgramKeepsItsSigpipe) {
+  ScratchDir d;
+  const std::string cmd = shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline") + " run --report " +
+                          shell_quote((d / "r.json").string()) +
+                          " -- sh -c 'grep SigIgn /proc/self/status; sleep 0.3; for i in 1 2 3 4 5; do echo line $i; done' | head -1 > " +
+                          shell_quote((d / "first").string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string first = read_file(d / "first");
+  ASSERT_TRUE(first.starts_with("SigIgn:")) << first;
+  const uint64_t ignored = std::stoull(first.substr(first.find_first_not_of(" \t", 7)), nullptr, 16);
+  EXPECT_EQ(ignored & (1ull << (SIGPIPE - 1)), 0u) << "the program inherited faultline's SIG_IGN for SIGPIPE: " << first;
+  ASSERT_TRUE(fs::exists(d / "r.json")) << "the report was lost with the closed stdout";
+  EXPECT_EQ(read_report(d / "r.json")["class"], "none");
+}
+
 }  // namespace
 }  // namespace faultline::test
