@@ -8,9 +8,12 @@ std::string InterleaveOptions::detection() const {
   return "quarantine=" + std::to_string(quarantine) + (allocator.empty() ? "" : " ; alloc " + allocator);
 }
 
+std::string delay_item(int thread, const char* at, uint64_t n, uint64_t us) {
+  return "delay thread=" + std::to_string(thread) + " " + at + "=" + std::to_string(n) + " us=" + std::to_string(us);
+}
+
 std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, const std::string& detection) {
-  return "delay thread=" + std::to_string(thread) + " " + at + "=" + std::to_string(n) + " us=" + std::to_string(us) +
-         " ; " + detection;
+  return delay_item(thread, at, n, us) + " ; " + detection;
 }
 
 std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::string& detection) {

@@ -54,6 +54,8 @@ struct InterleaveResult {
 // One schedule of the search: thread T held for D us at its allocator call
 // (at = "call") or sync point (at = "sync") N.
 std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, const std::string& detection);
+// The delay item alone: "delay thread=T sync=N us=D".
+std::string delay_item(int thread, const char* at, uint64_t n, uint64_t us);
 
 // A pct schedule: depth d over k points, seed s.
 std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::string& detection);

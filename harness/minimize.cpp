@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "explore.h"
+#include "interleave.h"
 #include "schedule.hpp"
 #include "triage.h"
 
@@ -58,12 +59,12 @@ Result<MinimizedSchedule> minimize_schedule(const RunRequest& base, const std::s
       points.push_back(w);
       points.back().n++;
     }
+    const uint64_t long_hold = InterleaveOptions{}.delays_us.front();
     std::set<std::tuple<int, bool, uint64_t>> tried;
     for (const auto& w : points) {
       if (out.runs >= max_runs) break;
       if (!tried.insert({w.thread, w.at_sync, w.n}).second) continue;
-      std::vector<std::string> candidate = {"delay thread=" + std::to_string(w.thread) + (w.at_sync ? " sync=" : " call=") +
-                                            std::to_string(w.n) + " us=20000"};
+      std::vector<std::string> candidate = {delay_item(w.thread, w.at_sync ? "sync" : "call", w.n, long_hold)};
       candidate.insert(candidate.end(), rest.begin(), rest.end());
       auto ok = same_class(join_schedule_items(candidate), kCandidateRuns);
       if (!ok) return ok.error();

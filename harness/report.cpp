@@ -179,10 +179,12 @@ nlohmann::json report_json(const CrashReport& r) {
   return j;
 }
 
+std::string thread_phrase(int index) { return index == 0 ? "the main thread" : "thread " + std::to_string(index); }
+
 std::string hold_phrase(const CrashReport::Hold& h) {
   const uint64_t n = h.n;
   const char* suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
-  std::string s = (h.thread == 0 ? "the main thread" : "thread " + std::to_string(h.thread)) + " held " +
+  std::string s = thread_phrase(h.thread) + " held " +
                   std::to_string(h.us) + " us at its " + std::to_string(n) + suffix +
                   (h.at_sync ? " sync point" : " allocator call");
   if (!h.call.empty()) s += " (" + h.call + ")";

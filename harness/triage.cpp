@@ -74,7 +74,7 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
     case FL_FINDING_DOUBLE_FREE: {
       out.cls = CrashClass::DoubleFree;
       const int first_by = FL_DOUBLE_FREE_FIRST_BY(e.arg[1]);
-      const std::string by = first_by == 0 ? "" : first_by == 1 ? " by the main thread" : " by thread " + std::to_string(first_by - 1);
+      const std::string by = first_by == 0 ? "" : " by " + thread_phrase(first_by - 1);
       out.detail = "free of " + hex_address(FL_DOUBLE_FREE_POINTER(e.arg[1])) + ", already freed" + by +
                    " and still in quarantine (then both frees went to the allocator)";
       break;
@@ -136,9 +136,8 @@ std::optional<Finding> spinning_in_broken_allocator(const RunResult& run, CrashR
     if (t.pid != run.pid || t.syscall != -1 || t.frames.empty()) continue;
     auto alloc = allocator_of_frame(t.frames[0]);
     if (!alloc) continue;
-    const std::string who = t.thread_index == 0 ? "the main thread" : "thread " + std::to_string(t.thread_index);
     Finding f(CrashClass::HeapCorruption,
-              who + " still runs inside the allocator (" + *alloc + ") at the timeout, after the " +
+              thread_phrase(t.thread_index) + " still runs inside the allocator (" + *alloc + ") at the timeout, after the " +
                   std::string(to_string(earlier->cls)) + ": its heap metadata is broken",
               t.thread_index);
     f.frames = t.frames;

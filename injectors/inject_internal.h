@@ -128,7 +128,8 @@ static inline void fl_pass_sync_point(void) {
   if (__builtin_expect(fl_points_scheduled, 0)) fl_scheduled_point(FL_KEY_DELAY_SYNC, fl_self.sync_points);
 }
 /* The counter `call=` counts: calls of the in= function, or of the allocator. */
-static inline uint64_t fl_scheduled_calls(void) { return fl_in_family >= 0 ? fl_self.in_calls : fl_self.alloc_calls; }
+static inline uint64_t fl_calls_of(const struct fl_thread *t) { return fl_in_family >= 0 ? t->in_calls : t->alloc_calls; }
+static inline uint64_t fl_scheduled_calls(void) { return fl_calls_of(&fl_self); }
 
 /* The scheduled call has come on some thread: 1 when the caller must set the
    trap flag now (right thread, the program handles the signal, it can be delivered). */

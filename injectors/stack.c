@@ -116,8 +116,7 @@ void fl_watch_thread_ends(void) {
 }
 
 static void emit_census(const struct fl_thread *t, int index) {
-  const uint64_t calls = fl_in_family >= 0 ? t->in_calls : t->alloc_calls;
-  fl_emit(FL_EVENT_EXITING, calls, t->sync_points, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)index);
+  fl_emit(FL_EVENT_EXITING, fl_calls_of(t), t->sync_points, (uint64_t)fl_in_target_process, (uint64_t)(int64_t)index);
 }
 
 void fl_thread_ends(void) {

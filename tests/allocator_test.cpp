@@ -184,8 +184,7 @@ TEST(Interleave, FindsThePoolDoubleFreeWithoutBeingToldWhereAndItReplays) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("-> double-free"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("thread 1 passes"), std::string::npos) << "the census did not count the worker: " << r.out;
-  std::vector<fs::path> repros;
-  for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
+  const auto repros = entries(d / "out");
   ASSERT_EQ(repros.size(), 1u) << r.out;
   const auto repro = read_report(repros[0] / "repro.json");
   EXPECT_TRUE(repro["schedule"].get<std::string>().starts_with("delay thread=1 ")) << repro;
@@ -244,8 +243,7 @@ TEST(Interleave, FindsACheckThenActRaceThroughTheSyncPoints) {
   EXPECT_NE(r.out.find(" sync="), std::string::npos) << "found at an allocator call, not a sync point: " << r.out;
   EXPECT_NE(r.out.find("-> abort"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("thread 1 passes 0 allocator calls and 4 sync points"), std::string::npos) << r.out;
-  std::vector<fs::path> repros;
-  for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
+  const auto repros = entries(d / "out");
   ASSERT_EQ(repros.size(), 1u) << r.out;
   // The hold makes the interleaving; on a loaded machine the kernel may still
   // keep the other teller off the CPU for the whole hold, once in a while.

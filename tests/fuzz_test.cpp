@@ -16,13 +16,6 @@ fs::path corpora_with_seeds(const ScratchDir& d, const std::string& target) {
   return root;
 }
 
-std::vector<fs::path> entries(const fs::path& dir) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path());
-  return out;
-}
-
 // Rows of `faultline fuzz`'s table whose STATUS is `status`.
 int count_rows(const std::string& text, const std::string& status) {
   std::istringstream in(text);

@@ -13,13 +13,6 @@ namespace {
 std::string sync_points() { return std::string(FAULTLINE_BIN_DIR) + "/test-sync_points"; }
 std::string bank() { return std::string(FAULTLINE_BIN_DIR) + "/target-check_then_act"; }
 
-std::vector<fs::path> reproducers(const fs::path& out) {
-  std::vector<fs::path> found;
-  if (fs::exists(out))
-    for (const auto& e : fs::directory_iterator(out)) found.push_back(e.path());
-  return found;
-}
-
 int reproduced_of_10(const ScratchDir& d, const fs::path& repro) {
   auto replay = run_faultline({"replay", repro.string(), "--times", "10"}, d);
   std::smatch m;
@@ -79,7 +72,7 @@ TEST(InterleavePct, FindsTheCheckThenActRaceSeededAndItReplays) {
   EXPECT_NE(r.out.find("pct depth 1 from seed 1 over k="), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("n=3 threads"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1/(n k^(d-1)) = 0.33"), std::string::npos) << r.out;
-  const auto repros = reproducers(d / "out");
+  const auto repros = entries(d / "out");
   ASSERT_EQ(repros.size(), 1u) << r.out;
   const std::string schedule = read_report(repros[0] / "repro.json")["schedule"];
   EXPECT_TRUE(schedule.starts_with("pct depth=1 points=")) << schedule;
@@ -98,7 +91,7 @@ TEST(InterleavePct, FindsTheCheckThenActRaceSeededAndItReplays) {
                               "--out", (d / "fixed").string(), "--", bank(), "--fixed"},
                              d);
   EXPECT_EQ(fixed.exit_code, 0) << fixed.out;
-  EXPECT_TRUE(reproducers(d / "fixed").empty());
+  EXPECT_TRUE(entries(d / "fixed").empty());
 }
 
 TEST(InterleavePct, BadDepthOrSearchIsRefused) {
@@ -126,7 +119,7 @@ TEST(InterleaveAlloc, TheDoubleFreeThenBreaksJemalloc) {
   EXPECT_NE(r.out.find("-> double-free"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("; then heap-corruption - "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("inside the allocator (jemalloc"), std::string::npos) << r.out;
-  const auto repros = reproducers(d / "out");
+  const auto repros = entries(d / "out");
   ASSERT_EQ(repros.size(), 1u) << r.out;
   const std::string schedule = read_report(repros[0] / "repro.json")["schedule"];
   EXPECT_NE(schedule.find("alloc jemalloc"), std::string::npos) << schedule;
@@ -157,7 +150,7 @@ TEST(InterleaveReal, XzWithTwoWorkersHasNoFindingUnderDelaysOrPct) {
     EXPECT_NE(r.out.find("12 runs, "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(", 0 findings"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("thread 2 passes"), std::string::npos) << "the workers were not seen: " << r.out;
-    EXPECT_TRUE(reproducers(d / search).empty()) << search;
+    EXPECT_TRUE(entries(d / search).empty()) << search;
   }
 }
 

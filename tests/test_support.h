@@ -103,6 +103,14 @@ inline std::string zoo_input(const ScratchDir& dir, const std::string& text) {
 
 inline nlohmann::json read_report(const fs::path& p) { return nlohmann::json::parse(read_file(p)); }
 
+// What a directory holds (reproducers, corpus entries); none when it does not exist.
+inline std::vector<fs::path> entries(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path());
+  return out;
+}
+
 inline std::string zoo_driver() { return std::string(FAULTLINE_BIN_DIR) + "/target-crash_zoo"; }
 
 }  // namespace faultline::test
