@@ -1,6 +1,7 @@
 #include "classify.h"
 
 #include "allocators.h"
+#include "stack_search.h"
 
 #include <signal.h>
 #include <string.h>
@@ -41,7 +42,72 @@ const MapEntry* first_mapping_above(const std::vector<MapEntry>& maps, uint64_t 
   return best;
 }
 
-std::string thread_name(int index) { return index == 0 ? "main thread" : "thread " + std::to_string(index); }
+uint64_t page_above(uint64_t a) { return (a | (kPage - 1)) + 1; }
+
+// "thread 2 \"parser\"": the name the program gave the thread, when it gave one.
+std::string named_thread(const CrashSnapshot& s) {
+  const std::string name = given_thread_name(s);
+  return thread_phrase(s.thread_index) + (name.empty() ? "" : " \"" + name + "\"");
+}
+
+// The stack that holds the stack pointer (or the one right above it, when
+// the stack pointer has already moved into its guard), with its usable bounds.
+std::optional<StackGuardHit> stack_holding_sp(const CrashSnapshot& s) {
+  const uint64_t sp = s.sp;
+  StackGuardHit st;
+  if (s.altstack_high && sp < s.altstack_high && sp + kNearStackPointer >= s.altstack_low) {
+    st.kind = StackKind::Altstack;
+    st.low = s.altstack_low;
+    st.high = s.altstack_high;
+    return st;
+  }
+  const MapEntry* m = mapping_containing(s.maps, sp);
+  const MapEntry* above = first_mapping_above(s.maps, sp);
+  const MapEntry* main_stack = m && m->path == "[stack]" ? m
+                               : !m && above && above->path == "[stack]" && above->start - sp <= kMainStackGuardGap + kPage
+                                   ? above
+                                   : nullptr;
+  if (main_stack) {
+    st.kind = StackKind::Main;
+    st.low = main_stack->start;
+    st.high = main_stack->end;
+    return st;
+  }
+  const MapEntry* rw = m && m->writable() ? m : m && m->inaccessible() ? mapping_starting_at(s.maps, m->end) : nullptr;
+  if (!rw || !rw->writable() || !(rw->path.empty() || rw->path == "[heap]")) return std::nullopt;
+  st.low = rw->start;
+  st.high = rw->end;
+  // glibc puts a thread's descriptor (the thread pointer) at the top of the
+  // stack it allocates or is given; the main thread's lies in its TLS block,
+  // which the kernel may merge with a stack segment mapped below it.
+  if (s.thread_index != 0 && rw->contains(s.fs_base)) {
+    st.kind = StackKind::Thread;
+    st.high = std::min(rw->end, page_above(s.fs_base));
+    return st;
+  }
+  st.kind = StackKind::Segment;
+  // A mapping merged with its neighbour above: the segment ends where its
+  // frames do, when the unwind saw the stack switched to or its first frame.
+  const StackRun& run = s.stack_run;
+  if (run.complete && run.top_sp >= rw->start && run.top_sp < rw->end) {
+    st.high = page_above(run.top_sp);
+    st.base_function = run.base_function;
+  }
+  return st;
+}
+
+std::string stack_phrase(const StackGuardHit& st, const CrashSnapshot& s) {
+  switch (st.kind) {
+    case StackKind::Main: return "the main stack";
+    case StackKind::Thread: return "the pthread stack of " + named_thread(s);
+    case StackKind::Altstack: return "the sigaltstack of " + named_thread(s);
+    case StackKind::Segment:
+      return "a " + human_size(st.high - st.low) + " stack segment of " + named_thread(s) +
+             " (an anonymous mapping, not its pthread stack" +
+             (st.base_function.empty() ? "" : ", started in " + st.base_function) + ")";
+  }
+  return "";
+}
 
 struct AllocatorPattern {
   const char* allocator;
@@ -75,14 +141,24 @@ const std::vector<AllocatorPattern>& allocator_patterns() {
 // bottom of its stack: the kernel found no room to push a signal frame.
 static std::optional<StackGuardHit> no_room_for_signal_frame(const CrashSnapshot& s) {
   if (s.signo != SIGSEGV || s.si_code != SI_KERNEL) return std::nullopt;
-  const std::string where = "no room for a signal frame at the bottom of the stack of " + thread_name(s.thread_index);
-  const MapEntry* m = mapping_containing(s.maps, s.sp);
-  if (!m || m->inaccessible()) return StackGuardHit{where, s.stack_rlimit};
-  const bool is_stack = m->path == "[stack]" || std::any_of(s.maps.begin(), s.maps.end(), [&](const MapEntry& g) {
-    return g.end == m->start && g.inaccessible();
-  });
-  if (is_stack && s.sp - m->start < kSignalFrameRoom) return StackGuardHit{where, m->end - m->start};
-  return std::nullopt;
+  auto st = stack_holding_sp(s);
+  if (!st) {
+    const MapEntry* m = mapping_containing(s.maps, s.sp);
+    if (m && !m->inaccessible()) return std::nullopt;
+    // Nothing usable there at all: the stack pointer ran off its stack.
+    StackGuardHit off;
+    off.region = "no room for a signal frame at the stack pointer of " + named_thread(s);
+    off.stack_size = s.stack_rlimit;
+    return off;
+  }
+  if (st->kind == StackKind::Segment && !std::any_of(s.maps.begin(), s.maps.end(), [&](const MapEntry& g) {
+        return g.end == st->low && g.inaccessible();
+      }))
+    return std::nullopt;  // an unguarded writable mapping is no stack we know of
+  if (s.sp >= st->low && s.sp - st->low >= kSignalFrameRoom) return std::nullopt;
+  st->region = "no room for a signal frame at the bottom of " + stack_phrase(*st, s);
+  st->stack_size = st->kind == StackKind::Main && s.stack_rlimit ? s.stack_rlimit : st->high - st->low;
+  return st;
 }
 
 std::optional<StackGuardHit> stack_guard_hit(const CrashSnapshot& s) {
@@ -90,23 +166,27 @@ std::optional<StackGuardHit> stack_guard_hit(const CrashSnapshot& s) {
   if (s.signo != SIGSEGV || !address_is_meaningful(s)) return std::nullopt;
   const uint64_t a = s.fault_address, sp = s.sp;
   const MapEntry* m = mapping_containing(s.maps, a);
-  // A pthread stack: a PROT_NONE guard directly below the writable stack.
-  if (m && m->inaccessible()) {
-    const MapEntry* stack = mapping_starting_at(s.maps, m->end);
-    if (stack && stack->writable() && sp + kNearStackPointer >= m->start && sp < stack->end)
-      return StackGuardHit{"guard page below stack of " + thread_name(s.thread_index),
-                           stack->end - stack->start};
+  const bool near_sp = sp + kNearStackPointer >= a && sp <= a + kNearStackPointer;
+  if (auto st = stack_holding_sp(s); st && near_sp) {
+    if (st->kind == StackKind::Main) {
+      // It cannot grow past RLIMIT_STACK, and below it lies the guard gap.
+      if (!m && a < st->low && st->low - a <= kMainStackGuardGap + kPage) {
+        st->region = "guard gap below " + stack_phrase(*st, s);
+        st->stack_size = s.stack_rlimit ? s.stack_rlimit : st->high - st->low;
+        return st;
+      }
+    } else if (a < st->low && ((m && m->inaccessible() && m->end == st->low) || (!m && st->low - a <= kPage))) {
+      // The guard page (or, for a sigaltstack without one, the unmapped page) right below it.
+      st->region = "guard page below " + stack_phrase(*st, s);
+      st->stack_size = st->high - st->low;
+      return st;
+    }
   }
-  if (!m) {
-    // The main stack: it cannot grow past RLIMIT_STACK, and below it lies the guard gap.
-    const MapEntry* above = first_mapping_above(s.maps, a);
-    if (above && above->path == "[stack]" && above->start - a <= kMainStackGuardGap + kPage &&
-        sp + kNearStackPointer >= a && sp <= a + kNearStackPointer)
-      return StackGuardHit{"guard gap below stack of " + thread_name(s.thread_index),
-                           s.stack_rlimit ? s.stack_rlimit : above->end - above->start};
+  if ((!m || m->inaccessible()) && a + kNearStackPointer >= sp && a <= sp + kPage) {
+    StackGuardHit off;
+    off.region = "unmapped memory at the stack pointer of " + named_thread(s);
+    return off;
   }
-  if ((!m || m->inaccessible()) && a + kNearStackPointer >= sp && a <= sp + kPage)
-    return StackGuardHit{"unmapped memory at the stack pointer of " + thread_name(s.thread_index), 0};
   return std::nullopt;
 }
 
@@ -137,6 +217,23 @@ std::string describe_address(const CrashSnapshot& s) {
   return describe_mapping(s.maps, a);
 }
 
+std::string given_thread_name(const CrashSnapshot& s) {
+  // A thread starts with its process's comm; the main thread's is the process's.
+  return s.thread_index != 0 && s.thread_name != s.program ? s.thread_name : "";
+}
+
+std::string thread_phrase(int index) { return index == 0 ? "the main thread" : "thread " + std::to_string(index); }
+
+const char* to_string(StackKind kind) {
+  switch (kind) {
+    case StackKind::Main: return "main";
+    case StackKind::Thread: return "pthread";
+    case StackKind::Altstack: return "sigaltstack";
+    case StackKind::Segment: return "segment";
+  }
+  return "?";
+}
+
 std::string signal_name(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
@@ -150,32 +247,32 @@ Classification classify_snapshot(const CrashSnapshot& s, const std::string& stde
       if (auto hit = stack_guard_hit(s))
         return {CrashClass::StackExhaustion,
                 sig + (address_is_meaningful(s) ? " at " + hex_address(s.fault_address) : std::string()) + ": " + hit->region,
-                hit->region, hit->stack_size, ""};
+                hit->region, hit->stack_size, "", hit};
       std::string region = describe_address(s);
       if (!s.frames.empty())
         if (auto alloc = allocator_of_frame(s.frames[0]))
           return {CrashClass::HeapCorruption,
                   sig + " inside the allocator (" + *alloc +
                       (s.frames[0].function.empty() ? "" : " " + s.frames[0].function) + ")",
-                  region, 0, *alloc};
+                  region, 0, *alloc, {}};
       if (address_is_meaningful(s) && s.fault_address < kNullPageLimit)
-        return {CrashClass::NullDereference, sig + " at " + hex_address(s.fault_address), region, 0, ""};
-      return {CrashClass::WildAccess, sig + ": " + region, region, 0, ""};
+        return {CrashClass::NullDereference, sig + " at " + hex_address(s.fault_address), region, 0, "", {}};
+      return {CrashClass::WildAccess, sig + ": " + region, region, 0, "", {}};
     }
     case SIGABRT:
       if (auto alloc = find_allocator_abort(stderr_text))
-        return {CrashClass::HeapCorruption, alloc->allocator + " abort: " + alloc->message, "", 0, alloc->allocator};
+        return {CrashClass::HeapCorruption, alloc->allocator + " abort: " + alloc->message, "", 0, alloc->allocator, {}};
       if (stderr_text.find("std::bad_alloc") != std::string::npos)
-        return {CrashClass::Oom, "SIGABRT after std::bad_alloc", "", 0, ""};
-      return {CrashClass::Abort, sig, "", 0, ""};
+        return {CrashClass::Oom, "SIGABRT after std::bad_alloc", "", 0, "", {}};
+      return {CrashClass::Abort, sig, "", 0, "", {}};
     case SIGILL:
     case SIGTRAP:
     case SIGSYS:
-      return {CrashClass::IllegalInstruction, sig + " at pc " + hex_address(s.pc), "", 0, ""};
+      return {CrashClass::IllegalInstruction, sig + " at pc " + hex_address(s.pc), "", 0, "", {}};
     case SIGFPE:
-      return {CrashClass::Arithmetic, sig + " at pc " + hex_address(s.pc), "", 0, ""};
+      return {CrashClass::Arithmetic, sig + " at pc " + hex_address(s.pc), "", 0, "", {}};
     default:
-      return {CrashClass::Abort, sig, "", 0, ""};
+      return {CrashClass::Abort, sig, "", 0, "", {}};
   }
 }
 

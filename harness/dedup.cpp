@@ -56,6 +56,22 @@ std::string fnv1a_hex(const std::string& s) {
   return out;
 }
 
+// The stack one trip round the cycle takes: SP deltas between the cycle's
+// own frames, a trip apart. Only trips inside the repeated stretch count (the
+// frames below it may lie on another stack), and the median, so one switch to
+// another stack segment inside the recursion (stacker's maybe_grow, a signal
+// handler on a sigaltstack) does not pass for a level's size.
+static uint64_t median_trip_bytes(const std::vector<Frame>& frames, size_t first, size_t period, size_t trips) {
+  std::vector<uint64_t> deltas;
+  for (size_t t = 1; t <= trips; t++) {
+    const uint64_t inner = frames[first + (t - 1) * period].sp, outer = frames[first + t * period].sp;
+    if (inner && outer > inner) deltas.push_back(outer - inner);
+  }
+  if (deltas.empty()) return 0;
+  std::nth_element(deltas.begin(), deltas.begin() + deltas.size() / 2, deltas.end());
+  return deltas[deltas.size() / 2];
+}
+
 std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& frames) {
   // A parser's recursion can pass through a dozen rules per nesting level and
   // several constructs per period: allow long periods.
@@ -86,10 +102,7 @@ std::optional<RecursionCycle> find_recursion_cycle(const std::vector<Frame>& fra
         best = std::min(best, cycle);
       }
       c.functions = best;
-      size_t trips = (keys.size() - s) / p - 1;
-      while (trips > 0 && !(frames[s].sp && frames[s + trips * p].sp)) trips--;
-      if (trips > 0 && frames[s + trips * p].sp > frames[s].sp)
-        c.bytes_per_level = (frames[s + trips * p].sp - frames[s].sp) / trips;
+      c.bytes_per_level = median_trip_bytes(frames, s, p, (extent - s) / p);
       return c;
     }
   }

@@ -115,6 +115,14 @@ nlohmann::json report_json(const CrashReport& r) {
         {"altstacks_shrunk", r.altstacks_shrunk}}},
   };
   if (r.thread_stack_size) j["thread_stack_size"] = r.thread_stack_size;
+  if (!r.thread_name.empty()) j["thread_name"] = r.thread_name;
+  if (r.stack && r.stack->high) {
+    j["stack"] = {{"kind", to_string(r.stack->kind)},
+                  {"low", hex_address(r.stack->low)},
+                  {"high", hex_address(r.stack->high)},
+                  {"size", r.stack->stack_size}};
+    if (!r.stack->base_function.empty()) j["stack"]["base_function"] = r.stack->base_function;
+  }
   if (!r.note.empty()) j["note"] = r.note;
   if (r.injection) {
     j["injection"] = {{"signal", signal_name(r.injection->signo)}, {"pc", hex_address(r.injection->pc)},
@@ -179,7 +187,6 @@ nlohmann::json report_json(const CrashReport& r) {
   return j;
 }
 
-std::string thread_phrase(int index) { return index == 0 ? "the main thread" : "thread " + std::to_string(index); }
 
 std::string hold_phrase(const CrashReport::Hold& h) {
   const uint64_t n = h.n;

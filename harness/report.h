@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "classify.h"
 #include "triage.h"
 
 namespace faultline {
@@ -12,8 +13,6 @@ nlohmann::json report_json(const CrashReport& r);
 // "faultline: stack-exhaustion — SIGSEGV ... in zoo_parse_block (crash_zoo.cpp:41) [hash 1f2e...] 0.12 s"
 std::string verdict_line(const CrashReport& r);
 
-// "the main thread" for index 0, else "thread N".
-std::string thread_phrase(int index);
 // "thread 1 held 20000 us at its 1st allocator call (malloc) in pool_worker_finish (pool.c:40)"
 std::string hold_phrase(const CrashReport::Hold& h);
 

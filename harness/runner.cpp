@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -274,6 +275,31 @@ bool signal_caught(pid_t tid, int sig) {
   return (mask >> (sig - 1)) & 1u;
 }
 
+static constexpr uint64_t kPage = 4096;
+
+// The writable mapping a stack pointer is on, or just above it when the
+// stack pointer has already moved into the guard page or gap below.
+static const MapEntry* stack_mapping_of(const std::vector<MapEntry>& maps, uint64_t sp) {
+  const MapEntry* m = mapping_containing(maps, sp);
+  if (m && m->writable()) return m;
+  const MapEntry* above = mapping_containing(maps, (sp | (kPage - 1)) + 1);
+  return above && above->writable() ? above : nullptr;
+}
+
+// A handler's frame sits on the stack the kernel switched to, and its
+// ucontext records the thread's sigaltstack (uc_stack: ss_sp at offset 16,
+// ss_size at 32, from the trampoline's stack pointer, x86_64).
+static void read_altstack_of_signal_frame(pid_t tid, CrashSnapshot& s) {
+  auto trampoline = std::find_if(s.frames.begin(), s.frames.end(), [](const Frame& f) { return f.function == "__restore_rt"; });
+  if (trampoline == s.frames.end() || !trampoline->sp) return;
+  uint64_t uc_stack[3] = {0, 0, 0};  // ss_sp, ss_flags (int, padded), ss_size
+  iovec local{uc_stack, sizeof uc_stack}, remote{reinterpret_cast<void*>(trampoline->sp + 16), sizeof uc_stack};
+  if (process_vm_readv(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof uc_stack)) return;
+  if (!uc_stack[0] || !uc_stack[2] || uc_stack[0] + uc_stack[2] < uc_stack[0]) return;  // none set, or nonsense
+  s.altstack_low = uc_stack[0];
+  s.altstack_high = uc_stack[0] + uc_stack[2];
+}
+
 CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginfo_t& si, size_t max_frames) {
   CrashSnapshot s;
   s.tid = tid;
@@ -285,6 +311,7 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
     s.pc = regs.rip;
     s.sp = regs.rsp;
+    s.fs_base = regs.fs_base;
   }
   s.handler_installed = signal_caught(tid, si.si_signo);
   s.pid = pid;
@@ -292,9 +319,19 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
   rlimit rl{};
   if (prlimit(pid, RLIMIT_STACK, nullptr, &rl) == 0) s.stack_rlimit = rl.rlim_cur;
   s.maps = read_maps(pid);
-  Unwound u = unwind_stopped_thread(pid, tid, max_frames);
+  s.thread_name = read_proc_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/comm", 64);
+  if (!s.thread_name.empty() && s.thread_name.back() == '\n') s.thread_name.pop_back();
+  StackRun* run = nullptr;
+  if (const MapEntry* m = stack_mapping_of(s.maps, s.sp); m && m->path != "[stack]" && !m->contains(s.fs_base)) {
+    // Neither the main stack nor this thread's own: follow the frames to where it starts.
+    s.stack_run.low = m->start - kPage;  // the guard page the stack pointer may already be in
+    s.stack_run.high = m->end;
+    run = &s.stack_run;
+  }
+  Unwound u = unwind_stopped_thread(pid, tid, max_frames, run);
   s.frames = std::move(u.frames);
   s.frames_truncated = u.truncated;
+  read_altstack_of_signal_frame(tid, s);
   return s;
 }
 

@@ -60,11 +60,21 @@ struct CrashSnapshot {
   int si_code = 0;
   uint64_t fault_address = 0;
   uint64_t pc = 0, sp = 0;
+  // The thread pointer: glibc puts a pthread's descriptor at the top of its
+  // stack, so the stack that holds it is that thread's own.
+  uint64_t fs_base = 0;
+  std::string thread_name;         // its /proc/<pid>/task/<tid>/comm
   bool handler_installed = false;  // the program had a handler for signo
   uint64_t stack_rlimit = 0;       // RLIMIT_STACK soft limit of the process
+  // The sigaltstack the innermost signal frame records (uc_stack), when the
+  // thread is in a handler: [low, high).
+  uint64_t altstack_low = 0, altstack_high = 0;
   std::vector<MapEntry> maps;
   std::vector<Frame> frames;
   bool frames_truncated = false;
+  // The frames from the crash outward on the mapping that holds the stack
+  // pointer: where that stack starts when its mapping is merged with another.
+  StackRun stack_run;
 };
 
 // One thread of a program that ran out of time, as the tracer held it just

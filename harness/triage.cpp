@@ -313,7 +313,9 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
     if (primary->signo == SIGSEGV || primary->signo == SIGBUS) r.fault_address = primary->fault_address;
     r.fault_region = c.region;
     r.thread = primary->thread_index;
+    r.thread_name = given_thread_name(*primary);
     r.thread_stack_size = c.stack_size;
+    r.stack = c.stack;
     r.allocator = c.allocator;
     r.frames = primary->frames;
     r.frames_truncated = primary->frames_truncated;

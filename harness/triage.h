@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "classify.h"
 #include "crash_class.h"
 #include "dedup.h"
 #include "runner.h"
@@ -43,7 +44,9 @@ struct CrashReport {
   std::string fault_region;
   std::string process;  // "main", or "child <pid> (<comm>)" when a forked process crashed
   int thread = -1;
-  uint64_t thread_stack_size = 0;
+  std::string thread_name;          // its comm
+  uint64_t thread_stack_size = 0;   // the usable size of the stack that ran out (stack exhaustion)
+  std::optional<StackGuardHit> stack;  // stack exhaustion: which stack, its bounds
   std::vector<Frame> frames;
   bool frames_truncated = false;
   std::string stack_hash;

@@ -9,14 +9,25 @@
 #include <memory>
 #include <string>
 
+// libiberty.h declares its own basename() unless told string.h has one.
+#define HAVE_DECL_BASENAME 1
+#include <libiberty/demangle.h>
+
 namespace faultline {
 
 namespace {
 
 constexpr unsigned kDwarfRegRsp = 7;  // x86_64 DWARF register number of %rsp
 
+// Rust (v0 `_R…`, and legacy `_ZN…17h<hash>E`, shown without the hash as
+// rustc's own backtraces do) through libiberty; C++ through the C++ runtime.
 std::string demangle(const char* name) {
   if (!name) return {};
+  if (!std::strncmp(name, "_R", 2) || !std::strncmp(name, "_ZN", 3)) {
+    // rust_demangle declines a C++ name: a legacy Rust one ends in its hash.
+    std::unique_ptr<char, decltype(&std::free)> rust(rust_demangle(name, DMGL_PARAMS | DMGL_ANSI), &std::free);
+    if (rust) return rust.get();
+  }
   int status = 0;
   std::unique_ptr<char, decltype(&std::free)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status),
                                                &std::free);
@@ -32,26 +43,19 @@ std::string basename_of(const char* path) {
 struct Walk {
   Dwfl* dwfl;
   size_t max_frames;
+  StackRun* run;
+  size_t walked = 0;
+  Dwarf_Addr base_pc = 0;  // the run's outermost frame so far
+  bool base_activation = false;
   Unwound out;
 };
 
-int on_frame(Dwfl_Frame* state, void* arg) {
-  auto* walk = static_cast<Walk*>(arg);
-  if (walk->out.frames.size() >= walk->max_frames) {
-    walk->out.truncated = true;
-    return DWARF_CB_ABORT;
-  }
-  Dwarf_Addr pc = 0;
-  bool activation = false;
-  if (!dwfl_frame_pc(state, &pc, &activation)) return DWARF_CB_ABORT;
+Frame symbolized(Dwfl* dwfl, Dwarf_Addr pc, bool activation) {
   // A return address points after the call; look up the call itself.
   Dwarf_Addr lookup = activation ? pc : pc - 1;
-
   Frame f;
   f.pc = pc;
-  Dwarf_Word sp = 0;
-  if (dwfl_frame_reg(state, kDwarfRegRsp, &sp) == 0) f.sp = sp;
-  if (Dwfl_Module* mod = dwfl_addrmodule(walk->dwfl, lookup)) {
+  if (Dwfl_Module* mod = dwfl_addrmodule(dwfl, lookup)) {
     Dwarf_Addr base = 0;
     const char* mainfile = nullptr;
     const char* modname = dwfl_module_info(mod, nullptr, &base, nullptr, nullptr, nullptr, &mainfile, nullptr);
@@ -68,6 +72,53 @@ int on_frame(Dwfl_Frame* state, void* arg) {
       }
     }
   }
+  return f;
+}
+
+void end_run(Walk& walk) {
+  StackRun& run = *walk.run;
+  run.complete = true;
+  if (!run.frames) return;
+  run.base_function = symbolized(walk.dwfl, walk.base_pc, walk.base_activation).function;
+  // makecontext plants __start_context's own address as the return address,
+  // so the byte before it belongs to whatever precedes it.
+  if (run.base_function.empty()) run.base_function = symbolized(walk.dwfl, walk.base_pc, true).function;
+}
+
+// Extends the run with a frame, or ends it there.
+void extend_run(Walk& walk, uint64_t sp, Dwarf_Addr pc, bool activation) {
+  StackRun& run = *walk.run;
+  if (run.complete) return;
+  // A return address in no module is the unwinder reading past the run's
+  // real first frame (makecontext's __start_context has no caller).
+  const Dwarf_Addr lookup = activation ? pc : pc - 1;
+  if (sp >= run.low && sp < run.high && sp >= run.top_sp && dwfl_addrmodule(walk.dwfl, lookup)) {
+    run.top_sp = sp;
+    run.frames++;
+    walk.base_pc = pc;
+    walk.base_activation = activation;
+    return;
+  }
+  end_run(walk);
+}
+
+int on_frame(Dwfl_Frame* state, void* arg) {
+  auto* walk = static_cast<Walk*>(arg);
+  const bool naming = walk->out.frames.size() < walk->max_frames;
+  if (!naming) {
+    walk->out.truncated = true;
+    if (!walk->run || walk->run->complete || walk->walked >= walk->max_frames + kMaxRunFrames) return DWARF_CB_ABORT;
+  }
+  walk->walked++;
+  Dwarf_Addr pc = 0;
+  bool activation = false;
+  if (!dwfl_frame_pc(state, &pc, &activation)) return DWARF_CB_ABORT;
+  Dwarf_Word sp = 0;
+  const bool has_sp = dwfl_frame_reg(state, kDwarfRegRsp, &sp) == 0;
+  if (walk->run && has_sp) extend_run(*walk, sp, pc, activation);
+  if (!naming) return DWARF_CB_OK;
+  Frame f = symbolized(walk->dwfl, pc, activation);
+  if (has_sp) f.sp = sp;
   walk->out.frames.push_back(std::move(f));
   return DWARF_CB_OK;
 }
@@ -93,10 +144,13 @@ ProcessUnwinder::ProcessUnwinder(pid_t pid) : dwfl_(nullptr, &dwfl_end) {
 
 ProcessUnwinder::~ProcessUnwinder() = default;
 
-Unwound ProcessUnwinder::unwind(pid_t tid, size_t max_frames) {
+Unwound ProcessUnwinder::unwind(pid_t tid, size_t max_frames, StackRun* run) {
   if (!attached_) return {};
-  Walk walk{dwfl_.get(), max_frames, {}};
-  dwfl_getthread_frames(dwfl_.get(), tid, on_frame, &walk);
+  Walk walk{dwfl_.get(), max_frames, run, 0, 0, false, {}};
+  // Anything but the callback's abort: the unwinder ran out of frames (some
+  // libdw versions report the end of a backtrace as an error).
+  const bool reached_end = dwfl_getthread_frames(dwfl_.get(), tid, on_frame, &walk) != DWARF_CB_ABORT;
+  if (run && reached_end && !run->complete) end_run(walk);
   return std::move(walk.out);
 }
 
@@ -128,8 +182,8 @@ std::optional<DataSymbol> ProcessUnwinder::data_symbol(uint64_t address) {
   return d;
 }
 
-Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames) {
-  return ProcessUnwinder(pid).unwind(tid, max_frames);
+Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames, StackRun* run) {
+  return ProcessUnwinder(pid).unwind(tid, max_frames, run);
 }
 
 }  // namespace faultline

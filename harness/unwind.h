@@ -20,6 +20,23 @@ struct Unwound {
   bool truncated = false;  // hit max_frames (deep recursion)
 };
 
+// The frames from the innermost outward that stay on one stack: stack
+// pointers rising inside [low, high), the mapping the crash happened on. Its
+// top bounds a stack segment whose mapping the kernel merged with the one
+// above it, and its outermost frame says what the stack was started with.
+struct StackRun {
+  uint64_t low = 0, high = 0;  // in: the bounds to follow within
+  uint64_t top_sp = 0;         // out: the highest stack pointer of the run
+  size_t frames = 0;           // out: frames in the run
+  // out: the walk saw where the run ends: a frame on another stack (the
+  // switch to this one) or the thread's outermost frame; not the walk's cap.
+  bool complete = false;
+  std::string base_function;   // out: the function of the run's outermost frame, when complete
+};
+// How far a run is followed past max_frames (stack pointers only, no names):
+// a 64 MiB segment of 256-byte frames.
+constexpr size_t kMaxRunFrames = 1u << 18;
+
 // What a data address (a lock, a global) is in the process's objects.
 struct DataSymbol {
   std::string module;   // "libc.so.6"
@@ -36,7 +53,8 @@ class ProcessUnwinder {
   explicit ProcessUnwinder(pid_t pid);
   ~ProcessUnwinder();
   bool ok() const { return attached_; }
-  Unwound unwind(pid_t tid, size_t max_frames);
+  // With a run to follow, the walk goes on past max_frames (unnamed) until the run ends.
+  Unwound unwind(pid_t tid, size_t max_frames, StackRun* run = nullptr);
   std::optional<DataSymbol> data_symbol(uint64_t address);
 
  private:
@@ -45,6 +63,6 @@ class ProcessUnwinder {
 };
 
 // `tid` must be ptrace-stopped by the calling process; `pid` is its thread group.
-Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames);
+Unwound unwind_stopped_thread(pid_t pid, pid_t tid, size_t max_frames, StackRun* run = nullptr);
 
 }  // namespace faultline

@@ -24,6 +24,9 @@ packages=(
   clang-14 libclang-rt-14-dev                 # libFuzzer (targets and faultline's own parsers)
   afl++                                       # AFL++ (afl-clang-fast, afl-fuzz, afl-tmin, afl-cmin)
   chromium                                    # headless: the test that renders report.html and a finding page
+  libiberty-dev                               # Rust (v0 and legacy) demangling
+  cargo librust-stacker-dev                   # a real stacker segment (rustc's mechanism), built offline
+  jq libxml2-utils                            # real parsers for depth bisection (stack --open/--close)
 )
 
 missing=()

@@ -23,10 +23,17 @@ const MapEntry kMainStack{0x7ffd00000000, 0x7ffd00040000, "rw-p", "[stack]"};
 const MapEntry kHeap{0x560000000000, 0x560000100000, "rw-p", "[heap]"};
 
 TEST(StackGuard, ThreadGuardPageHitNearItsStackPointer) {
-  auto hit = stack_guard_hit(segv(0x7f0000000ff8, 0x7f0000001000, {kGuard, kThreadStack}, 2));
+  auto s = segv(0x7f0000000ff8, 0x7f0000001000, {kGuard, kThreadStack}, 2);
+  s.fs_base = kThreadStack.end - 0x900;  // glibc's thread descriptor, at the top of the stack it allocated
+  s.program = "parserd";
+  s.thread_name = "worker";
+  auto hit = stack_guard_hit(s);
   ASSERT_TRUE(hit);
-  EXPECT_EQ(hit->region, "guard page below stack of thread 2");
+  EXPECT_EQ(hit->region, "guard page below the pthread stack of thread 2 \"worker\"");
+  EXPECT_EQ(hit->kind, StackKind::Thread);
   EXPECT_EQ(hit->stack_size, 0x40000u);  // the guard is not stack
+  s.thread_name = "parserd";  // unnamed: it kept the process's name
+  EXPECT_EQ(stack_guard_hit(s)->region, "guard page below the pthread stack of thread 2");
 }
 
 TEST(StackGuard, MainStackGuardGapUnderRlimit) {
@@ -34,7 +41,7 @@ TEST(StackGuard, MainStackGuardGapUnderRlimit) {
   s.stack_rlimit = 256 * 1024;
   auto hit = stack_guard_hit(s);
   ASSERT_TRUE(hit);
-  EXPECT_EQ(hit->region, "guard gap below stack of main thread");
+  EXPECT_EQ(hit->region, "guard gap below the main stack");
   EXPECT_EQ(hit->stack_size, 256u * 1024);
 }
 
@@ -43,6 +50,37 @@ TEST(StackGuard, FaultsFarFromTheStackPointerAreNotStackExhaustion) {
   EXPECT_FALSE(stack_guard_hit(segv(0x7f0000000ff8, 0x7ffd00000100, {kGuard, kThreadStack, kMainStack})));
   EXPECT_FALSE(stack_guard_hit(segv(0x100000000000, 0x7ffd00000100, {kMainStack})));
   EXPECT_FALSE(stack_guard_hit(segv(0x0, 0x7ffd00000100, {kMainStack})));
+}
+
+TEST(StackGuard, SegmentMergedWithItsNeighbourEndsWhereItsFramesDo) {
+  // A 256 KiB stack segment (makecontext, stacker) whose mapping the kernel
+  // merged with 1 MiB of unrelated memory above it: one VMA of 1.25 MiB.
+  const MapEntry guard{0x7e0000000000, 0x7e0000001000, "---p", ""};
+  const MapEntry merged{0x7e0000001000, 0x7e0000001000 + 0x40000 + 0x100000, "rw-p", ""};
+  auto s = segv(0x7e0000000ff0, 0x7e0000001010, {guard, merged, kThreadStack}, 1);
+  s.fs_base = kThreadStack.end - 0x900;  // the thread's own stack is elsewhere
+  s.stack_run = {merged.start - 0x1000, merged.end, 0x7e0000001000 + 0x40000 - 0x10, 512, true, "__start_context"};
+  auto hit = stack_guard_hit(s);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->kind, StackKind::Segment);
+  EXPECT_EQ(hit->stack_size, 0x40000u);
+  EXPECT_EQ(hit->region,
+            "guard page below a 256K stack segment of thread 1 (an anonymous mapping, not its pthread stack, "
+            "started in __start_context)");
+  s.stack_run.complete = false;  // the frames ran out before its start: the mapping is all we know
+  EXPECT_EQ(stack_guard_hit(s)->stack_size, merged.end - merged.start);
+}
+
+TEST(StackGuard, SigaltstackFromTheSignalFrame) {
+  const MapEntry alt{0x7e0000001000, 0x7e0000011000, "rw-p", ""};
+  auto s = segv(0x7e0000000ff8, 0x7e0000001008, {kGuard, alt, kMainStack});
+  s.altstack_low = alt.start;
+  s.altstack_high = alt.end;
+  auto hit = stack_guard_hit(s);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->kind, StackKind::Altstack);
+  EXPECT_EQ(hit->region, "guard page below the sigaltstack of the main thread");
+  EXPECT_EQ(hit->stack_size, 0x10000u);
 }
 
 TEST(Classify, NullWildAndGeneralProtection) {
@@ -60,12 +98,14 @@ TEST(StackGuard, KernelFindsNoRoomForASignalFrame) {
   at_bottom.si_code = SI_KERNEL;
   auto c = classify_snapshot(at_bottom, "");
   EXPECT_EQ(c.cls, CrashClass::StackExhaustion);
-  EXPECT_EQ(c.region, "no room for a signal frame at the bottom of the stack of main thread");
+  EXPECT_EQ(c.region, "no room for a signal frame at the bottom of the main stack");
   auto in_thread = segv(0, 0x7f0000001800, {kGuard, kThreadStack}, 3);
   in_thread.si_code = SI_KERNEL;
+  in_thread.fs_base = kThreadStack.end - 0x900;
   EXPECT_EQ(classify_snapshot(in_thread, "").cls, CrashClass::StackExhaustion);
   auto roomy = segv(0, 0x7f0000030000, {kGuard, kThreadStack}, 3);
   roomy.si_code = SI_KERNEL;
+  roomy.fs_base = kThreadStack.end - 0x900;
   EXPECT_EQ(classify_snapshot(roomy, "").cls, CrashClass::WildAccess);
 }
 

@@ -33,6 +33,18 @@ TEST(RecursionCycle, FoundWithItsPeriodAndBytesPerLevel) {
   EXPECT_EQ(c->bytes_per_level, 300u);
 }
 
+TEST(RecursionCycle, BytesPerLevelFromTheCyclesOwnFramesOnly) {
+  // The recursion ran on a sigaltstack (or a stacker segment) far below the
+  // frames that lead to it; one level in the middle switched segments.
+  auto frames = recursion(60, 0);
+  for (size_t i = 30; i < 60; i++) frames[i].sp += 0x200000;  // a switch of segments between two levels
+  frames.back().sp = 0x7ffd00000000;                          // main, on the main stack
+  frames.push_back(frame("__libc_start_call_main", "libc.so.6", 0x7ffd00000100));
+  auto c = find_recursion_cycle(frames);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->bytes_per_level, 300u);
+}
+
 TEST(RecursionCycle, HashDoesNotDependOnWhereTheGuardPageWasHit) {
   std::set<std::string> hashes;
   for (size_t phase = 0; phase < 3; phase++) {

@@ -104,7 +104,7 @@ TEST(StackExhaustion, MainThreadCrashesUnderSmallRlimitStackAndNotWithout) {
   EXPECT_EQ(small.cli.exit_code, 1) << small.cli.err;
   EXPECT_EQ(small.report["class"], "stack-exhaustion");
   EXPECT_EQ(small.report["thread"], 0);
-  EXPECT_NE(small.report["fault_region"].get<std::string>().find("main thread"), std::string::npos);
+  EXPECT_NE(small.report["fault_region"].get<std::string>().find("the main stack"), std::string::npos);
   EXPECT_EQ(small.report["thread_stack_size"], 256 * 1024);
   EXPECT_EQ(small.report["schedule"], "stack main=256K");
   EXPECT_EQ(small.report["recursion_cycle"]["functions"],
@@ -125,7 +125,7 @@ TEST(StackExhaustion, WorkerThreadHitsTheGuardPageOfItsOwnStack) {
   EXPECT_EQ(r.cli.exit_code, 1);
   EXPECT_EQ(r.report["class"], "stack-exhaustion");
   EXPECT_EQ(r.report["thread"], 1);
-  EXPECT_EQ(r.report["fault_region"], "guard page below stack of thread 1");
+  EXPECT_EQ(r.report["fault_region"], "guard page below the pthread stack of thread 1");
   EXPECT_EQ(r.report["thread_stack_size"], 256 * 1024);
   EXPECT_EQ(r.report["findings"][0]["thread"], 1);
 }

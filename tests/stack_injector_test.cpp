@@ -54,7 +54,7 @@ TEST(StackInjector, OneMiBWorkerThreadOverflowsWhereEightMiBDoesNot) {
   EXPECT_EQ(small.cli.exit_code, 1);
   EXPECT_EQ(small.report["class"], "stack-exhaustion");
   EXPECT_EQ(small.report["thread"], 1);
-  EXPECT_EQ(small.report["fault_region"], "guard page below stack of thread 1");
+  EXPECT_EQ(small.report["fault_region"], "guard page below the pthread stack of thread 1");
   EXPECT_EQ(small.report["thread_stack_size"], 1 << 20);
   auto fine = run_with(d, zoo(d, "stack-thread 2000"), "");
   EXPECT_EQ(fine.cli.exit_code, 0);

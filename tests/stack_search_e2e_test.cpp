@@ -54,7 +54,7 @@ TEST(NestedParser, ShrunkWorkerStackCrashesWhereTheDefaultDoesNot) {
   EXPECT_EQ(small["class"], "stack-exhaustion");
   EXPECT_EQ(small["thread"], 1);
   EXPECT_EQ(small["thread_stack_size"], 1 << 20);
-  EXPECT_EQ(small["fault_region"], "guard page below stack of thread 1");
+  EXPECT_EQ(small["fault_region"], "guard page below the pthread stack of thread 1");
   EXPECT_GE(small["recursion_cycle"]["functions"].size(), 5u);
   auto roomy = run_parser(d, input, "");
   EXPECT_EQ(roomy["class"], "none");
