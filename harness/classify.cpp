@@ -92,6 +92,12 @@ std::optional<StackGuardHit> stack_holding_sp(const CrashSnapshot& s) {
   if (run.complete && run.top_sp >= rw->start && run.top_sp < rw->end) {
     st.high = page_above(run.top_sp);
     st.base_function = run.base_function;
+    // Too deep for the named frames to reach the signal frame, but the run
+    // did: a handler's recursion on a sigaltstack.
+    if (run.base_function == "__restore_rt") {
+      st.kind = StackKind::Altstack;
+      st.base_function.clear();
+    }
   }
   return st;
 }

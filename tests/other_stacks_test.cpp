@@ -36,6 +36,17 @@ TEST(OtherStacks, SigaltstackIsNamedWithItsOwnSize) {
   EXPECT_EQ(r["recursion_cycle"]["levels_that_fit"], 128);
 }
 
+TEST(OtherStacks, SigaltstackDeeperThanTheNamedFramesIsStillOne) {
+  // 32768 levels: the signal frame lies below the frames the report keeps;
+  // the stack-pointer walk past them reaches it.
+  ScratchDir d;
+  auto r = run_program(d, {program("test-other_stacks"), "deep-altstack"});
+  EXPECT_EQ(r["fault_region"], "guard page below the sigaltstack of the main thread");
+  EXPECT_TRUE(r["frames_truncated"].get<bool>());
+  EXPECT_EQ(r["thread_stack_size"], 16 << 20);
+  expect_512_byte_levels(r);
+}
+
 TEST(OtherStacks, MakecontextSegmentIsSplitFromTheMemoryMergedAboveIt) {
   ScratchDir d;
   auto r = run_program(d, {program("test-other_stacks"), "context"});

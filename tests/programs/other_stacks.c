@@ -1,7 +1,8 @@
 /* test-other_stacks: a recursion that runs out of a stack that is neither the
    main stack nor a pthread stack, as stacker segments, coroutines and signal
    handlers do. `altstack` recurses in a SIGUSR1 handler on a 64 KiB
-   sigaltstack with a guard page; `context` recurses on a 256 KiB makecontext
+   sigaltstack with a guard page (`deep-altstack`: 16 MiB, more levels than a
+   report names); `context` recurses on a 256 KiB makecontext
    stack whose mapping goes on 1 MiB above it (one VMA, the way the kernel
    merges a segment with its neighbour), on a thread named "ctx-worker";
    `thread` recurses on a 512 KiB pthread stack of a thread named "parser".
@@ -25,8 +26,7 @@ __attribute__((noinline)) static int descend(long levels) {
 
 static void on_usr1(int sig) { (void)sig; descend(1L << 40); }
 
-static void on_altstack(void) {
-  const size_t size = 64 * 1024;
+static void on_altstack(size_t size) {
   char *base = mmap(NULL, size + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   mprotect(base, PAGE, PROT_NONE);
   stack_t ss = {.ss_sp = base + PAGE, .ss_size = size};
@@ -72,11 +72,12 @@ static void in_thread(void *(*body)(void *), size_t stack) {
 
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
-  if (!strcmp(mode, "altstack")) on_altstack();
+  if (!strcmp(mode, "altstack")) on_altstack(64 * 1024);
+  else if (!strcmp(mode, "deep-altstack")) on_altstack(16 << 20);  /* deeper than the frames a report names */
   else if (!strcmp(mode, "context")) in_thread(on_context, 0);
   else if (!strcmp(mode, "thread")) in_thread(on_thread, 512 * 1024);
   else {
-    fprintf(stderr, "usage: test-other_stacks altstack|context|thread\n");
+    fprintf(stderr, "usage: test-other_stacks altstack|deep-altstack|context|thread\n");
     return 2;
   }
   return 0;
