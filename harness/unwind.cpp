@@ -4,8 +4,11 @@
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -50,12 +53,85 @@ struct Walk {
   Unwound out;
 };
 
+// Each module's symbols and lines, kept for the faultline process's life in
+// a Dwfl of its own: reading a module's debug information (libc's, which
+// must be decompressed) is most of a crash's triage, and children run the
+// same files at the same addresses (ASLR is off). Keyed by path, load bias
+// and build-id (or, without one, the file's identity), so a rebuilt program
+// is read again. One Dwfl per module: two programs' modules may overlap.
+class SymbolCache {
+ public:
+  // The cached module standing for `live` (a module of a traced process's
+  // Dwfl), or nullptr: then `live` itself is read, as before.
+  Dwfl_Module* module_for(Dwfl_Module* live) {
+    Dwarf_Addr bias = 0;
+    if (!dwfl_module_getelf(live, &bias)) return nullptr;
+    const char* mainfile = nullptr;
+    const char* name = dwfl_module_info(live, nullptr, nullptr, nullptr, nullptr, nullptr, &mainfile, nullptr);
+    if (!mainfile || mainfile[0] != '/' || !name) return nullptr;
+    std::string key = std::string(mainfile) + '\0' + std::to_string(bias) + '\0';
+    const unsigned char* id = nullptr;
+    GElf_Addr id_vaddr = 0;
+    const int id_len = dwfl_module_build_id(live, &id, &id_vaddr);
+    struct stat st {};
+    if (id_len > 0)
+      key.append(reinterpret_cast<const char*>(id), static_cast<size_t>(id_len));
+    else if (stat(mainfile, &st) == 0)
+      key += std::to_string(st.st_dev) + ':' + std::to_string(st.st_ino) + ':' + std::to_string(st.st_size) + ':' +
+             std::to_string(st.st_mtim.tv_sec) + '.' + std::to_string(st.st_mtim.tv_nsec);
+    else
+      return nullptr;
+    if (auto it = entries_.find(key); it != entries_.end()) return it->second.module;
+    if (entries_.size() >= kMaxModules) return nullptr;
+    Entry& e = entries_.emplace(key, Entry{}).first->second;  // a failure is remembered too
+    e.dwfl.reset(dwfl_begin(&kOffline));
+    if (!e.dwfl) return nullptr;
+    dwfl_report_begin(e.dwfl.get());
+    Dwfl_Module* mod = dwfl_report_elf(e.dwfl.get(), name, mainfile, -1, bias, false);
+    dwfl_report_end(e.dwfl.get(), nullptr, nullptr);
+    // The file at that path now must be the one the process mapped.
+    const unsigned char* cached_id = nullptr;
+    if (mod && id_len > 0 &&
+        (dwfl_module_build_id(mod, &cached_id, &id_vaddr) != id_len || std::memcmp(cached_id, id, id_len) != 0))
+      mod = nullptr;
+    e.module = mod;
+    return mod;
+  }
+
+ private:
+  static constexpr size_t kMaxModules = 256;  // past that, modules are read per crash
+  static inline char* debuginfo_path_ = nullptr;
+  static constexpr Dwfl_Callbacks kOffline = {
+      .find_elf = dwfl_build_id_find_elf,
+      .find_debuginfo = dwfl_standard_find_debuginfo,
+      .section_address = dwfl_offline_section_address,
+      .debuginfo_path = &debuginfo_path_,
+  };
+  struct Entry {
+    std::unique_ptr<Dwfl, void (*)(Dwfl*)> dwfl{nullptr, &dwfl_end};
+    Dwfl_Module* module = nullptr;
+  };
+  std::map<std::string, Entry> entries_;
+};
+
+SymbolCache& symbol_cache() {
+  static SymbolCache cache;
+  return cache;
+}
+
+// The module to read names from for `live`: its cached twin when there is one.
+Dwfl_Module* named_module(Dwfl_Module* live) {
+  Dwfl_Module* cached = symbol_cache().module_for(live);
+  return cached ? cached : live;
+}
+
 Frame symbolized(Dwfl* dwfl, Dwarf_Addr pc, bool activation) {
   // A return address points after the call; look up the call itself.
   Dwarf_Addr lookup = activation ? pc : pc - 1;
   Frame f;
   f.pc = pc;
-  if (Dwfl_Module* mod = dwfl_addrmodule(dwfl, lookup)) {
+  if (Dwfl_Module* live = dwfl_addrmodule(dwfl, lookup)) {
+    Dwfl_Module* mod = named_module(live);
     Dwarf_Addr base = 0;
     const char* mainfile = nullptr;
     const char* modname = dwfl_module_info(mod, nullptr, &base, nullptr, nullptr, nullptr, &mainfile, nullptr);
@@ -156,8 +232,9 @@ Unwound ProcessUnwinder::unwind(pid_t tid, size_t max_frames, StackRun* run) {
 
 std::optional<DataSymbol> ProcessUnwinder::data_symbol(uint64_t address) {
   if (!attached_) return std::nullopt;
-  Dwfl_Module* mod = dwfl_addrmodule(dwfl_.get(), address);
-  if (!mod) return std::nullopt;
+  Dwfl_Module* live = dwfl_addrmodule(dwfl_.get(), address);
+  if (!live) return std::nullopt;
+  Dwfl_Module* mod = named_module(live);
   DataSymbol d;
   Dwarf_Addr base = 0;
   const char* mainfile = nullptr;
