@@ -13,6 +13,11 @@ struct Frame {
   int line = 0;
   std::string module;    // basename of the object: "libc.so.6", "target-crash_zoo"
   uint64_t module_offset = 0;
+  // A stripped module's nearest exported function at or below pc,
+  // "BZ2_bzWriteOpen+0x41", when function is unknown. Approximate: a static
+  // function after that symbol has none of its own.
+  std::string nearest_symbol;
+  bool inlined = false;  // inlined into the frame after it (same pc), as addr2line -i shows
   bool in_hash = false;  // one of the meaningful frames the stack hash was taken from
 };
 

@@ -21,18 +21,17 @@ const char* end_name(RunResult::End e) {
 // "function (file:line)" per frame: the short form used inside findings.
 nlohmann::json stack_summary(const std::vector<Frame>& frames) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& f : frames) {
-    std::string s = f.function.empty() ? f.module + "+" + hex_address(f.module_offset) : f.function;
-    if (!f.file.empty()) s += " (" + f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + ")";
-    out.push_back(s);
-  }
+  for (const auto& f : frames) out.push_back(frame_label(f));
   return out;
 }
 
 nlohmann::json frame_json(const Frame& f) {
-  return {{"pc", hex_address(f.pc)}, {"sp", hex_address(f.sp)}, {"function", f.function},
-          {"file", f.file}, {"line", f.line}, {"module", f.module},
-          {"module_offset", hex_address(f.module_offset)}, {"in_hash", f.in_hash}};
+  nlohmann::json j = {{"pc", hex_address(f.pc)}, {"sp", hex_address(f.sp)}, {"function", f.function},
+                      {"file", f.file}, {"line", f.line}, {"module", f.module},
+                      {"module_offset", hex_address(f.module_offset)}, {"in_hash", f.in_hash}};
+  if (!f.nearest_symbol.empty()) j["nearest_symbol"] = f.nearest_symbol;
+  if (f.inlined) j["inlined"] = true;
+  return j;
 }
 
 nlohmann::json frames_json(const std::vector<Frame>& frames) {
@@ -69,7 +68,9 @@ const Frame* blamed_frame(const CrashReport& r) {
 }
 
 std::string frame_label(const Frame& f) {
-  std::string s = f.function.empty() ? f.module : f.function;
+  std::string s = !f.function.empty()         ? f.function
+                  : !f.nearest_symbol.empty() ? f.nearest_symbol
+                                              : f.module + "+" + hex_address(f.module_offset);
   if (!f.file.empty()) s += " (" + f.file.substr(f.file.rfind('/') + 1) + ":" + std::to_string(f.line) + ")";
   return s;
 }

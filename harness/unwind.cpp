@@ -1,11 +1,14 @@
 #include "unwind.h"
 
 #include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -125,31 +128,101 @@ Dwfl_Module* named_module(Dwfl_Module* live) {
   return cached ? cached : live;
 }
 
-Frame symbolized(Dwfl* dwfl, Dwarf_Addr pc, bool activation) {
+// A stripped module's nearest function symbol at or below `lookup` (its
+// .dynsym is all that is left): "BZ2_bzWriteOpen+0x41". Approximate by
+// nature: a static function after it has no symbol of its own.
+std::string nearest_symbol(Dwfl_Module* mod, Dwarf_Addr lookup) {
+  const int n = dwfl_module_getsymtab(mod);
+  std::string best;
+  GElf_Addr best_addr = 0;
+  for (int i = 1; i < n; i++) {
+    GElf_Sym sym;
+    GElf_Addr addr = 0;
+    GElf_Word shndx = 0;
+    const char* name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, nullptr, nullptr);
+    if (!name || !*name || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF) continue;
+    if (addr <= lookup && (best.empty() || addr > best_addr)) best = name, best_addr = addr;
+  }
+  if (best.empty()) return {};
+  char offset[32];
+  std::snprintf(offset, sizeof offset, "+0x%llx", static_cast<unsigned long long>(lookup - best_addr));
+  std::string label = demangle(best.c_str());
+  if (auto at = label.find('@'); at != std::string::npos) label.resize(at);
+  return label + offset;
+}
+
+// A DIE's name: the demangled linkage name, else DW_AT_name, through
+// DW_AT_abstract_origin (an inlined instance names its abstract function).
+std::string die_function_name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int name : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name})
+    if (dwarf_attr_integrate(die, name, &attr))
+      if (const char* s = dwarf_formstring(&attr)) return name == DW_AT_name ? std::string(s) : demangle(s);
+  return {};
+}
+
+// Where an inlined instance was called from: its DW_AT_call_file/call_line.
+void call_site(Dwarf_Die* inlined, Dwarf_Die* cu, Frame& caller) {
+  Dwarf_Attribute attr;
+  Dwarf_Word file = 0, line = 0;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line) == 0) caller.line = static_cast<int>(line);
+  Dwarf_Files* files = nullptr;
+  size_t nfiles = 0;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &file) == 0 &&
+      dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && file < nfiles)
+    if (const char* name = dwarf_filesrc(files, file, nullptr, nullptr)) caller.file = name;
+}
+
+// The frames one return address stands for, innermost first, as
+// `addr2line -i` shows them: the functions inlined at it, then the function
+// the machine code belongs to (the last one).
+std::vector<Frame> symbolized_frames(Dwfl* dwfl, Dwarf_Addr pc, bool activation) {
   // A return address points after the call; look up the call itself.
   Dwarf_Addr lookup = activation ? pc : pc - 1;
   Frame f;
   f.pc = pc;
-  if (Dwfl_Module* live = dwfl_addrmodule(dwfl, lookup)) {
-    Dwfl_Module* mod = named_module(live);
-    Dwarf_Addr base = 0;
-    const char* mainfile = nullptr;
-    const char* modname = dwfl_module_info(mod, nullptr, &base, nullptr, nullptr, nullptr, &mainfile, nullptr);
-    f.module = basename_of(mainfile ? mainfile : modname);
-    f.module_offset = lookup - base;
-    f.function = demangle(dwfl_module_addrname(mod, lookup));
-    // "__libc_start_main@@GLIBC_2.34": the symbol version says nothing about the bug.
-    if (auto at = f.function.find('@'); at != std::string::npos) f.function.resize(at);
-    if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
-      int lineno = 0;
-      if (const char* src = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
-        f.file = src;
-        f.line = lineno;
-      }
+  Dwfl_Module* live = dwfl_addrmodule(dwfl, lookup);
+  if (!live) return {f};
+  Dwfl_Module* mod = named_module(live);
+  Dwarf_Addr base = 0;
+  const char* mainfile = nullptr;
+  const char* modname = dwfl_module_info(mod, nullptr, &base, nullptr, nullptr, nullptr, &mainfile, nullptr);
+  f.module = basename_of(mainfile ? mainfile : modname);
+  f.module_offset = lookup - base;
+  f.function = demangle(dwfl_module_addrname(mod, lookup));
+  // "__libc_start_main@@GLIBC_2.34": the symbol version says nothing about the bug.
+  if (auto at = f.function.find('@'); at != std::string::npos) f.function.resize(at);
+  if (f.function.empty()) f.nearest_symbol = nearest_symbol(mod, lookup);
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, lookup)) {
+    int lineno = 0;
+    if (const char* src = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+      f.file = src;
+      f.line = lineno;
     }
   }
-  return f;
+  std::vector<Frame> out;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, lookup, &bias);
+  Dwarf_Die* scopes = nullptr;
+  const int n = cu ? dwarf_getscopes(cu, lookup - bias, &scopes) : 0;
+  Frame at = f;  // the innermost location: the line table's
+  for (int i = 0; i < n && dwarf_tag(&scopes[i]) != DW_TAG_subprogram; i++) {
+    if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine) continue;
+    Frame inlined = at;
+    inlined.function = die_function_name(&scopes[i]);
+    inlined.nearest_symbol.clear();
+    inlined.inlined = true;
+    out.push_back(std::move(inlined));
+    at.file.clear();
+    at.line = 0;
+    call_site(&scopes[i], cu, at);  // the next frame out is where this one was inlined
+  }
+  std::free(scopes);
+  out.push_back(std::move(at));
+  return out;
 }
+
+Frame symbolized(Dwfl* dwfl, Dwarf_Addr pc, bool activation) { return symbolized_frames(dwfl, pc, activation).back(); }
 
 void end_run(Walk& walk) {
   StackRun& run = *walk.run;
@@ -193,9 +266,10 @@ int on_frame(Dwfl_Frame* state, void* arg) {
   const bool has_sp = dwfl_frame_reg(state, kDwarfRegRsp, &sp) == 0;
   if (walk->run && has_sp) extend_run(*walk, sp, pc, activation);
   if (!naming) return DWARF_CB_OK;
-  Frame f = symbolized(walk->dwfl, pc, activation);
-  if (has_sp) f.sp = sp;
-  walk->out.frames.push_back(std::move(f));
+  for (Frame& f : symbolized_frames(walk->dwfl, pc, activation)) {
+    if (has_sp) f.sp = sp;
+    walk->out.frames.push_back(std::move(f));
+  }
   return DWARF_CB_OK;
 }
 
