@@ -55,7 +55,7 @@ const std::vector<OptionRow>& option_table() {
        "'f(@,1)' with --leaf x gives f(f(f(x,1),1),1) at depth 3 (an @ cannot be escaped: use --open/--close)"},
       {"stack gen", "leaf", value<std::string>("TEXT"), "what the innermost level holds (default: nothing)"},
       {"stack gen", "sep", value<std::string>("TEXT"),
-       "text between two levels, going in and coming out: --sep ' ' gives [ [ [1] ] ] (a newline: $'\\n')"},
+       "text between two levels, going in and coming out: --sep ' ' gives '[ [ [1] ] ]' (a newline: $'\\n')"},
       {"stack gen", "shape", value<std::string>("SHAPE", "expr"),
        "nested_parser's generator (no --open/--template): what its source nests: expr, block, generic, array or mixed"},
       {"stack gen", "seed", value<uint64_t>("N", 1), "seed of the generated source's filler (identifiers, operators)"},
