@@ -213,6 +213,21 @@ TEST(StackAnyParser, ABaselineThatDoesNotEndCleanIsNoDepth) {
       << absent.cli.err;
 }
 
+// Where the first run that does not end clean is neither exhaustion nor the
+// program's own exit (here an abort past 50 levels), there is no answer: exit 2
+// naming the depth and the verdict.
+TEST(StackAnyParser, AnotherEndingAtTheBoundaryIsNoAnswer) {
+  ScratchDir d;
+  auto s = stack_search(d, {"--open", "[", "--close", "]", "--max-depth", "1000", "--", "python3", "-c",
+                            "import os,sys; os.abort() if open(sys.argv[1]).read().count('[') > 50 else None", "@@"});
+  EXPECT_EQ(s.cli.exit_code, 2) << s.cli.out;
+  EXPECT_NE(s.cli.err.find("at depth 51, the shallowest that does not end clean (50 does), with its own stacks the run "
+                           "ended abort"),
+            std::string::npos)
+      << s.cli.err;
+  EXPECT_EQ(s.cli.out.find("exhausts it"), std::string::npos) << s.cli.out;
+}
+
 TEST(StackAnyParser, UsageErrors) {
   ScratchDir d;
   auto code = [&](std::vector<std::string> args) {
