@@ -169,7 +169,7 @@ class Campaign {
       if (!take("stack-curve", t.name, shape) || !budget_left()) continue;
       const auto t0 = Clock::now();
       StackCurve curve{t.name + (shape.empty() ? "" : " " + shape), {}};
-      Row row = row_for(t.name, "stack-curve", shape.empty() ? table.open + table.leaf + table.close : shape);
+      Row row = row_for(t.name, "stack-curve", shape.empty() ? nesting_input(table, shape, 1).value() : shape);
       row.cls = "none", row.status = "measured", row.runs = 0;
       for (uint64_t size : table.sizes) {
         auto depth = smallest_exhausting_depth(t, shape, size, row);
@@ -347,7 +347,9 @@ class Campaign {
     repro.input = InputMode::File;
     auto b = bisect_first_true(1, table.max_depth, [&](uint64_t depth) -> Result<bool> {
       const fs::path input = scratch / (shape + "-" + std::to_string(depth));
-      if (auto w = write_file_atomic(input, nesting_input(table, shape, depth)); !w) return w.error();
+      auto bytes = nesting_input(table, shape, depth);
+      if (!bytes) return bytes.error();
+      if (auto w = write_file_atomic(input, bytes.value()); !w) return w.error();
       auto req = request_for(repro, fs::absolute(input).string(), &m_);
       if (!req) return req.error();
       req->inject_library = lib_;
@@ -365,19 +367,21 @@ class Campaign {
     // moves with the environment's, and a reproducer at the exact boundary
     // would replay as `fixed` where the environment is a few hundred bytes smaller.
     const uint64_t depth = *b->first_true, deeper = depth + std::max<uint64_t>(8, depth / 16);
-    std::string input = nesting_input(table, shape, deeper);
+    // (The margin may go past the size nest() allows for max_depth: then the boundary is kept.)
+    auto deeper_input = nesting_input(table, shape, deeper);
+    std::string input = deeper_input ? deeper_input.value() : std::string();
     CrashReport crash = crashes.at(depth);
     const fs::path margin = scratch / "margin";
     fs::create_directories(scratch, ec);
     auto req = request_for(repro, fs::absolute(margin).string(), &m_);
     Result<CrashReport> rep = Error{"not run"};
-    if (req && write_file_atomic(margin, input)) {
+    if (deeper_input && req && write_file_atomic(margin, input)) {
       req->inject_library = lib_;
       rep = run_and_triage(req.value());
       row.runs++;
     }
     if (rep && rep->cls == crash.cls && rep->stack_hash == crash.stack_hash) crash = rep.value();
-    else input = nesting_input(table, shape, depth);  // the margin changed the bucket: keep the boundary
+    else input = nesting_input(table, shape, depth).value();  // the margin changed the bucket: keep the boundary
     fs::remove_all(scratch, ec);
     finding(t, "stack", human_size(size) + (shape.empty() ? "" : " " + shape), crash, repro, input);
     return b->first_true;

@@ -8,19 +8,6 @@
 
 namespace faultline::cli {
 
-namespace {
-
-// The last non-empty line, at most 200 characters of it.
-std::string last_line(const std::string& text) {
-  size_t end = text.find_last_not_of("\r\n");
-  if (end == std::string::npos) return "";
-  const size_t start = text.rfind('\n', end);
-  std::string line = text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
-  return line.size() > 200 ? line.substr(0, 200) + "..." : line;
-}
-
-}  // namespace
-
 int cmd_replay(const Invocation& inv) {
   if (inv.operands.empty()) return bad_input(inv, "no reproducer given (usage: faultline replay REPRO [--times N])");
   const auto& o = inv.options;

@@ -68,18 +68,27 @@ const Command kCommands[] = {
      "faultline campaign --budget 60 --out out/campaign\n"
      "faultline campaign --project faultline.toml --budget 3600 --shard 2/4 --out out\n"
      "faultline campaign --oss-fuzz-out $OUT --budget 600", 0, false},
-    {"stack", cmd_stack, "faultline stack (--target T [--shape S] | [--input FILE] -- PROGRAM [ARGS...]) [OPTIONS]",
+    {"stack", cmd_stack,
+     "faultline stack (--target T [--shape S] | (--open S --close S | --template T) [--leaf S] [--sep S] -- PROGRAM "
+     "[ARGS with @@] | [--input FILE] -- PROGRAM [ARGS...]) [OPTIONS]",
      "bisect where the stack runs out: smallest crashing depth, or smallest surviving stack",
      "With --target T (its manifest entry's `stack` table says what nests: open/close/leaf, or the\n"
-     "nested-source generator and its --shape) and no --depth: for a stack of --stack-size, finds\n"
-     "the smallest nesting depth that exhausts it. With --depth N, or for any `-- PROGRAM` (reading\n"
-     "--input, @@ or stdin): finds the smallest stack, to the page, that survives. Stacks are shrunk\n"
-     "with the `stack` schedule item (--shrink, or the table's). Uses at most log2(range)+2 runs,\n"
-     "reports bytes per nesting level and the recursion cycle, and stores the boundary crash in\n"
-     "--out as a reproducer that replays N/N.",
+     "nested-source generator and its --shape), or for any `-- PROGRAM` with --open/--close or\n"
+     "--template (the generated input is the @@ file, else stdin), and no --depth: for a stack of\n"
+     "--stack-size (any program: its own stacks unless given), finds the smallest nesting depth that\n"
+     "exhausts it. A depth that ends neither clean nor exhausted is the answer only as what it is: a\n"
+     "program that exits non-zero on its own there (a parser's depth limit) is reported as rejecting\n"
+     "from that depth, with its exit status and message; anything else is exit 2 with its verdict.\n"
+     "With --depth N, or for any `-- PROGRAM` (reading --input, @@ or stdin): finds the smallest\n"
+     "stack, to the page, that survives. Stacks are shrunk with the `stack` schedule item (--shrink,\n"
+     "or the table's). Uses at most log2(range)+2 runs, reports bytes per nesting level and the\n"
+     "recursion cycle, and stores the boundary crash in --out as a reproducer that replays N/N.",
      "0 the search ran (whatever it found); 2 usage error or the program could not be run.",
      "faultline stack --target nested_parser --shape expr --stack-size 1M\n"
      "faultline stack --target nested_parser-main --shape mixed --depth 5000\n"
+     "faultline stack --open '[' --close ']' --leaf 1 --stack-size 256K -- ./myparser @@\n"
+     "faultline stack --template 'f(@,1)' --leaf x -- ./calc        # input on stdin\n"
+     "faultline stack --open '<a>' --close '</a>' -- xmllint --noout @@\n"
      "faultline stack --shrink main -- python3 -c 'import sys, json; sys.setrecursionlimit(10**6); json.loads(\"[\" * 20000)'",
      0, true},
     {"explore", cmd_explore,
@@ -149,12 +158,21 @@ const Command kCommands[] = {
      "faultline init build --output faultline.toml\n"
      "faultline init /src/out --output /work/faultline.toml --force",
      1, false},
-    {"gen", cmd_gen, "faultline gen nested --depth N [--shape S] [--seed X] [--output FILE]",
-     "the nested-source generator: deeply nested source in nested_parser's language",
-     "Emits valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"
+    {"gen", cmd_gen,
+     "faultline gen nested --depth N ([--shape S] [--seed X] | (--open S --close S | --template T) [--leaf S] "
+     "[--sep S]) [--output FILE]",
+     "nested input of an exact depth: for any parser, or nested_parser's generated source",
+     "With --open/--close: N opens, the leaf, N closes, with --sep between two levels on the way in\n"
+     "and out. With --template: one level as text with a single @ where the next level goes (the\n"
+     "innermost @ is the leaf). Inputs over 256 MiB are refused. Without them, the nested-source\n"
+     "generator: valid source for nested_parser whose nesting depth is exactly N, shaped as nested\n"
      "expressions, blocks, generic type arguments, array literals, or a fixed mix of them, with\n"
      "machine-generated filler at every level (deterministic for N, shape and seed).",
-     "0 written; 2 usage error.", "faultline gen nested --depth 2000 --shape generic > deep.src", 1, false},
+     "0 written; 2 usage error (or an input too large).",
+     "faultline gen nested --depth 3 --open '[' --close ']' --leaf 1           # [[[1]]]\n"
+     "faultline gen nested --depth 3 --template 'f(@,1)' --leaf x              # f(f(f(x,1),1),1)\n"
+     "faultline gen nested --depth 2 --open '{\"a\":' --close '}' --leaf 1 --sep ' '  # {\"a\": {\"a\":1} }\n"
+     "faultline gen nested --depth 2000 --shape generic > deep.src", 1, false},
 };
 
 const Command* find_command(const std::string& name) {

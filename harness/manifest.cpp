@@ -157,12 +157,13 @@ Result<ExploreTable> read_explore(const Reader& in, const toml::table& t, const 
 }
 
 Result<StackTable> read_stack(const Reader& in, const toml::table& t, const std::string& ctx, const toml::node& at) {
-  if (auto e = in.only_keys(t, ctx, {"open", "close", "leaf", "generator", "shapes", "seed", "sizes", "shrink",
-                                     "max_depth", "args"}))
+  if (auto e = in.only_keys(t, ctx, {"open", "close", "leaf", "sep", "template", "generator", "shapes", "seed", "sizes",
+                                     "shrink", "max_depth", "args"}))
     return *e;
   StackTable s;
-  for (auto [key, field] : {std::pair{"open", &s.open}, {"close", &s.close}, {"leaf", &s.leaf},
-                            {"generator", &s.generator}, {"shrink", &s.shrink}})
+  std::string tmpl;
+  for (auto [key, field] : {std::pair{"open", &s.nesting.open}, {"close", &s.nesting.close}, {"leaf", &s.nesting.leaf},
+                            {"sep", &s.nesting.sep}, {"template", &tmpl}, {"generator", &s.generator}, {"shrink", &s.shrink}})
     if (auto n = t.get(key)) FL_TRY(*field, in.string(*n, ctx + key));
   if (auto n = t.get("shapes")) FL_TRY(s.shapes, in.strings(*n, ctx + "shapes"));
   if (auto n = t.get("args")) FL_TRY(s.extra_args, in.strings(*n, ctx + "args"));
@@ -173,16 +174,27 @@ Result<StackTable> read_stack(const Reader& in, const toml::table& t, const std:
   if (!s.generator.empty()) {
     if (s.generator != "nested-source")
       return in.error(*t.get("generator"), ctx + "generator", "the one generator is \"nested-source\"");
-    if (!s.open.empty() || !s.close.empty())
-      return in.error(at, ctx + "generator", "give either a generator or open/close, not both");
+    if (!s.nesting.open.empty() || !s.nesting.close.empty() || t.get("template"))
+      return in.error(at, ctx + "generator", "give either a generator or open/close (or template), not both");
     if (s.shapes.empty()) s.shapes = {"expr"};
     for (const auto& shape : s.shapes)
       if (!nested::shape_from_string(shape))
         return in.error(*t.get("shapes"), ctx + "shapes", "'" + shape + "' is not one of expr, block, generic, array, mixed");
   } else {
-    if (s.open.empty() || s.close.empty())
-      return in.error(at, ctx.substr(0, ctx.size() - 1), "needs open and close (or generator = \"nested-source\")");
+    if (const toml::node* n = t.get("template")) {
+      if (t.get("open") || t.get("close")) return in.error(*n, ctx + "template", "give either a template or open/close, not both");
+      auto split = nesting_from_template(tmpl, s.nesting.leaf, s.nesting.sep);
+      if (!split) return in.error(*n, ctx + "template", split.error().message);
+      s.nesting = split.value();
+    }
+    // One of them may be empty: a prefix chain such as `- - - 1` nests too.
+    if (s.nesting.open.empty() && s.nesting.close.empty())
+      return in.error(at, ctx.substr(0, ctx.size() - 1),
+                      "needs open and close, or a template (or generator = \"nested-source\")");
     if (!s.shapes.empty()) return in.error(*t.get("shapes"), ctx + "shapes", "only with a generator");
+    // The deepest input a curve may need must be one nest() makes.
+    if (auto deepest = nesting_size(s.nesting, s.max_depth); !deepest)
+      return in.error(t.get("max_depth") ? *t.get("max_depth") : at, ctx + "max_depth", deepest.error().message);
   }
   const toml::node* sizes = t.get("sizes");
   if (!sizes || !sizes->is_array() || sizes->as_array()->empty())

@@ -11,14 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "nesting.h"
 #include "result.h"
 
 namespace faultline {
 
 // `stack = {...}`: how deep nesting must be to exhaust each stack size.
 struct StackTable {
-  // The input at depth d: open×d + leaf + close×d, or a generator's output.
-  std::string open, close, leaf;
+  // The input at depth d: open×d + leaf + close×d (with sep between levels;
+  // `template` sets open and close), or a generator's output.
+  Nesting nesting;
   std::string generator;            // "" or "nested-source" (see nested_source.h)
   std::vector<std::string> shapes;  // the generator's shapes, one curve each
   uint64_t seed = 1;                // the generator's filler

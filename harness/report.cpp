@@ -200,6 +200,15 @@ std::string hold_phrase(const CrashReport::Hold& h) {
   return s;
 }
 
+std::string last_line(const std::string& text) {
+  const size_t end = text.find_last_not_of("\r\n");
+  if (end == std::string::npos) return "";
+  const size_t newline = text.rfind('\n', end);
+  const size_t start = newline == std::string::npos ? 0 : newline + 1;
+  std::string line = text.substr(start, end + 1 - start);
+  return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+}
+
 std::string verdict_line(const CrashReport& r) {
   std::string line = "faultline: " + std::string(to_string(r.cls));
   if (!r.findings.empty()) line += " - " + r.findings.front().detail;

@@ -13,6 +13,10 @@ nlohmann::json report_json(const CrashReport& r);
 // "faultline: stack-exhaustion — SIGSEGV ... in zoo_parse_block (crash_zoo.cpp:41) [hash 1f2e...] 0.12 s"
 std::string verdict_line(const CrashReport& r);
 
+// The last non-empty line of a program's output (stderr_tail), at most 200
+// characters of it: how a run that did not crash explained itself.
+std::string last_line(const std::string& text);
+
 // "thread 1 held 20000 us at its 1st allocator call (malloc) in pool_worker_finish (pool.c:40)"
 std::string hold_phrase(const CrashReport::Hold& h);
 

@@ -62,6 +62,27 @@ void adopt_target_from_corpora(Reproducer& r, const std::filesystem::path& dir, 
   if (project->target(regressions.parent_path().filename().string())) r.target = regressions.parent_path().filename().string();
 }
 
+Result<std::optional<Nesting>> nesting_option(const Invocation& inv) {
+  const auto& o = inv.options;
+  auto text = [&](const char* name) { return o.count(name) ? o[name].as<std::string>() : std::string(); };
+  const bool pair = o.count("open") || o.count("close"), tmpl = o.count("template");
+  if (!pair && !tmpl) {
+    if (o.count("leaf") || o.count("sep")) return Error{"--leaf and --sep need --open and --close, or --template"};
+    return std::optional<Nesting>();
+  }
+  if (pair && tmpl) return Error{"give either --open/--close or --template, not both"};
+  Nesting n{text("open"), text("close"), text("leaf"), text("sep")};
+  if (tmpl) {
+    auto split = nesting_from_template(text("template"), n.leaf, n.sep);
+    if (!split) return Error{"--template: " + split.error().message};
+    n = split.value();
+  } else if (!o.count("open") || !o.count("close")) {
+    return Error{"--open and --close go together (either may be '', not both)"};
+  }
+  if (n.open.empty() && n.close.empty()) return Error{"a nesting level needs some text: --open and --close are both empty"};
+  return std::optional<Nesting>(n);
+}
+
 Result<ProgramSpec> program_spec(const Invocation& inv) {
   const auto& o = inv.options;
   ProgramSpec spec;

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "manifest.h"
+#include "nesting.h"
 #include "result.h"
 #include "runner.h"
 
@@ -33,6 +34,10 @@ Result<Shard> shard_option(const Invocation& inv);
 // target T the project declares runs T's command, as the campaign runs it:
 // a corpora directory from a pull request supplies inputs, never commands.
 void adopt_target_from_corpora(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project);
+
+// --open/--close/--leaf/--sep or --template: the nesting for any parser
+// (gen nested, stack -- PROGRAM); nullopt when none of them is given.
+Result<std::optional<Nesting>> nesting_option(const Invocation& inv);
 
 // What to run, from --target NAME or `-- PROGRAM ARGS`, --input FILE and
 // --timeout: as a reproducer skeleton (argv with @@, portable) and as a

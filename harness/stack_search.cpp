@@ -18,14 +18,9 @@ std::string human_size(uint64_t bytes) {
   return std::to_string(bytes);
 }
 
-std::string nesting_input(const StackTable& t, const std::string& shape, uint64_t depth) {
+Result<std::string> nesting_input(const StackTable& t, const std::string& shape, uint64_t depth) {
   if (!t.generator.empty()) return nested::generate(depth, *nested::shape_from_string(shape), t.seed);
-  std::string out;
-  out.reserve((t.open.size() + t.close.size()) * depth + t.leaf.size());
-  for (uint64_t i = 0; i < depth; i++) out += t.open;
-  out += t.leaf;
-  for (uint64_t i = 0; i < depth; i++) out += t.close;
-  return out;
+  return nest(t.nesting, depth);
 }
 
 Result<Boundary> bisect_first_true(uint64_t lo, uint64_t hi, const std::function<Result<bool>(uint64_t)>& pred) {

@@ -28,7 +28,7 @@ std::string stack_schedule(const std::string& shrink, uint64_t size);
 std::string human_size(uint64_t bytes);
 
 // A `stack` table's input at a nesting depth: its generator's (shape), or
-// open×depth + leaf + close×depth.
-std::string nesting_input(const StackTable& t, const std::string& shape, uint64_t depth);
+// nest() of its open/close/leaf/sep. An error when nest() refuses the size.
+Result<std::string> nesting_input(const StackTable& t, const std::string& shape, uint64_t depth);
 
 }  // namespace faultline
