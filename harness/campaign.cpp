@@ -357,8 +357,13 @@ class Campaign {
       fs::remove(input, ec);
       if (!rep) return rep.error();
       row.runs++;
-      if (rep->cls == CrashClass::StackExhaustion) crashes[depth] = rep.value();
-      return rep->cls == CrashClass::StackExhaustion;
+      switch (ending_of(rep.value())) {
+        case Ending::Exhausted: crashes[depth] = rep.value(); return true;
+        case Ending::Clean: return false;
+        default:  // counted as survival it would put the boundary anywhere
+          return Error{"with a " + human_size(size) + " stack at depth " + std::to_string(depth) + " the run ended " +
+                       how_it_ended(rep.value()) + ": neither stack exhaustion nor a clean exit, so the bisection stops"};
+      }
     });
     fs::remove_all(scratch, ec);
     if (!b) return b.error();

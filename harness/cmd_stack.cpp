@@ -53,17 +53,6 @@ struct TempDir {
   }
 };
 
-// How a probe ended, measured against the baseline's clean exit. Rejected:
-// the program exited non-zero on its own, no crash (jq's and libxml2's depth
-// limits, Python's RecursionError).
-enum class Ending { Clean, Exhausted, Rejected, Other };
-
-Ending ending_of(const CrashReport& r) {
-  if (r.cls == CrashClass::StackExhaustion) return Ending::Exhausted;
-  if (r.cls != CrashClass::None || r.end != RunResult::End::Exited) return Ending::Other;
-  return r.exit_code == 0 ? Ending::Clean : Ending::Rejected;
-}
-
 // "a 1M stack"; size 0 is the program's own stacks (nothing shrunk).
 std::string stack_phrase(uint64_t size) { return size ? "a " + human_size(size) + " stack" : "its own stacks"; }
 
@@ -81,8 +70,6 @@ std::string refusal(const CrashReport& r) {
   return named.empty() ? last_line(r.stderr_tail) : last_line(named);
 }
 
-// The verdict without "faultline: ".
-std::string how_it_ended(const CrashReport& r) { return verdict_line(r).substr(11); }
 // For a run that exited on its own, what it said: "; its stderr: ...".
 std::string what_it_said(const CrashReport& r) {
   const std::string why = r.cls == CrashClass::None ? refusal(r) : "";

@@ -1,9 +1,19 @@
 #include "stack_search.h"
 
+#include "report.h"
+
 #include "nested_source.h"
 #include "schedule.hpp"
 
 namespace faultline {
+
+Ending ending_of(const CrashReport& r) {
+  if (r.cls == CrashClass::StackExhaustion) return Ending::Exhausted;
+  if (r.cls != CrashClass::None || r.end != RunResult::End::Exited) return Ending::Other;
+  return r.exit_code == 0 ? Ending::Clean : Ending::Rejected;
+}
+
+std::string how_it_ended(const CrashReport& r) { return verdict_line(r).substr(11); }
 
 std::string stack_schedule(const std::string& shrink, uint64_t size) {
   std::string line = "stack";

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "manifest.h"
+#include "triage.h"
 #include "result.h"
 
 namespace faultline {
@@ -20,6 +21,14 @@ struct Boundary {
 // pred must be monotone (false ... false true ... true) on [lo, hi]. Checks
 // hi, then lo, then halves the open range: at most ceil(log2(hi - lo)) + 2 calls.
 Result<Boundary> bisect_first_true(uint64_t lo, uint64_t hi, const std::function<Result<bool>(uint64_t)>& pred);
+
+// How a bisection's probe ended, measured against the baseline's clean exit.
+// Rejected: the program exited non-zero on its own, no crash (jq's and
+// libxml2's depth limits, Python's RecursionError). Only Clean is survival.
+enum class Ending { Clean, Exhausted, Rejected, Other };
+Ending ending_of(const CrashReport& r);
+// The verdict without "faultline: ".
+std::string how_it_ended(const CrashReport& r);
 
 // "stack main=SIZE", "stack threads=SIZE" or both (shrink: main, threads or both).
 std::string stack_schedule(const std::string& shrink, uint64_t size);

@@ -276,5 +276,31 @@ TEST(StackAnyParser, TheManifestsStackTableIsTheSameGenerator) {
       << bad.err;
 }
 
+// The campaign's curve follows the same rule as `faultline stack`: a probe
+// that neither exhausts the stack nor exits clean (listparse-fixed refuses
+// past 100 levels, exit 1) stops the bisection as the row's error; it is not
+// counted as survival, which would report a depth that means nothing.
+TEST(StackAnyParser, TheCampaignsCurveDoesNotCountARefusalAsSurvival) {
+  ScratchDir d;
+  write_file(d / "faultline.toml", "[[target]]\nname = \"lpf\"\nrun = [\"" + listparse(true) + "\", \"@@\"]\nstack = { open = \"[\", close = \"]\", "
+                                       "leaf = \"1\", sizes = [\"256K\"] }\n");
+  auto campaign = run_faultline({"campaign", "--project", (d / "faultline.toml").string(), "--budget", "60", "--out",
+                                 (d / "out").string(), "--corpora", (d / "corpora").string()},
+                                d);
+  EXPECT_EQ(campaign.exit_code, 2) << campaign.out << campaign.err;
+  auto report = read_report(d / "out" / "report.json");
+  bool seen = false;
+  for (const auto& row : report["rows"])
+    if (row["kind"] == "stack-curve") {
+      seen = true;
+      EXPECT_EQ(row["status"], "error");
+      EXPECT_NE(row["error"].get<std::string>().find("neither stack exhaustion nor a clean exit"), std::string::npos) << row;
+    }
+  EXPECT_TRUE(seen) << report["rows"];
+  EXPECT_FALSE(report.contains("stack_curves") && report["stack_curves"].contains("lpf") &&
+               !report["stack_curves"]["lpf"].empty())
+      << report["stack_curves"];
+}
+
 }  // namespace
 }  // namespace faultline::test
