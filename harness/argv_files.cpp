@@ -18,6 +18,13 @@ namespace {
 
 std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
+// A path as it goes into a one-line message: control characters as '?'.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
+
 // The file's bytes, or why it is not stored: it is read once, by one open, so
 // what is checked (a regular file, its size) is what is read.
 Result<std::string> read_argv_file(const fs::path& source, uint64_t budget) {
@@ -110,8 +117,8 @@ Result<bool> bind_invocation(const Reproducer& r, const fs::path& dir, RunReques
   // Else argv[0] as given: a relative one resolves against run_dir, as execvp does after the chdir.
   if (!r.executable.empty() && access(r.executable.c_str(), X_OK) == 0) req.argv[0] = r.executable;
   else if (!r.executable.empty() && access(resolve_program(req.argv[0], req.cwd).c_str(), X_OK) != 0)
-    return Error{(here / "repro.json").string() + ": the program is gone: no " + r.executable + " (where it ran), and no " +
-                 req.argv[0] + " from " + req.cwd + " (the program itself is not stored with the reproducer)"};
+    return Error{(here / "repro.json").string() + ": the program is gone: no " + one_line(r.executable) + " (where it ran), and no " +
+                 one_line(req.argv[0]) + " from " + one_line(req.cwd) + " (the program itself is not stored with the reproducer)"};
   std::string missing;
   for (const auto& f : r.argv_files) {
     std::string& arg = req.argv.at(f.index);
@@ -121,9 +128,9 @@ Result<bool> bind_invocation(const Reproducer& r, const fs::path& dir, RunReques
     }
     const fs::path original = f.path[0] == '/' ? fs::path(f.path) : run_dir / f.path;
     if (fs::exists(original, ec)) continue;  // the program finds it where argv says
-    missing += std::string(missing.empty() ? "" : "; ") + "argv[" + std::to_string(f.index) + "] " + f.path + " (" +
+    missing += std::string(missing.empty() ? "" : "; ") + "argv[" + std::to_string(f.index) + "] " + one_line(f.path) + " (" +
                (f.stored.empty() ? "not stored: " + f.not_stored : f.stored + " is gone") + ", and no " +
-               original.string() + ")";
+               one_line(original.string()) + ")";
   }
   if (!missing.empty()) return Error{(here / "repro.json").string() + ": input files missing: " + missing};
   return true;

@@ -87,8 +87,10 @@ Result<std::vector<ArgvFile>> argv_files_from_json(const nlohmann::json& v, cons
                      "-NAME, NAME of [A-Za-z0-9._-] without '..' (a file in the reproducer directory)"};
       f.stored = e["stored"].get<std::string>();
     } else {
-      if (!e.contains("not_stored") || !e["not_stored"].is_string() || e["not_stored"].get_ref<const std::string&>().size() > 200)
-        return Error{field + "' must have 'stored' or a 'not_stored' reason (a string)"};
+      // The reason is printed in a one-line error: printable, and short.
+      if (!e.contains("not_stored") || !e["not_stored"].is_string() || e["not_stored"].get_ref<const std::string&>().size() > 200 ||
+          !std::regex_match(e["not_stored"].get<std::string>(), std::regex("[ -~]*")))
+        return Error{field + "' must have 'stored' or a 'not_stored' reason (a line of printable ASCII, at most 200)"};
       f.not_stored = e["not_stored"].get<std::string>();
     }
     out.push_back(std::move(f));

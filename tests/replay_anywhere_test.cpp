@@ -142,6 +142,7 @@ TEST(ReplayAnywhere, HostileArgvFilesAndPathsAreRefusedNamingTheField) {
       {with("/argv_files/0/index", 0), "argv_files[0].index"},           // the program
       {with("/argv_files/0/index", 7), "argv_files[0].index"},
       {with("/argv_files", "argv-1-in.txt"), "argv_files"},
+      {with("/argv_files/0", {{"index", 1}, {"path", "in.txt"}, {"not_stored", "a\nsecond line"}}), "argv_files[0]"},
       {with("/cwd", "relative/dir"), "cwd"},
       {with("/executable", "zoo"), "executable"},
   };
