@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 namespace faultline {
@@ -91,14 +92,21 @@ bool is_asan_executable(const std::string& exe) {
   return executable_allocator_symbols(exe, &pie).count("__asan_init") > 0;
 }
 
-std::string resolve_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
+std::string resolve_program(const std::string& name, const std::string& cwd) {
+  std::error_code ec;
+  const std::filesystem::path base = cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(cwd);
+  auto against_base = [&](const std::string& p) {
+    if (p.starts_with("/")) return p;
+    return (base / (p.starts_with("./") ? p.substr(2) : p)).string();
+  };
+  if (name.find('/') != std::string::npos) return against_base(name);
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
   for (size_t start = 0; start <= dirs.size();) {
     size_t end = dirs.find(':', start);
     if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(start, end - start) + "/" + name;
+    const std::string dir = dirs.substr(start, end - start);
+    const std::string candidate = against_base((dir.empty() ? std::string(".") : dir) + "/" + name);
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
     start = end + 1;
   }

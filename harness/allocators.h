@@ -32,8 +32,10 @@ Result<std::string> allocator_library_path(const Allocator& a);
 std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& exe, bool* pie);
 // An AddressSanitizer build (its runtime, allocator included, is linked in).
 bool is_asan_executable(const std::string& exe);
-// The program as execvp would find it (PATH searched when it has no '/').
-std::string resolve_program(const std::string& name);
+// The program as execvp would find it after a chdir to cwd ("" : here): PATH
+// searched when it has no '/', a relative path (or PATH entry) taken against
+// cwd. Absolute when found; name itself when not.
+std::string resolve_program(const std::string& name, const std::string& cwd = "");
 // malloc, free, calloc, realloc: the calls the injectors count.
 bool is_allocator_entry(const std::string& symbol);
 

@@ -39,7 +39,7 @@ int cmd_alloc(const Invocation& inv) {
   auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
 
-  const std::string exe = resolve_program(base->argv[0]);
+  const std::string exe = resolve_program(base->argv[0], base->cwd);
   bool pie = false;
   const auto own = executable_allocator_symbols(exe, &pie);
   // OUTCOME is how the program ended on that allocator; SENTINELS what the

@@ -192,6 +192,7 @@ int cmd_explore(const Invocation& inv) {
       return;
     }
     std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << std::endl;
+    if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cout << "  " << note << std::endl;
   };
   auto show = [&](const ExploreProgress& p) {
     if (!progress.due()) return;

@@ -71,6 +71,7 @@ int cmd_minimize(const Invocation& inv) {
   auto stored = store_reproducer(fs::absolute(dir).parent_path(), smaller, input);
   if (!stored) return bad_input(inv, stored.error().message);
   std::cout << "  reproducer: " << stored->dir.string() << (stored->already_known ? " (already stored)" : "") << "\n";
+  if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cout << "  " << note << "\n";
   return kExitClean;
 }
 

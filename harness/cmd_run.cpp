@@ -48,6 +48,7 @@ int cmd_run(const Invocation& inv) {
     if (!stored) return bad_input(inv, stored.error().message);
     std::cerr << "faultline: reproducer " << (stored->already_known ? "already stored at " : "stored at ")
               << stored->dir.string() << "\n";
+    if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cerr << "faultline: " << note << "\n";
   }
   return report.cls == CrashClass::None ? kExitClean : kExitFound;
 }

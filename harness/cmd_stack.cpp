@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 
+#include "argv_files.h"
 #include "commands.h"
 #include "corpus.h"
 #include "manifest.h"
@@ -146,6 +147,8 @@ int cmd_stack(const Invocation& inv) {
       if (placeholder && !o.count("input")) return bad_input(inv, "the command line has @@ but no --input FILE was given");
       if (o.count("input")) base.input = placeholder ? InputMode::File : InputMode::Stdin;
     }
+    std::error_code ec;
+    record_invocation(base, std::filesystem::current_path(ec));  // its reproducer replays from anywhere
   }
   const bool search_depth = generated && !o.count("depth");
   if (search_depth && o["max-depth"].as<uint64_t>() < 2) return bad_input(inv, "--max-depth must be at least 2");
@@ -423,6 +426,7 @@ int cmd_stack(const Invocation& inv) {
     result["reproducer"] = stored->dir.string();
     result["stack_hash"] = crash.stack_hash;
     std::cout << "  reproducer: " << stored->dir.string() << (stored->already_known ? " (already stored)" : "") << "\n";
+    if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cout << "  " << note << "\n";
   }
   for (const auto& d : disagreements) std::cout << "  warning: not monotone: " << d << "\n";
   std::printf("  runs: %d (bisection %d, bound log2(range)+2 = %.0f; baseline 1; monotonicity checks %d), %.2f s\n",

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "argv_files.h"
+
 namespace faultline {
 
 namespace {
@@ -88,6 +90,7 @@ Result<Reproducer> load_reproducer(const fs::path& dir) {
   if (!r) return Error{file.string() + ": " + r.error().message};
   if (r->input != InputMode::None && !fs::exists(file.parent_path() / "input"))
     return Error{(file.parent_path() / "input").string() + ": missing (repro.json says the program reads an input)"};
+  find_stored_argv_files(r.value(), file.parent_path());
   return r;
 }
 
@@ -96,7 +99,7 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   fs::create_directories(out_dir, ec);
   if (ec) return Error{out_dir.string() + ": cannot create directory: " + ec.message()};
   const fs::path final_dir = out_dir / reproducer_dir_name(r.expected_class, r.expected_hash);
-  if (fs::exists(final_dir / "repro.json")) return Stored{final_dir, true};
+  if (fs::exists(final_dir / "repro.json")) return Stored{final_dir, true, {}};
   // Build it under a temporary name, then publish it with one rename.
   std::string tmpl = (out_dir / ".incoming-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) return sys_error(out_dir, "cannot create temporary directory");
@@ -108,16 +111,30 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   if (input) {
     if (auto w = write_file_atomic(tmp / "input", *input); !w) return fail(w.error());
   }
-  if (auto w = write_file_atomic(tmp / "repro.json", reproducer_to_json(r).dump(2) + "\n"); !w) return fail(w.error());
+  Reproducer with_files = r;
+  std::vector<std::string> not_stored;
+  if (r.target.empty()) {
+    auto stored = store_argv_files(with_files, tmp);
+    if (!stored) return fail(stored.error());
+    not_stored = std::move(stored.value());
+  }
+  if (auto w = write_file_atomic(tmp / "repro.json", reproducer_to_json(with_files).dump(2) + "\n"); !w) return fail(w.error());
   if (rename(tmp.c_str(), final_dir.c_str()) != 0) {
     if (errno == ENOTEMPTY || errno == EEXIST) {  // another writer got there first
       fs::remove_all(tmp, ec);
-      return Stored{final_dir, true};
+      return Stored{final_dir, true, {}};
     }
     return fail(sys_error(final_dir, "rename failed"));
   }
   fsync_path(out_dir, O_RDONLY | O_DIRECTORY);
-  return Stored{final_dir, false};
+  return Stored{final_dir, false, not_stored};
+}
+
+std::string not_stored_note(const Stored& s) {
+  if (s.not_stored.empty()) return "";
+  std::string note = "input files not stored with the reproducer (a replay needs them where argv names them): ";
+  for (size_t i = 0; i < s.not_stored.size(); i++) note += (i ? "; " : "") + s.not_stored[i];
+  return note;
 }
 
 std::string read_file(const fs::path& path, size_t max_bytes) {
@@ -157,13 +174,20 @@ Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
   return write_file_atomic(dir / "repro.json", reproducer_to_json(r).dump(2) + "\n");
 }
 
-Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const Manifest* project) {
+namespace {
+
+// stored_in: the reproducer's directory, when it is a stored one.
+Result<RunRequest> request_in(const Reproducer& r, const std::string& input_path, const Manifest* project,
+                              const fs::path* stored_in) {
   RunRequest req;
   auto schedule = Schedule::parse(r.schedule);
   if (!schedule) return schedule.error();
   req.schedule = schedule.value();
   req.argv = r.argv;
   req.limits.timeout_seconds = r.timeout_seconds;
+  if (stored_in) {
+    if (auto bound = bind_invocation(r, *stored_in, req); !bound) return bound.error();
+  }
   if (!r.target.empty()) {
     const ManifestTarget* t = project ? project->target(r.target) : nullptr;
     if (!t)
@@ -190,8 +214,14 @@ Result<RunRequest> request_for(const Reproducer& r, const std::string& input_pat
   return req;
 }
 
+}  // namespace
+
+Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const Manifest* project) {
+  return request_in(r, input_path, project, nullptr);
+}
+
 Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const Manifest* project) {
-  return request_for(r, fs::absolute(dir / "input").string(), project);
+  return request_in(r, fs::absolute(dir / "input").string(), project, &dir);
 }
 
 nlohmann::json environment_facts() {

@@ -38,14 +38,21 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_onl
 std::optional<Error> symlinked_corpora(const fs::path& target_dir);
 
 // Loads and validates DIR/repro.json. Errors name the file and the field.
+// Its stored argv files are the sources of any reproducer stored from it.
 Result<Reproducer> load_reproducer(const fs::path& dir);
 
 struct Stored {
   fs::path dir;
   bool already_known = false;  // a reproducer with this class and hash was there already
+  std::vector<std::string> not_stored;  // argv files left out, and why ("argv[3] big.bin: larger than 16 MiB")
 };
 // Stores under out_dir/<class>-<hash>/; never overwrites an existing bucket.
+// An argv reproducer's argv files are copied in beside `input` (argv_files.h).
 Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, const std::optional<std::string>& input);
+
+// "" when every argv file was stored; else one line saying which were not,
+// and why: a replay needs those where argv names them.
+std::string not_stored_note(const Stored& s);
 
 // Replaces DIR/repro.json atomically (minimize: same bucket, smaller schedule).
 Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r);
@@ -61,7 +68,8 @@ void remove_unfinished_reproducers(const fs::path& out_dir);
 // reproducer an engine found), in the project's root: a reproducer supplies
 // input, schedule and timeout, never the command. One
 // without a target runs its own argv. "@@" is bound to input_path ("" : the
-// @@ arguments are dropped), or the input becomes stdin.
+// @@ arguments are dropped), or the input becomes stdin. One stored in dir
+// runs where it was captured, with its stored argv files (bind_invocation).
 Result<RunRequest> request_for(const Reproducer& r, const std::string& input_path, const Manifest* project);
 // ... for a stored reproducer: its input is dir/input.
 Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const Manifest* project);

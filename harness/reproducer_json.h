@@ -14,6 +14,17 @@ constexpr const char* kInputPlaceholder = "@@";  // AFL++'s: replaced by the inp
 
 enum class InputMode { None, File, Stdin };
 
+// An argv element that named a regular file at capture (the element itself,
+// or the FILE of --opt=FILE): its copy is stored beside repro.json, so the
+// reproducer replays where that file is not.
+struct ArgvFile {
+  size_t index = 0;        // which argv element (never 0: the program is not copied)
+  std::string path;        // the file as argv names it: argv[index], or its part after '='
+  std::string stored;      // its copy in the reproducer directory, argv-<index>-<name>; "" : not stored
+  std::string not_stored;  // why not (too large, unreadable), when stored is ""
+  std::string source;      // not in repro.json: where a store copies it from
+};
+
 struct Reproducer {
   std::string target;             // built-in target name; argv[0] is then its driver
   std::string engine;             // with target: run the engine's build, fuzz-<target> (e.g. "libfuzzer")
@@ -24,7 +35,19 @@ struct Reproducer {
   CrashClass expected_class = CrashClass::None;
   std::string expected_hash;
   nlohmann::json environment = nlohmann::json::object();  // facts at capture time
+  // Where an argv reproducer was captured, so it replays from anywhere
+  // (ignored, and dropped, when it names a target: the manifest says how that runs).
+  std::string cwd;                     // absolute working directory; "" : an older reproducer, run here
+  std::string executable;              // argv[0] resolved (PATH, or against cwd) to an absolute path
+  std::vector<ArgvFile> argv_files;
 };
+
+// The name a copy of argv[index] (file `path`) gets in the reproducer
+// directory: argv-<index>-<basename, [A-Za-z0-9._-] only, no "..">.
+std::string argv_file_name(size_t index, const std::string& path);
+// What a hostile repro.json may name there: that shape for that index, nothing
+// with '/' or "..", so a stored name never reaches outside the directory.
+bool valid_argv_file_name(size_t index, const std::string& name);
 
 // A target's (or project's) name: [A-Za-z0-9_-]{1,64}. It names corpora/<name>/, so no
 // '/', no "..", nothing a path could be made to escape with.

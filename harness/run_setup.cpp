@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "argv_files.h"
 #include "dedup.h"
 #include <cstdlib>
 #include <filesystem>
@@ -100,6 +101,8 @@ Result<ProgramSpec> program_spec(const Invocation& inv) {
   } else {
     if (inv.program.empty()) return Error{"no program given (--target NAME or `-- PROGRAM [ARGS...]`)"};
     repro.argv = inv.program;
+    std::error_code ec;
+    record_invocation(repro, std::filesystem::current_path(ec));  // so it replays from anywhere
   }
   std::string input_path;
   if (o.count("input")) {

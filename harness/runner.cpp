@@ -370,7 +370,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   }
   // AddressSanitizer reserves terabytes of shadow address space: RLIMIT_AS
   // would kill it at start. It gets its own options instead.
-  const bool asan = is_asan_executable(resolve_program(req.argv[0]));
+  const bool asan = is_asan_executable(resolve_program(req.argv[0], req.cwd));
   std::string tunable_added;
   std::vector<std::string> env_s =
       child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan, tunable_added);

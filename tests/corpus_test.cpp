@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "argv_files.h"
 #include "corpus.h"
 #include "test_support.h"
 
@@ -53,6 +54,41 @@ TEST(Store, BucketsByClassAndHashAndRoundTrips) {
   auto req = request_for(loaded.value(), s->dir, nullptr);
   ASSERT_TRUE(req);
   EXPECT_EQ(req->argv[1], fs::absolute(s->dir / "input").string());
+}
+
+// A reproducer stored from a loaded one (minimize's new bucket) takes its
+// argv files from the stored copies, not from where the first run found them.
+TEST(Store, ArgvFilesTravelFromAStoredReproducerToTheNextAndPathsStayAsGiven) {
+  ScratchDir d;
+  fs::create_directories(d / "work/sub");
+  test::write_file(d / "work/sub/data.txt", "payload");
+  test::write_file(d / "work/conf", "c");
+  Reproducer r;
+  r.argv = {"/bin/cat", "sub/data.txt", "--config=conf", "--verbose", "@@", "missing.txt"};
+  r.input = InputMode::File;
+  r.expected_class = CrashClass::Abort;
+  record_invocation(r, d / "work");
+  EXPECT_EQ(r.cwd, (d / "work").string());
+  EXPECT_EQ(r.executable, "/bin/cat");
+  ASSERT_EQ(r.argv_files.size(), 2u);
+  EXPECT_EQ(r.argv_files[0].index, 1u);
+  EXPECT_EQ(r.argv_files[1].path, "conf");
+  auto first = store_reproducer(d / "one", r, std::string("in"));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(first->not_stored.empty());
+  fs::remove_all(d / "work");
+  auto loaded = load_reproducer(first->dir);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  auto second = store_reproducer(d / "two", loaded.value(), std::string("in"));
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(test::read_file(second->dir / "argv-1-data.txt"), "payload");
+  EXPECT_EQ(test::read_file(second->dir / "argv-2-conf"), "c");
+  auto req = request_for(load_reproducer(second->dir).value(), second->dir, nullptr);
+  ASSERT_TRUE(req) << req.error().message;
+  const std::string dir = fs::absolute(second->dir).string();
+  EXPECT_EQ(req->cwd, dir);  // the recorded one is gone
+  EXPECT_EQ(req->argv, std::vector<std::string>({"/bin/cat", dir + "/argv-1-data.txt", "--config=" + dir + "/argv-2-conf",
+                                                 "--verbose", dir + "/input", "missing.txt"}));
 }
 
 }  // namespace

@@ -115,6 +115,7 @@ TEST(Reproducer, BrokenReproJsonIsBadInputNamingFileAndProblem) {
       {set_field("/expected/stack_hash", "xyz"), "stack_hash"},
       {set_field("/timeout_s", -3), "timeout_s"},
       {set_field("/target", "../../bin/sh"), "target"},
+      {set_field("/input", nlohmann::json::array()), "field 'input'"},  // found by the parser fuzzer: was an uncaught type_error
   };
   for (const auto& c : cases) {
     write_file(repro / "repro.json", c.content);
