@@ -87,9 +87,12 @@ class Progress {
 void print_table(const std::vector<Row>& rows) {
   std::printf("%-14s %-10s %-38s %-24s %-16s %-14s %7s\n", "TARGET", "KIND", "ITEM", "CLASS", "STACK HASH", "STATUS",
               "SECONDS");
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
+    // A bucket whose crashes came through different callers: it may be two bugs.
+    const std::string status = r.status + (r.similar ? " +" + std::to_string(r.similar) + " similar" : "");
     std::printf("%-14s %-10s %-38s %-24s %-16s %-14s %7.2f\n", r.target.c_str(), r.kind.c_str(), r.item.c_str(),
-                r.cls.c_str(), r.hash.c_str(), r.status.c_str(), r.seconds);
+                r.cls.c_str(), r.hash.c_str(), status.c_str(), r.seconds);
+  }
 }
 
 // One night's work over one manifest: every phase appends rows.
@@ -424,6 +427,7 @@ class Campaign {
       row.cls = to_string(c.report.cls), row.hash = c.report.stack_hash, row.status = c.status, row.report = c.report;
       if (untriaged || c.status == "not reproduced") row.item += " " + c.artifact.filename().string();
       row.reproducer = c.reproducer.string(), row.problem = found_here || untriaged;
+      row.similar = c.similar;
       add(row);
       new_crashes_ += found_here || untriaged;
     }
@@ -476,6 +480,7 @@ class Campaign {
                            {"stack_hash", r.hash}, {"status", r.status}, {"seconds", r.seconds}, {"runs", r.runs}});
       if (!r.reproducer.empty()) j["rows"].back()["reproducer"] = r.reproducer;
       if (!r.error.empty()) j["rows"].back()["error"] = r.error;
+      if (r.similar) j["rows"].back()["similar"] = r.similar;
     }
     for (const auto& c : curves_) {
       nlohmann::json points = nlohmann::json::array();

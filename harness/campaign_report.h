@@ -24,6 +24,7 @@ struct CampaignRow {
   // New fields go last: campaign.cpp builds rows positionally.
   std::string replay_command;          // the one shell line that replays the reproducer ("" without one)
   std::optional<uint64_t> input_bytes;  // the reproducer's input size, when it has an input file
+  size_t similar = 0;  // a fuzz bucket: other whole stacks that share its hashed frames
 };
 
 // The stack a generated nesting shape needs: for each stack budget, the

@@ -73,11 +73,12 @@ int cmd_fuzz(const Invocation& inv) {
   if (!outcome) return bad_input(inv, outcome.error().message);
   const FuzzOutcome& out = outcome.value();
   if (!out.refused.empty()) return bad_input(inv, req.engine->name + std::string(" did not fuzz ") + req.target.name + ": " + out.refused);
-  std::printf("%-9s %-26s %-16s %-15s %9s  %s\n", "FOUND AT", "CLASS", "STACK HASH", "STATUS", "BYTES", "REPRODUCER");
+  std::printf("%-9s %-26s %-16s %-15s %7s %9s  %s\n", "FOUND AT", "CLASS", "STACK HASH", "STATUS", "SIMILAR", "BYTES",
+              "REPRODUCER");
   for (const auto& c : out.crashes)
-    std::printf("%8.1fs %-26s %-16s %-15s %4zu->%-4zu  %s\n", c.found_at, std::string(to_string(c.report.cls)).c_str(),
-                c.report.stack_hash.c_str(), c.status.c_str(), c.input_bytes, c.minimized_bytes,
-                c.reproducer.empty() ? "-" : c.reproducer.c_str());
+    std::printf("%8.1fs %-26s %-16s %-15s %7zu %4zu->%-4zu  %s\n", c.found_at,
+                std::string(to_string(c.report.cls)).c_str(), c.report.stack_hash.c_str(), c.status.c_str(), c.similar,
+                c.input_bytes, c.minimized_bytes, c.reproducer.empty() ? "-" : c.reproducer.c_str());
   std::printf("\n%s on %s: %.0f s, %llu executions, %zu crashes saved by the engine, %d new buckets; corpus %zu -> %zu inputs\n",
               req.engine->name, req.target.name.c_str(), out.seconds, static_cast<unsigned long long>(out.executions),
               out.crashes.size(), out.new_buckets(), out.corpus_before, out.corpus_after);

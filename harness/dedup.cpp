@@ -39,6 +39,11 @@ std::string frame_key(const Frame& f) {
   return (f.module.empty() ? std::string("?") : f.module) + "+" + hex_address(f.module_offset);
 }
 
+std::string frame_origin(const Frame& f) {
+  if (!f.file.empty() && !is_runtime_frame(f)) return f.file.substr(f.file.rfind('/') + 1);
+  return f.module;
+}
+
 std::string hex_address(uint64_t v) {
   char b[24];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
@@ -176,8 +181,17 @@ std::string stack_hash(std::vector<Frame>& frames, const std::optional<Recursion
   material = "top";
   for (size_t i : chosen) {
     frames[i].in_hash = true;
-    material += "|" + frame_key(frames[i]);
+    material += "|" + frame_key(frames[i]) + "@" + frame_origin(frames[i]);
   }
+  return fnv1a_hex(material);
+}
+
+std::string full_stack_hash(const std::vector<Frame>& frames) {
+  constexpr size_t kFrames = 64;
+  std::string material = "full";
+  size_t used = 0;
+  for (const auto& f : frames)
+    if (!is_runtime_frame(f) && used++ < kFrames) material += "|" + frame_key(f) + "@" + frame_origin(f);
   return fnv1a_hex(material);
 }
 

@@ -52,11 +52,23 @@ std::optional<size_t> signal_frame(const std::vector<Frame>& frames);
 // e.g. malloc), or the first frame there when it is the program's own.
 std::optional<ReentrancyPair> find_reentrancy_pair(const std::vector<Frame>& frames);
 
+// Where a frame's code comes from, for the hash: its source file's name
+// (the same for a target's plain and fuzzer builds), else its module's (a
+// library's, or a program without debug information). Two programs' `main`
+// are two bugs.
+std::string frame_origin(const Frame& f);
+
 // Hash of the top kHashFrames meaningful frames (all frames if none is
-// meaningful), or of the cycle or the reentrancy pair when there is one.
-// Marks the frames used.
+// meaningful), each function with its origin, or of the cycle or the
+// reentrancy pair when there is one. Marks the frames used.
 std::string stack_hash(std::vector<Frame>& frames, const std::optional<RecursionCycle>& cycle,
                        const std::optional<ReentrancyPair>& pair = std::nullopt);
+
+// Hash of the whole stack's meaningful frames (the first 64), each with its
+// origin: two crashes of one bucket with different values reached the
+// hashed frames through different callers, the "similar" count of fuzz and
+// campaign, so a bucket that merges two bugs shows.
+std::string full_stack_hash(const std::vector<Frame>& frames);
 
 std::string fnv1a_hex(const std::string& s);
 

@@ -274,10 +274,14 @@ class Fuzzer {
       auto [it, first] = smallest.emplace(bucket_of(crashes[i].report), i);
       if (!first && crashes[i].input_bytes < crashes[it->second].input_bytes) it->second = i;
     }
+    std::map<std::string, std::set<std::string>> stacks;  // bucket -> its whole stacks
+    for (const auto& c : crashes)
+      if (c.report.cls != CrashClass::None) stacks[bucket_of(c.report)].insert(c.report.full_stack_hash);
     std::set<std::string> seen;
     for (auto& c : crashes) {
       if (c.report.cls == CrashClass::None) continue;
       const std::string bucket = bucket_of(c.report);
+      c.similar = stacks[bucket].size() - 1;
       const fs::path regression = target_dir_ / "regressions" / bucket;
       std::error_code ec;
       c.reproducer = fs::exists(regression, ec) ? regression : store_ / bucket;

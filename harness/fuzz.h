@@ -60,6 +60,9 @@ struct FuzzCrash {
   std::string status;
   std::filesystem::path reproducer;  // stored (new) or matched (known, duplicate)
   size_t input_bytes = 0, minimized_bytes = 0;
+  // Other whole stacks in its bucket this run: crashes with the same hashed
+  // frames reached through other callers (a bucket that may merge two bugs).
+  size_t similar = 0;
 };
 
 struct FuzzOutcome {

@@ -104,6 +104,7 @@ nlohmann::json report_json(const CrashReport& r) {
       {"frames", frames},
       {"frames_truncated", r.frames_truncated},
       {"stack_hash", r.stack_hash},
+      {"full_stack_hash", r.full_stack_hash},
       {"schedule", r.schedule},
       {"argv", r.argv},
       {"exit", exit},

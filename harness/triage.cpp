@@ -298,6 +298,13 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   // crashed: the crash is the finding. A parent that exits 0 handled it.
   const bool failed = run.end == RunResult::End::Signaled || (run.end == RunResult::End::Exited && run.exit_code != 0);
   if (!primary && failed && !run.child_crashes.empty()) primary = &run.child_crashes.front().snapshot;
+  // A sanitizer runtime's (or libFuzzer's) deadly-signal handler catches the
+  // fault, prints its report and exits 1: the fault is the crash. Only with
+  // its own words in stderr: a program that catches faults on purpose (a VM's
+  // null checks) and then fails for another reason is not filed as a crash.
+  if (!primary && run.end == RunResult::End::Exited && run.exit_code != 0 && run.first_caught &&
+      !sent_by_us(run.first_caught) && run.first_caught->si_code > 0 && err.find("DEADLYSIGNAL") != std::string::npos)
+    primary = &*run.first_caught;
 
   if (run.end == RunResult::End::TimedOut) {
     triage_timeout(req, run, r);
@@ -347,6 +354,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
   if (r.cls == CrashClass::SignalUnsafeReentrancy) r.reentrancy = find_reentrancy_pair(r.frames);
   if (!r.frames.empty() && !r.deadlock) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
+  if (!r.frames.empty()) r.full_stack_hash = full_stack_hash(r.frames);
   return r;
 }
 

@@ -50,6 +50,7 @@ struct CrashReport {
   std::vector<Frame> frames;
   bool frames_truncated = false;
   std::string stack_hash;
+  std::string full_stack_hash;  // every meaningful frame's: told apart below the hashed ones
   std::optional<RecursionCycle> recursion_cycle;
   std::optional<ReentrancyPair> reentrancy;  // signal-unsafe-reentrancy: what the hash is of
   // deadlock-in-signal-handler: the handler, what it interrupted, and the lock it waits for.

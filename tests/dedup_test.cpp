@@ -82,6 +82,20 @@ TEST(StackHash, TakesTopThreeMeaningfulFrames) {
   EXPECT_NE(stack_hash(different, std::nullopt), h);
 }
 
+TEST(StackHash, TheSameFunctionNamesInOtherCodeAreAnotherBucket) {
+  auto in = [](const std::string& file, const std::string& module) {
+    std::vector<Frame> frames = {frame("main", module), frame("__libc_start_call_main", "libc.so.6")};
+    frames[0].file = file;
+    return stack_hash(frames, std::nullopt);
+  };
+  // `main` of two programs: two bugs.
+  EXPECT_NE(in("/src/a/tool.c", "tool"), in("/src/b/other.c", "other"));
+  EXPECT_NE(in("", "tool"), in("", "other"));
+  // One source file built twice (the plain target and its fuzzer build, or
+  // in two checkouts): one bug.
+  EXPECT_EQ(in("/work/main/targets/zoo/zoo.cpp", "target-zoo"), in("/tmp/fresh/targets/zoo/zoo.cpp", "fuzz-zoo"));
+}
+
 TEST(StackHash, FallsBackToModuleOffsetsWithoutSymbols) {
   Frame a;
   a.module = "libx.so";

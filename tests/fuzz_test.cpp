@@ -116,6 +116,36 @@ TEST(Fuzz, AflTriagesEveryCrashAndStoresEachBucketOnce) {
   EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
 }
 
+// Two inputs crash through different callers below the three hashed frames:
+// one bucket, and `fuzz` says it holds another stack ("similar"). The fuzzer
+// has no sanitizer, so libFuzzer's handler catches the SIGSEGV and exits 1:
+// still the crash, by its DEADLYSIGNAL report.
+TEST(Fuzz, ABucketReachedThroughTwoCallersShowsASimilarStack) {
+  ScratchDir d;
+  const std::string fuzzer = (d / "two_callers").string();
+  const std::string build = "clang-14 -g -gdwarf-4 -O0 -fno-optimize-sibling-calls -fsanitize=fuzzer " +
+                            shell_quote(std::string(FAULTLINE_SOURCE_DIR) + "/tests/programs/two_callers_fuzzer.c") +
+                            " -o " + shell_quote(fuzzer);
+  ASSERT_EQ(std::system(build.c_str()), 0) << build;
+  const fs::path seeds = d / "corpora" / "two_callers" / "seeds";
+  fs::create_directories(seeds);
+  write_file(seeds / "a", "CA");
+  write_file(seeds / "b", "CB");
+  write_file(seeds / "c", "xx");
+  auto one = run_faultline({"run", "--report", (d / "r.json").string(), "--", fuzzer, (seeds / "b").string()}, d);
+  EXPECT_EQ(one.exit_code, 1) << one.err;
+  EXPECT_EQ(read_report(d / "r.json")["class"], "null-dereference");
+  auto r = run_faultline({"fuzz", "--engine", "libfuzzer", "--fuzzer", fuzzer, "--budget", "3", "--corpora",
+                          (d / "corpora").string(), "--work", (d / "work").string(), "--no-minimize"},
+                         d);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(count_rows(r.out, "new"), 1) << r.out;
+  EXPECT_GE(count_lines_with(r.out, "null-dereference"), 2) << r.out;
+  // STATUS then SIMILAR: every row of the one bucket says 1.
+  EXPECT_NE(r.out.find(" new                   1 "), std::string::npos) << r.out;
+  EXPECT_EQ(entries(d / "corpora" / "two_callers" / "regressions").size(), 1u) << r.out;
+}
+
 // An engine build that runs nothing (here a stand-in that fails at once) is
 // an error, exit 2, naming the engine's log; not "0 new buckets".
 TEST(Fuzz, AnEngineThatRunsNothingIsAnError) {
