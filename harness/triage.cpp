@@ -347,6 +347,13 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
   if (r.cls == CrashClass::SignalUnsafeReentrancy) r.reentrancy = find_reentrancy_pair(r.frames);
   if (!r.frames.empty() && !r.deadlock) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
+  r.core = run.core;
+  if (req.core.wanted() && !r.core && r.cls != CrashClass::None) {
+    r.core = std::make_shared<CoreFile>();
+    r.core->error = r.end == RunResult::End::TimedOut
+                        ? "the program timed out: a core is written at a fatal crash signal only"
+                        : "the program's own process did not die of a crash signal (a core is written at that stop only)";
+  }
   return r;
 }
 
