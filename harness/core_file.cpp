@@ -89,6 +89,31 @@ uint64_t planned_dump(const Mapping& m, int mem_fd) {
   return 0;
 }
 
+// A thread's stack mapping in two: the part in use (from a little below its
+// stack pointer up) and the unused depth below, which the size limit may
+// leave out first. A whole 8 MiB pthread stack then costs the limit only what
+// its frames use.
+void split_stacks(std::vector<Mapping>& maps, const std::vector<uint64_t>& stack_pointers) {
+  constexpr uint64_t kBelowSp = 64 * 1024;  // the red zone and whatever a signal frame left there
+  std::vector<Mapping> out;
+  for (auto& m : maps) {
+    uint64_t low_sp = UINT64_MAX;
+    for (uint64_t sp : stack_pointers)
+      if (m.start <= sp && sp < m.end) low_sp = std::min(low_sp, sp);
+    const uint64_t cut = low_sp == UINT64_MAX ? 0 : (low_sp & ~(kPage - 1)) - std::min(kBelowSp, low_sp & ~(kPage - 1));
+    if (m.file_backed() || cut <= m.start) {
+      out.push_back(std::move(m));
+      continue;
+    }
+    Mapping below = m;
+    below.end = cut;
+    m.start = cut;
+    out.push_back(std::move(below));
+    out.push_back(std::move(m));
+  }
+  maps = std::move(out);
+}
+
 void add_note(std::string& notes, const char* name, uint32_t type, const void* desc, size_t size) {
   auto pad = [&] { notes.append((4 - notes.size() % 4) % 4, '\0'); };
   Elf64_Nhdr h{static_cast<Elf64_Word>(std::strlen(name) + 1), static_cast<Elf64_Word>(size), type};
@@ -177,9 +202,20 @@ void fit_to_limit(std::vector<Mapping>& maps, uint64_t fixed, uint64_t limit, Co
   std::sort(order.begin(), order.end(), [](const Mapping* a, const Mapping* b) {
     return a->keep_tier != b->keep_tier ? a->keep_tier < b->keep_tier : a->dump > b->dump;
   });
+  std::vector<Mapping*> out;
   for (Mapping* m : order) {
     if (total <= limit) break;
     total -= m->dump;
+    out.push_back(m);
+  }
+  // Largest first overshoots: what still fits goes back in, smallest first.
+  for (auto it = out.rbegin(); it != out.rend(); ++it)
+    if (total + (*it)->dump <= limit) {
+      total += (*it)->dump;
+      *it = nullptr;
+    }
+  for (Mapping* m : out) {
+    if (!m) continue;
     std::ostringstream what;
     what << std::hex << "0x" << m->start << "-0x" << m->end << std::dec << " " << m->perms << " "
          << (m->path.empty() ? "anonymous" : m->path) << " (" << human(m->dump) << ")";
@@ -213,7 +249,13 @@ bool copy_memory(int mem_fd, int fd, uint64_t start, uint64_t n, uint64_t at, st
         continue;
       }
     }
-    if (!write_all(fd, buf.data(), static_cast<size_t>(got), at + done)) return false;
+    // Pages of zeros (a thread stack's untouched depth, unpopulated memory) stay holes: the file is sparse.
+    for (size_t page = 0; page < static_cast<size_t>(got); page += kPage) {
+      const size_t n = std::min<size_t>(kPage, static_cast<size_t>(got) - page);
+      const char* p = buf.data() + page;
+      if ((p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0) && n == kPage) continue;
+      if (!write_all(fd, p, n, at + done + page)) return false;
+    }
     done += static_cast<uint64_t>(got);
   }
   return true;
@@ -273,6 +315,7 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
     user_regs_struct regs{};
     if (ptrace(PTRACE_GETREGS, tids[i], nullptr, &regs) == 0) stack_pointers.push_back(regs.rsp);
   }
+  split_stacks(maps, stack_pointers);
   for (auto& m : maps) {
     m.dump = planned_dump(m, mem_fd);
     if (m.dump == kPage && m.file_backed()) m.keep_tier = 3;
