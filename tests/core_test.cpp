@@ -122,6 +122,49 @@ TEST(Core, ACrashOfAnExistingBucketKeepsItsFirstCore) {
   EXPECT_TRUE(no_temporaries(d / "out"));
 }
 
+// explore's reproducers keep the core of the finding's own run: the pool's
+// double free, which glibc then aborts on.
+TEST(Core, ExploreKeepsTheCoreOfItsFindingWithTheReproducer) {
+  ScratchDir d;
+  const std::string pool = program("target-pool_double_free");
+  auto r = run_faultline({"explore", "--injector", "interleave", "--max-runs", "30", "--core", "--out", (d / "out").string(),
+                          "--", pool},
+                         d);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto repros = entries(d / "out");
+  ASSERT_EQ(repros.size(), 1u) << r.out;
+  ASSERT_TRUE(fs::exists(repros[0] / "core")) << r.out;
+  EXPECT_NE(r.out.find("  core " + (repros[0] / "core").string()), std::string::npos) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(read_file(repros[0] / "repro.json"))["core"], "core");
+  EXPECT_TRUE(no_temporaries(d / "out"));
+  const std::string out = gdb(pool, repros[0] / "core", {"bt"});
+  EXPECT_NE(out.find("Program terminated with signal SIGABRT"), std::string::npos) << out;
+  EXPECT_NE(out.find("pool_worker"), std::string::npos) << out;
+}
+
+// fuzz runs each new bucket's stored reproducer once more for its core.
+TEST(Core, FuzzKeepsACoreWithEachNewBucket) {
+  ScratchDir d;
+  const fs::path corpora = d / "corpora";
+  fs::create_directories(corpora / "crash_zoo");
+  fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora/crash_zoo/seeds", corpora / "crash_zoo/seeds");
+  auto r = run_faultline({"fuzz", "--engine", "afl", "--target", "crash_zoo", "--budget", "2", "--no-minimize", "--core",
+                          "--corpora", corpora.string(), "--work", (d / "work").string()},
+                         d);
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  fs::path null_bucket;
+  for (const auto& s : entries(corpora / "crash_zoo/regressions")) {
+    EXPECT_TRUE(fs::exists(s / "core")) << s << "\n" << r.out;
+    if (s.filename().string().rfind("null-dereference-", 0) == 0) null_bucket = s;
+  }
+  ASSERT_FALSE(null_bucket.empty()) << r.out;
+  EXPECT_NE(r.out.find(null_bucket.filename().string() + ": core "), std::string::npos) << r.out;
+  const std::string binary = nlohmann::json::parse(read_file(null_bucket / "repro.json"))["argv"][0];
+  const std::string out = gdb(binary, null_bucket / "core", {"bt"});
+  EXPECT_NE(out.find("zoo_null_dereference"), std::string::npos) << out;
+  EXPECT_TRUE(no_temporaries(corpora));
+}
+
 TEST(Core, NoCoreWithoutOutOrWithABadLimit) {
   ScratchDir d;
   auto r = run_faultline({"run", "--core", "--", program("test-core_threads")}, d);
