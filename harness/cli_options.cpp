@@ -45,7 +45,7 @@ const std::vector<OptionRow>& option_table() {
        "the mappings and their memory) into the reproducer directory as `core`, for `gdb PROGRAM core`; run needs --out, "
        "replay replaces the reproducer's core"},
       {"run replay explore fuzz", "core-limit-mb", value<uint64_t>("MB", 256),
-       "largest core --core writes: past it the largest mappings are left out (the threads' stacks last), as the report says"},
+       "largest core --core writes: past it the largest mappings are left out first (a stack keeps its innermost frames), as the report's core.left_out says"},
       {"run", "memory-limit-mb", value<uint64_t>("MB", 8192), "address-space limit of the child (RLIMIT_AS)"},
       {"run", "file-size-limit-mb", value<uint64_t>("MB", 64), "largest file the child may write (RLIMIT_FSIZE)"},
       {"run", "output-limit-kb", value<uint64_t>("KB", 1024),

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/procfs.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/user.h>
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ namespace {
 
 constexpr uint64_t kPage = 4096;
 constexpr size_t kMaxThreads = 4096;        // threads written; the rest are counted
-constexpr size_t kMaxSegments = 65000;      // e_phnum is 16 bits (PN_XNUM would need section headers)
+constexpr size_t kMaxSegments = 60000;  // e_phnum is 16 bits (PN_XNUM needs section headers); stack splits add one per thread
 constexpr size_t kMaxSmapsBytes = 64u << 20;
 constexpr size_t kChunk = 1u << 20;
 
@@ -34,7 +35,7 @@ struct Mapping {
   uint64_t anonymous = 0;  // bytes of private (written) pages
   bool anonymous_known = false;
   uint64_t dump = 0;       // bytes written to the core: 0, a header page, or all
-  int keep_tier = 0;       // left out for the limit in this order: 0 first, then 1 (stacks), 2 (the crashing stack), 3
+  int keep_tier = 0;       // 0 any, 1 a thread's stack, 2 the crashing thread's, 3 an ELF header page
   uint64_t size() const { return end - start; }
   bool readable() const { return !perms.empty() && perms[0] == 'r'; }
   bool shared() const { return perms.size() > 3 && perms[3] == 's'; }
@@ -87,6 +88,19 @@ uint64_t planned_dump(const Mapping& m, int mem_fd) {
       std::memcmp(magic, ELFMAG, SELFMAG) == 0)
     return kPage;
   return 0;
+}
+
+// The mapping of the stack sp is on: the one sp lies in, or after a stack
+// overflow (sp in a guard page or gap) the writable one just above it, at
+// most the kernel's 1 MiB stack_guard_gap away. maps.size() when none.
+size_t stack_of(const std::vector<Mapping>& maps, uint64_t sp) {
+  size_t above = maps.size();
+  for (size_t i = 0; i < maps.size(); i++) {
+    if (maps[i].start <= sp && sp < maps[i].end && maps[i].perms.compare(0, 3, "---") != 0) return i;
+    if (maps[i].start > sp && (above == maps.size() || maps[i].start < maps[above].start)) above = i;
+  }
+  const bool overflowed = above < maps.size() && maps[above].start - sp <= (1u << 20) && maps[above].perms[1] == 'w';
+  return overflowed ? above : maps.size();
 }
 
 // A thread's stack mapping in two: the part in use (from a little below its
@@ -184,6 +198,8 @@ std::string thread_notes(pid_t pid, pid_t tid, const siginfo_t& si, bool first, 
   add_note(notes, "CORE", NT_PRSTATUS, &st, sizeof st);
   if (first) notes += process_notes;  // the kernel's order: after the first thread's status
   if (st.pr_fpvalid) add_note(notes, "CORE", NT_FPREGSET, &fp, sizeof fp);
+  // No NT_X86_XSTATE: gdb 13 sizes it from its own table of XSAVE layouts and
+  // warns on every thread when this CPU's is larger; FPREGSET has x87 and SSE.
   return notes;
 }
 
@@ -199,12 +215,36 @@ void fit_to_limit(std::vector<Mapping>& maps, uint64_t fixed, uint64_t limit, Co
   std::vector<Mapping*> order;
   for (auto& m : maps)
     if (m.dump) order.push_back(&m);
-  std::sort(order.begin(), order.end(), [](const Mapping* a, const Mapping* b) {
-    return a->keep_tier != b->keep_tier ? a->keep_tier < b->keep_tier : a->dump > b->dump;
+  // Large memory first (heap blocks, a stack's unused depth), then large
+  // stacks (trimmed: the other threads', then the crashing one's), and only
+  // then the small mappings gdb needs to find its way (the loader's and the
+  // libraries' data, stacks in use), ELF header pages last.
+  auto rank = [](const Mapping* m) {
+    if (m->keep_tier == 3) return 6;
+    return m->keep_tier + (m->dump > (1u << 20) ? 0 : 3);
+  };
+  std::sort(order.begin(), order.end(), [&](const Mapping* a, const Mapping* b) {
+    return rank(a) != rank(b) ? rank(a) < rank(b) : a->dump > b->dump;
   });
+  auto name = [](const Mapping& m) {
+    std::ostringstream what;
+    what << std::hex << "0x" << m.start << "-0x" << m.end << std::dec << " " << m.perms << " "
+         << (m.path.empty() ? "anonymous" : m.path);
+    return what.str();
+  };
   std::vector<Mapping*> out;
   for (Mapping* m : order) {
     if (total <= limit) break;
+    // A thread's stack keeps its lowest part, where the innermost frames are
+    // (it grows down), when the rest of it is what is over the limit.
+    const uint64_t over = total - limit;
+    if ((m->keep_tier == 1 || m->keep_tier == 2) && m->dump > over + kPage) {
+      const uint64_t kept = (m->dump - over) & ~(kPage - 1);
+      core.left_out.push_back(name(*m) + " above its lowest " + human(kept) + " (" + human(m->dump - kept) + ")");
+      total -= m->dump - kept;
+      m->dump = kept;
+      continue;
+    }
     total -= m->dump;
     out.push_back(m);
   }
@@ -216,10 +256,7 @@ void fit_to_limit(std::vector<Mapping>& maps, uint64_t fixed, uint64_t limit, Co
     }
   for (Mapping* m : out) {
     if (!m) continue;
-    std::ostringstream what;
-    what << std::hex << "0x" << m->start << "-0x" << m->end << std::dec << " " << m->perms << " "
-         << (m->path.empty() ? "anonymous" : m->path) << " (" << human(m->dump) << ")";
-    core.left_out.push_back(what.str());
+    core.left_out.push_back(name(*m) + " (" + human(m->dump) + ")");
     m->dump = 0;
   }
 }
@@ -278,7 +315,7 @@ void CoreFile::discard(const std::string& why) {
 
 nlohmann::json core_json(const CoreFile& core) {
   if (!core.kept) return {{"error", core.error.empty() ? "not kept" : core.error}};
-  nlohmann::json j = {{"path", core.path.string()}, {"bytes", core.bytes}, {"threads", core.threads},
+  nlohmann::json j = {{"path", core.path.string()}, {"bytes", core.bytes}, {"disk_bytes", core.disk_bytes}, {"threads", core.threads},
                       {"segments", core.segments}, {"left_out", core.left_out}};
   if (core.threads_unstopped) j["threads_unstopped"] = core.threads_unstopped;
   if (core.unreadable_bytes) j["unreadable_bytes"] = core.unreadable_bytes;
@@ -287,7 +324,7 @@ nlohmann::json core_json(const CoreFile& core) {
 
 std::string core_line(const CoreFile& core) {
   if (!core.kept) return "no core: " + (core.error.empty() ? std::string("not kept") : core.error);
-  std::string line = "core " + core.path.string() + " (" + human(core.bytes) + ", " + std::to_string(core.threads) +
+  std::string line = "core " + core.path.string() + " (" + human(core.bytes) + ", " + human(core.disk_bytes) + " on disk, " + std::to_string(core.threads) +
                      (core.threads == 1 ? " thread" : " threads");
   if (!core.left_out.empty())
     line += "; " + std::to_string(core.left_out.size()) + " mappings left out for the size limit, largest " + core.left_out.front();
@@ -309,7 +346,8 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
     return core;
   }
   std::vector<Mapping> maps = read_mappings(pid);
-  if (maps.size() > kMaxSegments) maps.resize(kMaxSegments);
+  const size_t uncounted = maps.size() > kMaxSegments ? maps.size() - kMaxSegments : 0;
+  maps.resize(maps.size() - uncounted);
   std::vector<uint64_t> stack_pointers;
   for (size_t i = 0; i < tids.size() && i < kMaxThreads; i++) {
     user_regs_struct regs{};
@@ -319,9 +357,10 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
   for (auto& m : maps) {
     m.dump = planned_dump(m, mem_fd);
     if (m.dump == kPage && m.file_backed()) m.keep_tier = 3;
-    for (size_t i = 0; i < stack_pointers.size(); i++)
-      if (m.start <= stack_pointers[i] && stack_pointers[i] < m.end) m.keep_tier = std::max(m.keep_tier, i == 0 ? 2 : 1);
   }
+  for (size_t i = 0; i < stack_pointers.size(); i++)
+    if (const size_t s = stack_of(maps, stack_pointers[i]); s < maps.size())
+      maps[s].keep_tier = std::max(maps[s].keep_tier, i == 0 ? 2 : 1);
 
   // The process's notes come after the first thread's NT_PRSTATUS, as the kernel writes them.
   std::string process_notes;
@@ -341,6 +380,9 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
   const uint64_t notes_at = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
   const uint64_t data_at = (notes_at + notes.size() + kPage - 1) / kPage * kPage;
   fit_to_limit(maps, data_at, req.limit_bytes, *core);
+  if (uncounted)
+    core->left_out.push_back(std::to_string(uncounted) + " mappings past the " + std::to_string(kMaxSegments) +
+                             " a core's program headers may count");
 
   Elf64_Ehdr eh{};
   std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
@@ -383,6 +425,8 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
     if (maps[i].dump) ok = copy_memory(mem_fd, fd, maps[i].start, maps[i].dump, ph[i + 1].p_offset, buf, core->unreadable_bytes);
   ok = ok && ftruncate(fd, static_cast<off_t>(at)) == 0 && fsync(fd) == 0;
   const int write_errno = errno;
+  struct stat st {};
+  if (ok && fstat(fd, &st) == 0) core->disk_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
   ok = close(fd) == 0 && ok;
   close(mem_fd);
   if (!ok) {

@@ -38,7 +38,8 @@ struct CoreRequest {
 struct CoreFile {
   std::filesystem::path path;  // the temporary file, then where it was kept
   std::string error;           // why there is no core ("" : there is one)
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;       // the file's size; zero pages are holes, so it takes less on disk:
+  uint64_t disk_bytes = 0;  // what its blocks take
   int threads = 0, threads_unstopped = 0;  // written; other threads that did not stop in time
   int segments = 0;                         // PT_LOAD
   uint64_t unreadable_bytes = 0;            // dumped mappings whose pages could not be read (left as zeros)

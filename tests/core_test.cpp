@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <regex>
 
+#include "core_file.h"
+#include "corpus.h"
 #include "test_support.h"
 
 namespace faultline::test {
@@ -33,6 +35,63 @@ bool no_temporaries(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
     if (e.path().filename().string().rfind(".incoming-", 0) == 0) return false;
   return true;
+}
+
+// repro.json names only the file beside it: a reproducer from a pull request
+// cannot point faultline (or its user's gdb) at another path.
+TEST(CoreUnit, ReproJsonNamesOnlyTheCoreBesideIt) {
+  const std::string base = R"({"faultline_repro": 1, "argv": ["/bin/x"], "schedule": "",
+                                "expected": {"class": "abort", "stack_hash": ""})";
+  auto none = parse_reproducer_json(base + "}");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->core, "");
+  EXPECT_FALSE(reproducer_to_json(none.value()).contains("core"));
+  auto kept = parse_reproducer_json(base + R"(, "core": "core"})");
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(reproducer_to_json(kept.value())["core"], "core");
+  for (const char* bad : {R"("../core")", R"("/etc/passwd")", R"(true)"}) {
+    auto r = parse_reproducer_json(base + ", \"core\": " + bad + "}");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("field 'core'"), std::string::npos) << r.error().message;
+  }
+}
+
+// keep_core moves the temporary file in with one rename and rewrites
+// repro.json to name it; a bucket's core is replaced only when asked.
+TEST(CoreUnit, KeepCoreRenamesItInAndTheReproducerNamesIt) {
+  ScratchDir d;
+  Reproducer r;
+  r.argv = {"/bin/x"};
+  r.expected_class = CrashClass::Abort;
+  auto stored = store_reproducer(d / "out", r, std::nullopt);
+  ASSERT_TRUE(stored) << stored.error().message;
+  auto temporary = [&](const std::string& bytes) {
+    const fs::path path = d / "out" / (".incoming-core-" + bytes);
+    write_file(path, bytes);
+    return path;
+  };
+  {
+    CoreFile first;
+    first.path = temporary("first");
+    auto kept = keep_core(first, stored->dir, false);
+    ASSERT_TRUE(kept) << kept.error().message;
+    EXPECT_TRUE(first.kept);
+    EXPECT_EQ(*kept, stored->dir / "core");
+  }
+  EXPECT_EQ(read_file(stored->dir / "core"), "first");
+  EXPECT_EQ(load_reproducer(stored->dir)->core, "core");
+  {
+    CoreFile second;
+    second.path = temporary("second");
+    ASSERT_TRUE(keep_core(second, stored->dir, false));
+    EXPECT_FALSE(second.kept);
+  }  // not kept: removed with the last reference
+  EXPECT_EQ(read_file(stored->dir / "core"), "first");
+  EXPECT_FALSE(fs::exists(d / "out" / ".incoming-core-second"));
+  CoreFile third;
+  third.path = temporary("third");
+  ASSERT_TRUE(keep_core(third, stored->dir, true));
+  EXPECT_EQ(read_file(stored->dir / "core"), "third");
 }
 
 TEST(Core, RunKeepsACoreGdbOpensWithEveryThreadTheCrashingFrameAndItsLocals) {
