@@ -204,6 +204,8 @@ std::string thread_notes(pid_t pid, pid_t tid, const siginfo_t& si, bool first, 
 }
 
 std::string human(uint64_t bytes) {
+  if (bytes >= (1ull << 40)) return std::to_string(bytes >> 40) + " TiB";
+  if (bytes >= (1ull << 30)) return std::to_string(bytes >> 30) + " GiB";
   return bytes >= (1u << 20) ? std::to_string(bytes >> 20) + " MiB" : std::to_string(bytes >> 10) + " KiB";
 }
 
