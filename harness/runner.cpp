@@ -271,6 +271,13 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
   }
 }
 
+// The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.
+char task_state(pid_t tid) {
+  const std::string stat = read_proc_file("/proc/" + std::to_string(tid) + "/stat", 4096);
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? 0 : stat[paren + 2];
+}
+
 // The other threads of a crashing process, held for its core: each is sent
 // SIGSTOP and given until `bound` to reach a ptrace stop. Returns those that
 // stopped; `resume` gets the ones stopped by a SIGSTOP (continued without it
@@ -296,9 +303,7 @@ std::vector<pid_t> hold_threads(pid_t tgid, const std::vector<pid_t>& tids, std:
     }
     // Already in a stop the runner has not resumed (the ptrace injector's deferred ones): no new status comes.
     for (auto it = pending.begin(); it != pending.end();) {
-      const std::string stat = read_proc_file("/proc/" + std::to_string(*it) + "/stat", 4096);
-      const auto paren = stat.rfind(')');
-      const char state = paren == std::string::npos || paren + 2 >= stat.size() ? 0 : stat[paren + 2];
+      const char state = task_state(*it);
       if (state == 't') held.push_back(*it);
       it = state == 't' || state == 'Z' || state == 'X' || state == 0 ? pending.erase(it) : std::next(it);
     }
@@ -486,6 +491,24 @@ Result<RunResult> run_program(const RunRequest& req) {
   PtraceInjector ptrace_injector(req.schedule, req.max_frames);
   // Wait statuses collected while the threads were held for a core: handled after it.
   std::vector<std::pair<pid_t, int>> after_core;
+  // --core at a timeout: the program's threads as the hang snapshot stopped
+  // them, before the kill (SIGKILL is the signal the core names).
+  auto core_at_timeout = [&] {
+    std::vector<std::pair<int, pid_t>> stopped;
+    int unstopped = 0;
+    for (const auto& [tid, task] : tasks)
+      if (task.tgid != pid) continue;
+      else if (task_state(tid) == 't') stopped.emplace_back(task.index, tid);
+      else unstopped++;
+    if (stopped.empty()) return;
+    std::sort(stopped.begin(), stopped.end());
+    std::vector<pid_t> tids;
+    for (auto [index, tid] : stopped) tids.push_back(tid);
+    siginfo_t kill_info{};
+    kill_info.si_signo = SIGKILL;
+    kill_info.si_code = SI_USER;
+    r.core = write_core_file(pid, tids, kill_info, req.core, unstopped);
+  };
   // --core, at the fatal signal of the program's own process: every thread
   // held, the one that crashed first in the core.
   auto write_core = [&](pid_t tgid, pid_t crashed, const siginfo_t& si) {
@@ -589,6 +612,7 @@ Result<RunResult> run_program(const RunRequest& req) {
         std::vector<TracedTask> traced;
         for (const auto& [tid, task] : tasks) traced.push_back({tid, task.tgid, task.index});
         r.hang = snapshot_hung_tasks(std::move(traced), kHangStopBound, handle);
+        if (req.core.wanted()) core_at_timeout();
       }
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);

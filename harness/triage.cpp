@@ -351,7 +351,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (req.core.wanted() && !r.core && r.cls != CrashClass::None) {
     r.core = std::make_shared<CoreFile>();
     r.core->error = r.end == RunResult::End::TimedOut
-                        ? "the program timed out: a core is written at a fatal crash signal only"
+                        ? "the program timed out and none of its threads stopped for a core"
                         : "the program's own process did not die of a crash signal (a core is written at that stop only)";
   }
   return r;

@@ -244,12 +244,30 @@ TEST(Core, ARunThatDoesNotDieOfASignalSaysWhyThereIsNoCore) {
   auto clean = run_faultline({"run", "-q", "--core", "--out", (d / "out").string(), "--", "/bin/true"}, d);
   EXPECT_EQ(clean.exit_code, 0);
   EXPECT_TRUE(entries(d / "out").empty() || no_temporaries(d / "out"));
-  auto timeout = run_faultline({"run", "-q", "--core", "--timeout", "0.5", "--out", (d / "out").string(), "--report",
-                                (d / "t.json").string(), "--", program("test-sleepers")},
-                               d);
-  EXPECT_EQ(timeout.exit_code, 1);
-  EXPECT_NE(timeout.err.find("no core: the program timed out"), std::string::npos) << timeout.err;
-  EXPECT_TRUE(read_report(d / "t.json")["core"].contains("error"));
+  // A program that does not die of its own signal: /bin/sh's child exits by SIGSEGV, not the program.
+  auto child = run_faultline({"run", "-q", "--core", "--out", (d / "out").string(), "--report", (d / "c.json").string(),
+                              "--", "sh", "-c", program("test-core_threads") + "; exit 3"},
+                             d);
+  EXPECT_EQ(child.exit_code, 1) << child.err;
+  EXPECT_NE(child.err.find("no core: the program's own process did not die of a crash signal"), std::string::npos) << child.err;
+  EXPECT_TRUE(read_report(d / "c.json")["core"].contains("error"));
+  EXPECT_TRUE(no_temporaries(d / "out"));
+}
+
+// A timeout is faultline's own fatal signal: the core holds every thread as
+// the hang snapshot stopped them, before the kill.
+TEST(Core, ATimeoutsCoreHoldsEveryThreadWhereItHung) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "-q", "--core", "--timeout", "0.5", "--out", (d / "out").string(), "--report",
+                          (d / "t.json").string(), "--", program("test-sleepers")},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto report = read_report(d / "t.json");
+  ASSERT_TRUE(report["core"].contains("path")) << report.dump(2);
+  EXPECT_EQ(report["core"]["threads"], 2);
+  const std::string out = gdb(program("test-sleepers"), report["core"]["path"].get<std::string>(), {"thread apply all bt"});
+  EXPECT_NE(out.find("Program terminated with signal SIGKILL"), std::string::npos) << out;
+  EXPECT_EQ(count_matches(out, R"(in sleep_forever \()"), 2) << out;
   EXPECT_TRUE(no_temporaries(d / "out"));
 }
 
