@@ -40,6 +40,12 @@ const std::vector<OptionRow>& option_table() {
        "when the run crashes, store a reproducer in DIR/<class>-<stack hash>/ (an existing one is kept)"},
       {"run replay stack explore alloc", "timeout,t", value<double>("SECONDS"),
        "kill the whole process tree after SECONDS (default 10; replay: the reproducer's own)"},
+      {"run replay explore fuzz", "core", {},
+       "write an ELF core of the crashed process as faultline held it at the fatal signal (every thread's registers, "
+       "the mappings and their memory) into the reproducer directory as `core`, for `gdb PROGRAM core`; run needs --out, "
+       "replay replaces the reproducer's core"},
+      {"run replay explore fuzz", "core-limit-mb", value<uint64_t>("MB", 256),
+       "largest core --core writes: past it the largest mappings are left out first (a stack keeps its innermost frames), as the report's core.left_out says"},
       {"run", "memory-limit-mb", value<uint64_t>("MB", 8192), "address-space limit of the child (RLIMIT_AS)"},
       {"run", "file-size-limit-mb", value<uint64_t>("MB", 64), "largest file the child may write (RLIMIT_FSIZE)"},
       {"run", "output-limit-kb", value<uint64_t>("KB", 1024),

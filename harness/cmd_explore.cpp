@@ -6,6 +6,7 @@
 
 #include "classify.h"
 #include "commands.h"
+#include "core_option.h"
 #include "corpus.h"
 #include "explore.h"
 #include "interleave.h"
@@ -174,6 +175,9 @@ int cmd_explore(const Invocation& inv) {
   auto spec = program_spec(inv);
   if (!spec) return bad_input(inv, spec.error().message);
   const std::string out = inv.options["out"].as<std::string>();
+  auto core = core_option(inv, out);
+  if (!core) return bad_input(inv, core.error().message);
+  spec->request.core = core.value();
 
   Result<bool> store_error = true;
   ProgressLine progress("explore");
@@ -193,6 +197,12 @@ int cmd_explore(const Invocation& inv) {
     }
     std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << std::endl;
     if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cout << "  " << note << std::endl;
+    // A bucket keeps the core of its first crash; a duplicate's goes now, not when the search ends.
+    if (hit.report.core) {
+      if (auto kept = keep_core(*hit.report.core, stored->dir, false); !kept) hit.report.core->discard(kept.error().message);
+      else if (!hit.report.core->kept) hit.report.core->discard("the reproducer already keeps one: " + kept->string());
+      if (!stored->already_known || hit.report.core->kept) std::cout << "  " << core_line(*hit.report.core) << std::endl;
+    }
   };
   auto show = [&](const ExploreProgress& p) {
     if (!progress.due()) return;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "core_option.h"
 #include "reproducer_json.h"
 #include "fuzz.h"
 #include "run_setup.h"
@@ -68,6 +69,9 @@ int cmd_fuzz(const Invocation& inv) {
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
   req.inject_library = lib.value();
+  auto core = core_option(inv, req.store.empty() ? req.corpora / req.target.name / "regressions" : req.store);
+  if (!core) return bad_input(inv, core.error().message);
+  req.core = core.value();
 
   auto outcome = run_fuzz(req);
   if (!outcome) return bad_input(inv, outcome.error().message);
@@ -79,6 +83,8 @@ int cmd_fuzz(const Invocation& inv) {
     std::printf("%8.1fs %-26s %-16s %-15s %7zu %4zu->%-4zu  %s\n", c.found_at,
                 std::string(to_string(c.report.cls)).c_str(), c.report.stack_hash.c_str(), c.status.c_str(), c.similar,
                 c.input_bytes, c.minimized_bytes, c.reproducer.empty() ? "-" : c.reproducer.c_str());
+  for (const auto& c : out.crashes)
+    if (c.report.core) std::printf("%s: %s\n", c.reproducer.filename().c_str(), core_line(*c.report.core).c_str());
   std::printf("\n%s on %s: %.0f s, %llu executions, %zu crashes saved by the engine, %d new buckets; corpus %zu -> %zu inputs\n",
               req.engine->name, req.target.name.c_str(), out.seconds, static_cast<unsigned long long>(out.executions),
               out.crashes.size(), out.new_buckets(), out.corpus_before, out.corpus_after);

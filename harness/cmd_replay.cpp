@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "core_option.h"
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
@@ -27,7 +28,10 @@ int cmd_replay(const Invocation& inv) {
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);
   adopt_target_from_corpora(repro.value(), dir, project.value());
-  auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value(), project->has_value() ? &**project : nullptr);
+  auto core = core_option(inv, repro_dir);  // replaces the reproducer's own core
+  if (!core) return bad_input(inv, core.error().message);
+  auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value(), project->has_value() ? &**project : nullptr,
+                        core.value());
   if (!outcome) return bad_input(inv, outcome.error().message);
   for (size_t i = 0; i < outcome->runs.size(); i++) {
     const auto& run = outcome->runs[i];
@@ -40,6 +44,8 @@ int cmd_replay(const Invocation& inv) {
   }
   std::cout << outcome->matched << "/" << times << " reproduced (" << to_string(repro->expected_class) << " ["
             << repro->expected_hash << "])\n";
+  if (outcome->core) std::cout << core_line(*outcome->core) << "\n";
+  else if (core->wanted()) std::cout << "no core: no run crashed\n";
   return outcome->matched == times ? kExitClean : kExitFound;
 }
 

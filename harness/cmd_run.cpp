@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "core_option.h"
 #include "corpus.h"
 #include "report.h"
 #include "run_setup.h"
@@ -29,6 +30,11 @@ int cmd_run(const Invocation& inv) {
   req.limits.file_size_bytes = o["file-size-limit-mb"].as<uint64_t>() << 20;
   req.limits.output_cap_bytes = o["output-limit-kb"].as<uint64_t>() << 10;
   req.forward_output = !o.count("quiet");
+  // The core goes only into the reproducer directory, under --out.
+  if (o.count("core") && !o.count("out")) return bad_input(inv, "--core needs --out DIR: the core is kept with the reproducer, in DIR only");
+  auto core = core_option(inv, o.count("out") ? o["out"].as<std::string>() : std::string());
+  if (!core) return bad_input(inv, core.error().message);
+  req.core = core.value();
 
   auto triaged = run_and_triage(req);
   if (!triaged) return bad_input(inv, triaged.error().message);
@@ -36,10 +42,6 @@ int cmd_run(const Invocation& inv) {
   report.argv = repro.argv;  // as the user gave it: @@, not a temporary path
   std::cerr << verdict_line(report) << "\n";
 
-  if (o.count("report")) {
-    auto w = write_file_atomic(o["report"].as<std::string>(), report_json(report).dump(2) + "\n");
-    if (!w) return bad_input(inv, w.error().message);
-  }
   if (o.count("out") && report.cls != CrashClass::None) {
     repro.expected_class = report.cls;
     repro.expected_hash = report.stack_hash;
@@ -49,6 +51,16 @@ int cmd_run(const Invocation& inv) {
     std::cerr << "faultline: reproducer " << (stored->already_known ? "already stored at " : "stored at ")
               << stored->dir.string() << "\n";
     if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cerr << "faultline: " << note << "\n";
+    if (report.core) {
+      if (auto kept = keep_core(*report.core, stored->dir, false); !kept) report.core->discard(kept.error().message);
+      else if (!report.core->kept) report.core->discard("the reproducer already keeps one: " + kept->string());
+      std::cerr << "faultline: " << core_line(*report.core) << "\n";
+    }
+  }
+  // After the reproducer: the report names the core where it was kept.
+  if (o.count("report")) {
+    auto w = write_file_atomic(o["report"].as<std::string>(), report_json(report).dump(2) + "\n");
+    if (!w) return bad_input(inv, w.error().message);
   }
   return report.cls == CrashClass::None ? kExitClean : kExitFound;
 }

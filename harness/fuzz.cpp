@@ -302,8 +302,31 @@ class Fuzzer {
       if (!stored) return stored.error();
       c.reproducer = stored->dir;
       c.status = stored->already_known ? "stored before" : "new";
+      if (req_.core.wanted() && !stored->already_known) c.report.core = core_of(stored->dir, bucket);
     }
     return true;
+  }
+
+  // The stored reproducer, run once more for its core: the stored input (the
+  // minimized one) is what the core shows. Kept when the run lands in the bucket.
+  std::shared_ptr<CoreFile> core_of(const fs::path& dir, const std::string& bucket) {
+    auto none = [](const std::string& why) {
+      auto core = std::make_shared<CoreFile>();
+      core->error = why;
+      return core;
+    };
+    auto repro = load_reproducer(dir);
+    if (!repro) return none(repro.error().message);
+    auto req = request_for(repro.value(), dir, target_.project);
+    if (!req) return none(req.error().message);
+    req->inject_library = req_.inject_library;
+    req->core = req_.core;
+    auto rep = run_and_triage(req.value());
+    if (!rep) return none(rep.error().message);
+    if (bucket_of(rep.value()) != bucket) return none("the stored reproducer gave " + bucket_of(rep.value()) + " when run for its core");
+    if (!rep->core) return none("the program's own process did not die of a crash signal");
+    if (auto kept = keep_core(*rep->core, dir, false); !kept) rep->core->discard(kept.error().message);
+    return rep->core;
   }
 
   Result<Stored> store_bucket(const FuzzCrash& c, const std::string& bucket, size_t& stored_bytes) {

@@ -49,6 +49,8 @@ struct FuzzRequest {
   bool minimize = true;
   double minimize_seconds = 20;  // per new bucket, for the engine's input minimizer
   bool merge = true;
+  // --core: each new bucket's reproducer is run once more and its core kept beside it.
+  CoreRequest core;
 };
 
 struct FuzzCrash {

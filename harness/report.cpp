@@ -126,6 +126,7 @@ nlohmann::json report_json(const CrashReport& r) {
     if (!r.stack->base_function.empty()) j["stack"]["base_function"] = r.stack->base_function;
   }
   if (!r.note.empty()) j["note"] = r.note;
+  if (r.core) j["core"] = core_json(*r.core);
   if (r.injection) {
     j["injection"] = {{"signal", signal_name(r.injection->signo)}, {"pc", hex_address(r.injection->pc)},
                       {"call", r.injection->call}, {"insn", r.injection->insn}};

@@ -33,6 +33,7 @@ nlohmann::json to_json(const Reproducer& r) {
                       {"environment", r.environment}};
   if (!r.target.empty()) j["target"] = r.target;
   if (!r.engine.empty()) j["engine"] = r.engine;
+  if (!r.core.empty()) j["core"] = r.core;
   if (!r.target.empty()) return j;  // the manifest says where and how a target runs
   if (!r.cwd.empty()) j["cwd"] = r.cwd;
   if (!r.executable.empty()) j["executable"] = r.executable;
@@ -145,6 +146,11 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
   if (!r.expected_hash.empty() && !valid_hash(r.expected_hash))
     return Error{"field 'expected.stack_hash' must be 16 lowercase hex digits or empty"};
   if (j.contains("environment")) r.environment = j["environment"];
+  // Only ever the file beside repro.json: a name from a pull request must not point elsewhere.
+  if (j.contains("core")) {
+    if (j["core"] != "core") return Error{"field 'core' must be \"core\" (the core file beside repro.json)"};
+    r.core = "core";
+  }
   if (j.contains("cwd")) {
     if (!absolute_path_field(j["cwd"])) return Error{"field 'cwd' must be an absolute path"};
     r.cwd = j["cwd"].get<std::string>();

@@ -40,6 +40,7 @@ struct Reproducer {
   std::string cwd;                     // absolute working directory; "" : an older reproducer, run here
   std::string executable;              // argv[0] resolved (PATH, or against cwd) to an absolute path
   std::vector<ArgvFile> argv_files;
+  std::string core;  // "core" when the directory keeps an ELF core of the crash (--core), else ""
 };
 
 // The name a copy of argv[index] (file `path`) gets in the reproducer

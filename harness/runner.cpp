@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -23,6 +24,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "allocators.h"
 #include "hang.h"
@@ -39,6 +41,8 @@ constexpr size_t kTailBytes = 64 * 1024;
 constexpr int kPidDigits = 10;
 // How long a timeout waits for the program's threads to stop for their stacks.
 constexpr std::chrono::milliseconds kHangStopBound{1000};
+// How long a core waits for the crashing process's other threads to stop.
+constexpr std::chrono::milliseconds kCoreStopBound{1000};
 
 bool is_crash_signal(int sig) {
   switch (sig) {
@@ -267,6 +271,47 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
   }
 }
 
+// The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.
+char task_state(pid_t tid) {
+  const std::string stat = read_proc_file("/proc/" + std::to_string(tid) + "/stat", 4096);
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? 0 : stat[paren + 2];
+}
+
+// The other threads of a crashing process, held for its core: each is sent
+// SIGSTOP and given until `bound` to reach a ptrace stop. Returns those that
+// stopped; `resume` gets the ones stopped by a SIGSTOP (continued without it
+// after the core), `later` the wait statuses of every other stop and task,
+// for the runner to handle as it would have.
+std::vector<pid_t> hold_threads(pid_t tgid, const std::vector<pid_t>& tids, std::chrono::milliseconds bound,
+                                std::vector<pid_t>& resume, std::vector<std::pair<pid_t, int>>& later) {
+  std::set<pid_t> pending;
+  std::vector<pid_t> held;
+  for (pid_t t : tids)
+    if (syscall(SYS_tgkill, tgid, t, SIGSTOP) == 0) pending.insert(t);
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    int st = 0;
+    for (pid_t w; (w = waitpid(-1, &st, __WALL | WNOHANG)) > 0;) {
+      if (!pending.erase(w) || !WIFSTOPPED(st)) {
+        later.emplace_back(w, st);
+        continue;
+      }
+      held.push_back(w);
+      if (WSTOPSIG(st) == SIGSTOP && (st >> 16) == 0) resume.push_back(w);
+      else later.emplace_back(w, st);
+    }
+    // Already in a stop the runner has not resumed (the ptrace injector's deferred ones): no new status comes.
+    for (auto it = pending.begin(); it != pending.end();) {
+      const char state = task_state(*it);
+      if (state == 't') held.push_back(*it);
+      it = state == 't' || state == 'Z' || state == 'X' || state == 0 ? pending.erase(it) : std::next(it);
+    }
+    if (!pending.empty()) usleep(500);
+  }
+  return held;
+}
+
 }  // namespace
 
 // The signal's disposition in the tracee: SigCgt is a hex mask, bit sig-1.
@@ -444,6 +489,42 @@ Result<RunResult> run_program(const RunRequest& req) {
   };
   std::map<pid_t, ProcessCrashes> crashes;
   PtraceInjector ptrace_injector(req.schedule, req.max_frames);
+  // Wait statuses collected while the threads were held for a core: handled after it.
+  std::vector<std::pair<pid_t, int>> after_core;
+  // --core at a timeout: the program's threads as the hang snapshot stopped
+  // them, before the kill (SIGKILL is the signal the core names).
+  auto core_at_timeout = [&] {
+    std::vector<std::pair<int, pid_t>> stopped;
+    int unstopped = 0;
+    for (const auto& [tid, task] : tasks)
+      if (task.tgid != pid) continue;
+      else if (task_state(tid) == 't') stopped.emplace_back(task.index, tid);
+      else unstopped++;
+    if (stopped.empty()) return;
+    std::sort(stopped.begin(), stopped.end());
+    std::vector<pid_t> tids;
+    for (auto [index, tid] : stopped) tids.push_back(tid);
+    siginfo_t kill_info{};
+    kill_info.si_signo = SIGKILL;
+    kill_info.si_code = SI_USER;
+    r.core = write_core_file(pid, tids, kill_info, req.core, unstopped);
+  };
+  // --core, at the fatal signal of the program's own process: every thread
+  // held, the one that crashed first in the core.
+  auto write_core = [&](pid_t tgid, pid_t crashed, const siginfo_t& si) {
+    std::vector<std::pair<int, pid_t>> others;  // by thread index
+    for (const auto& [tid, task] : tasks)
+      if (task.tgid == tgid && tid != crashed) others.emplace_back(task.index, tid);
+    std::sort(others.begin(), others.end());
+    std::vector<pid_t> tids;
+    for (auto [index, tid] : others) tids.push_back(tid);
+    std::vector<pid_t> resume;
+    std::vector<pid_t> held = hold_threads(tgid, tids, kCoreStopBound, resume, after_core);
+    std::sort(held.begin(), held.end(), [&](pid_t a, pid_t b) { return tasks[a].index < tasks[b].index; });
+    held.insert(held.begin(), crashed);
+    r.core = write_core_file(tgid, held, si, req.core, static_cast<int>(tids.size() + 1 - held.size()));
+    for (pid_t t : resume) ptrace(PTRACE_CONT, t, nullptr, nullptr);
+  };
 
   const auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                  std::chrono::duration<double>(req.limits.timeout_seconds));
@@ -512,8 +593,12 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (task.tgid == pid && !is_crash_signal(sig)) r.signals_received[sig] = {si.si_code, si.si_pid};
     if (is_crash_signal(sig) && !single_step && !timed_out) {
       auto& process = crashes[task.tgid];
-      auto& slot = signal_caught(w, sig) ? process.first_caught : process.fatal;
-      if (!slot) slot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
+      const bool caught = signal_caught(w, sig);
+      auto& slot = caught ? process.first_caught : process.fatal;
+      if (!slot) {
+        slot = take_snapshot(task.tgid, w, task.index, si, req.max_frames);
+        if (!caught && task.tgid == pid && req.core.wanted() && !r.core) write_core(task.tgid, w, si);
+      }
     }
     ptrace(PTRACE_CONT, w, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(sig)));
   };
@@ -527,6 +612,7 @@ Result<RunResult> run_program(const RunRequest& req) {
         std::vector<TracedTask> traced;
         for (const auto& [tid, task] : tasks) traced.push_back({tid, task.tgid, task.index});
         r.hang = snapshot_hung_tasks(std::move(traced), kHangStopBound, handle);
+        if (req.core.wanted()) core_at_timeout();
       }
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
@@ -550,6 +636,8 @@ Result<RunResult> run_program(const RunRequest& req) {
       // no SIGCHLD will announce them again.
       for (auto deferred = ptrace_injector.take_deferred(); !deferred.empty(); deferred = ptrace_injector.take_deferred())
         for (auto [dw, dst] : deferred) handle(dw, dst);
+      for (auto held_back = std::exchange(after_core, {}); !held_back.empty(); held_back = std::exchange(after_core, {}))
+        for (auto [dw, dst] : held_back) handle(dw, dst);
     }
   }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

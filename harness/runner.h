@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core_file.h"
 #include "event_record.h"
 #include "frame.h"
 #include "maps.h"
@@ -48,6 +49,9 @@ struct RunRequest {
   bool supervise_only = false;
   std::vector<std::string> extra_env;  // NAME=VALUE, added to (or replacing in) the child's environment
   std::string cwd;  // the child's working directory ("" : faultline's); a project's targets run in its root
+  // --core: at the program's fatal signal, its core is written into core.dir
+  // while every thread is held (see core_file.h).
+  CoreRequest core;
 };
 
 // What the tracer saw at a crash signal, before the signal was delivered.
@@ -155,6 +159,7 @@ struct RunResult {
   std::map<int, SignalSent> signals_received;
   int threads_started = 1;  // threads the program's own process ran, the main one included
   std::optional<HangSnapshot> hang;    // End::TimedOut of a traced program
+  std::shared_ptr<CoreFile> core;      // RunRequest::core: written at the fatal signal of the program's process
 };
 
 // Whether the program has a handler for sig (SigCgt of /proc/<tid>/status).

@@ -355,6 +355,13 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   if (r.cls == CrashClass::SignalUnsafeReentrancy) r.reentrancy = find_reentrancy_pair(r.frames);
   if (!r.frames.empty() && !r.deadlock) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
   if (!r.frames.empty()) r.full_stack_hash = full_stack_hash(r.frames);
+  r.core = run.core;
+  if (req.core.wanted() && !r.core && r.cls != CrashClass::None) {
+    r.core = std::make_shared<CoreFile>();
+    r.core->error = r.end == RunResult::End::TimedOut
+                        ? "the program timed out and none of its threads stopped for a core"
+                        : "the program's own process did not die of a crash signal (a core is written at that stop only)";
+  }
   return r;
 }
 

@@ -2,6 +2,7 @@
 // injector records) to a CrashReport with one class from the taxonomy.
 #pragma once
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -122,6 +123,9 @@ struct CrashReport {
   std::map<int, uint64_t> calls_at_exit;
   std::map<int, uint64_t> syncs_at_exit;  // sync points (unsafe_calls.h), likewise
   int threads_started = 1;  // of the program's own process
+  // --core: the core written at the fatal signal (a temporary file until a
+  // command keeps it in the reproducer), or why there is none.
+  std::shared_ptr<CoreFile> core;
   // Why a run that ended by a signal is not a finding, or what else a reader
   // should know about how it ended.
   std::string note;

@@ -27,6 +27,7 @@ packages=(
   libiberty-dev                               # Rust (v0 and legacy) demangling
   cargo librust-stacker-dev                   # a real stacker segment (rustc's mechanism), built offline
   jq libxml2-utils                            # real parsers for depth bisection (stack --open/--close)
+  gdb                                         # opens the cores --core writes (their test)
 )
 
 missing=()
