@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 
 // libiberty.h declares its own basename() unless told string.h has one.
 #define HAVE_DECL_BASENAME 1
@@ -101,6 +102,15 @@ class SymbolCache {
     return mod;
   }
 
+  // The slot for a cached module's frames at pc ("" when not yet known), or
+  // nullptr once the memo is full.
+  std::vector<Frame>* memo(Dwfl_Module* mod, Dwarf_Addr pc, bool activation) {
+    const auto key = std::make_tuple(mod, pc, activation);
+    if (auto it = frames_.find(key); it != frames_.end()) return &it->second;
+    if (frames_.size() >= kMaxMemoFrames) return nullptr;
+    return &frames_[key];
+  }
+
  private:
   static constexpr size_t kMaxModules = 256;  // past that, modules are read per crash
   static inline char* debuginfo_path_ = nullptr;
@@ -115,6 +125,8 @@ class SymbolCache {
     Dwfl_Module* module = nullptr;
   };
   std::map<std::string, Entry> entries_;
+  static constexpr size_t kMaxMemoFrames = 1 << 16;
+  std::map<std::tuple<Dwfl_Module*, Dwarf_Addr, bool>, std::vector<Frame>> frames_;
 };
 
 SymbolCache& symbol_cache() {
@@ -184,6 +196,10 @@ std::vector<Frame> symbolized_frames(Dwfl* dwfl, Dwarf_Addr pc, bool activation)
   Dwfl_Module* live = dwfl_addrmodule(dwfl, lookup);
   if (!live) return {f};
   Dwfl_Module* mod = named_module(live);
+  // A cached module's answers are kept too: recursions and repeated crashes
+  // ask for the same return addresses again and again.
+  std::vector<Frame>* memo = mod != live ? symbol_cache().memo(mod, pc, activation) : nullptr;
+  if (memo && !memo->empty()) return *memo;
   Dwarf_Addr base = 0;
   const char* mainfile = nullptr;
   const char* modname = dwfl_module_info(mod, nullptr, &base, nullptr, nullptr, nullptr, &mainfile, nullptr);
@@ -219,6 +235,7 @@ std::vector<Frame> symbolized_frames(Dwfl* dwfl, Dwarf_Addr pc, bool activation)
   }
   std::free(scopes);
   out.push_back(std::move(at));
+  if (memo) *memo = out;
   return out;
 }
 
