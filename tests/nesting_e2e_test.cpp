@@ -29,20 +29,6 @@ std::string nested_file(const ScratchDir& d, std::vector<std::string> nesting, u
   return path.string();
 }
 
-struct Search {
-  CliResult cli;
-  nlohmann::json result;
-};
-
-Search stack_search(const ScratchDir& d, std::vector<std::string> args) {
-  args.insert(args.begin(), {"stack", "--out", (d / "repros").string(), "--report", (d / "stack.json").string()});
-  Search s;
-  s.cli = run_faultline(args, d);
-  if (fs::exists(d / "stack.json")) s.result = read_report(d / "stack.json");
-  fs::remove(d / "stack.json");
-  return s;
-}
-
 TEST(GenNested, AnyParsersNestingToStdout) {
   ScratchDir d;
   auto json = run_faultline({"gen", "nested", "--open", "[", "--close", "]", "--leaf", "1", "--depth", "3"}, d);
@@ -132,7 +118,7 @@ TEST(StackAnyParser, AParserWithADepthLimitGetsItsLimitNotADepth) {
 
 // A real program's limit, measured by the search and checked by running the
 // program itself at the depth below and at the depth found.
-void expect_limit_of(const ScratchDir& d, const Search& s, const std::vector<std::string>& nesting,
+void expect_limit_of(const ScratchDir& d, const StackSearch& s, const std::vector<std::string>& nesting,
                      const std::string& command, const std::string& message) {
   ASSERT_EQ(s.cli.exit_code, 0) << s.cli.out << s.cli.err;
   EXPECT_FALSE(s.result.contains("min_crashing_depth")) << s.result;

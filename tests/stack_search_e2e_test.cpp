@@ -71,20 +71,6 @@ TEST(NestedParser, MainThreadModeNeedsTheMainStackShrunk) {
   EXPECT_EQ(main_small["thread"], 0);
 }
 
-struct StackSearch {
-  CliResult cli;
-  nlohmann::json result;
-};
-
-StackSearch stack_search(const ScratchDir& d, std::vector<std::string> args) {
-  // Before any `-- PROGRAM`, which takes everything after it.
-  args.insert(args.begin(), {"stack", "--out", (d / "repros").string(), "--report", (d / "stack.json").string()});
-  StackSearch s;
-  s.cli = run_faultline(args, d);
-  s.result = read_report(d / "stack.json");
-  return s;
-}
-
 TEST(StackSearch, SmallestCrashingDepthIsTheBoundaryAndReproducible) {
   ScratchDir d;
   const std::vector<std::string> args = {"--target", "nested_parser", "--shape", "expr", "--stack-size", "256K",

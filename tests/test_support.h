@@ -113,4 +113,20 @@ inline std::vector<fs::path> entries(const fs::path& dir) {
 
 inline std::string zoo_driver() { return std::string(FAULTLINE_BIN_DIR) + "/target-crash_zoo"; }
 
+// `faultline stack ARGS` with its reproducers in dir/repros and its JSON
+// result read back ({} when it wrote none, as on a usage error).
+struct StackSearch {
+  CliResult cli;
+  nlohmann::json result;
+};
+inline StackSearch stack_search(const ScratchDir& d, std::vector<std::string> args) {
+  // Before any `-- PROGRAM`, which takes everything after it.
+  args.insert(args.begin(), {"stack", "--out", (d / "repros").string(), "--report", (d / "stack.json").string()});
+  StackSearch s;
+  s.cli = run_faultline(args, d);
+  if (fs::exists(d / "stack.json")) s.result = read_report(d / "stack.json");
+  fs::remove(d / "stack.json");  // a later search that writes none is not read as this one
+  return s;
+}
+
 }  // namespace faultline::test
