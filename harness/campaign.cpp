@@ -489,8 +489,8 @@ class Campaign {
     }
     std::error_code ec;
     fs::create_directories(out, ec);
-    for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", j.dump(2) + "\n"},
-                                     {"report.sarif", campaign_sarif(rows_).dump(2) + "\n"},
+    for (const auto& [name, text] : {std::pair<std::string, std::string>{"report.json", json_text(j) + "\n"},
+                                     {"report.sarif", json_text(campaign_sarif(rows_)) + "\n"},
                                      {"junit.xml", campaign_junit(rows_)},
                                      {"report.html", campaign_html(rows_, curves_, history_)}})
       if (auto w = write_file_atomic(out / name, text); !w) return w.error();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "campaign_report.h"
+#include "report.h"
 #include "corpus.h"
 
 namespace faultline {
@@ -126,7 +127,7 @@ Result<bool> save_campaign_history(const fs::path& file, const std::vector<Campa
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   if (ec) return Error{file.parent_path().string() + ": cannot create directory: " + ec.message()};
-  return write_file_atomic(file, json({{"faultline_history", 1}, {"runs", runs}}).dump(1) + "\n");
+  return write_file_atomic(file, json_text(json({{"faultline_history", 1}, {"runs", runs}}), 1) + "\n");
 }
 
 CampaignNight campaign_night(const std::vector<CampaignRow>& rows) {

@@ -59,7 +59,7 @@ int cmd_run(const Invocation& inv) {
   }
   // After the reproducer: the report names the core where it was kept.
   if (o.count("report")) {
-    auto w = write_file_atomic(o["report"].as<std::string>(), report_json(report).dump(2) + "\n");
+    auto w = write_file_atomic(o["report"].as<std::string>(), json_text(report_json(report)) + "\n");
     if (!w) return bad_input(inv, w.error().message);
   }
   return report.cls == CrashClass::None ? kExitClean : kExitFound;

@@ -432,7 +432,7 @@ int cmd_stack(const Invocation& inv) {
   std::printf("  runs: %d (bisection %d, bound log2(range)+2 = %.0f; baseline 1; monotonicity checks %d), %.2f s\n",
               boundary->runs + 1 + extra_runs, boundary->runs, bound, extra_runs, seconds);
   if (o.count("report")) {
-    auto w = write_file_atomic(o["report"].as<std::string>(), result.dump(2) + "\n");
+    auto w = write_file_atomic(o["report"].as<std::string>(), json_text(result) + "\n");
     if (!w) return bad_input(inv, w.error().message);
   }
   return kExitClean;

@@ -75,6 +75,15 @@ std::string frame_label(const Frame& f) {
   return s;
 }
 
+std::string json_text(nlohmann::json j, int indent) {
+  try {
+    return j.dump(indent);
+  } catch (const nlohmann::json::type_error&) {  // 316: invalid UTF-8
+  }
+  if (j.is_object()) j["invalid_utf8_replaced"] = true;
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json report_json(const CrashReport& r) {
   using nlohmann::json;
   json findings = json::array();

@@ -8,6 +8,11 @@
 
 namespace faultline {
 
+// The JSON text of j. Invalid UTF-8 in its strings (a program's stderr, its
+// argv, a path) is replaced with U+FFFD instead of losing the whole file,
+// and an object says so: "invalid_utf8_replaced": true.
+std::string json_text(nlohmann::json j, int indent = 2);
+
 nlohmann::json report_json(const CrashReport& r);
 
 // "faultline: stack-exhaustion — SIGSEGV ... in zoo_parse_block (crash_zoo.cpp:41) [hash 1f2e...] 0.12 s"
