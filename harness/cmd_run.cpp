@@ -26,9 +26,23 @@ int cmd_run(const Invocation& inv) {
   repro.schedule = schedule->canonical();
   RunRequest& req = spec->request;
   req.schedule = schedule.value();
-  req.limits.address_space_bytes = o["memory-limit-mb"].as<uint64_t>() << 20;
-  req.limits.file_size_bytes = o["file-size-limit-mb"].as<uint64_t>() << 20;
-  req.limits.output_cap_bytes = o["output-limit-kb"].as<uint64_t>() << 10;
+  // Each limit in a range where its unit shift cannot overflow; an address
+  // space of 0 lets no program start (the kernel's SIGSEGV in exec would pass
+  // for a crash).
+  struct LimitOption {
+    const char* name;
+    uint64_t min, max;
+    int shift;
+    uint64_t* bytes;
+  };
+  for (const LimitOption& l : {LimitOption{"memory-limit-mb", 1, 1ull << 24, 20, &req.limits.address_space_bytes},
+                               LimitOption{"file-size-limit-mb", 0, 1ull << 24, 20, &req.limits.file_size_bytes},
+                               LimitOption{"output-limit-kb", 0, 1ull << 30, 10, &req.limits.output_cap_bytes}}) {
+    const uint64_t v = o[l.name].as<uint64_t>();
+    if (v < l.min || v > l.max)
+      return bad_input(inv, std::string("--") + l.name + " must be " + std::to_string(l.min) + " to " + std::to_string(l.max));
+    *l.bytes = v << l.shift;
+  }
   req.forward_output = !o.count("quiet");
   // The core goes only into the reproducer directory, under --out.
   if (o.count("core") && !o.count("out")) return bad_input(inv, "--core needs --out DIR: the core is kept with the reproducer, in DIR only");

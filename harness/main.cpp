@@ -1,6 +1,7 @@
 // faultline: the CLI. Commands and their manual pages are declared here once;
 // their options come from the table in cli_options.cpp.
 #include <algorithm>
+#include <typeinfo>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -297,8 +298,19 @@ int main(int argc, char** argv) {
   po::positional_options_description positional;
   positional.add("operand", -1);
   try {
-    po::store(po::command_line_parser(option_args).options(all).positional(positional).run(), inv.options);
+    const po::parsed_options parsed = po::command_line_parser(option_args).options(all).positional(positional).run();
+    po::store(parsed, inv.options);
     po::notify(inv.options);
+    // Boost reads "-1" into an unsigned option as 2^64-1 (unlimited): a limit
+    // of -1 must be an error, not the absence of a limit.
+    for (const auto& opt : parsed.options) {
+      if (!inv.options.count(opt.string_key)) continue;
+      const auto& type = inv.options[opt.string_key].value().type();
+      const bool is_unsigned = type == typeid(uint64_t) || type == typeid(unsigned) || type == typeid(size_t);
+      for (const auto& v : opt.value)
+        if (is_unsigned && v.find_first_not_of(" \t") != std::string::npos && v[v.find_first_not_of(" \t")] == '-')
+          return bad_input(inv, "--" + opt.string_key + " must be a number of 0 or more, not '" + v + "'");
+    }
   } catch (const po::error& e) {
     return bad_input(inv, e.what());
   }

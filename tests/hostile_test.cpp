@@ -1,4 +1,6 @@
 // Hostile programs and files (issue 15), one case per test, on real processes.
+#include <algorithm>
+
 #include "test_support.h"
 
 namespace faultline::test {
@@ -19,6 +21,26 @@ TEST(Hostile, NonUtf8StderrLosesNeitherReportNorReproducer) {
   EXPECT_EQ(report["invalid_utf8_replaced"], true);
   EXPECT_EQ(report["stderr_tail"], "\xEF\xBF\xBD\n");  // U+FFFD
   EXPECT_EQ(entries(d / "repros").size(), 1u);
+}
+
+// Limits are checked before the run: -1 was read as 2^64-1 (no limit at all),
+// and an address space of 0 let nothing start, filed as stack exhaustion.
+TEST(Hostile, LimitsOutOfRangeAreOneLineErrors) {
+  ScratchDir d;
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--output-limit-kb", "-1"}, {"--memory-limit-mb=-1"}, {"--memory-limit-mb", "0"},
+           {"--file-size-limit-mb", "18446744073709551615"}, {"--core-limit-mb", "-3"}}) {
+    std::vector<std::string> args = {"run", "--report", (d / "r.json").string()};
+    args.insert(args.end(), bad.begin(), bad.end());
+    args.insert(args.end(), {"--", "/bin/true"});
+    auto r = run_faultline_as_given(args, d);
+    EXPECT_EQ(r.exit_code, 2) << bad[0] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(bad[0].substr(0, bad[0].find('='))), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(d / "r.json"));
+  }
+  auto fine = run_faultline_as_given({"run", "--memory-limit-mb", "1024", "--output-limit-kb", "0", "--", "/bin/true"}, d);
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
 }
 
 }  // namespace
