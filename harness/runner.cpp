@@ -531,6 +531,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   std::string event_bytes;
   bool main_done = false, timed_out = false, out_open = true, err_open = true, ev_open = true;
   int main_status = 0;
+  bool program_started = false;  // the exec event of the program's own process
   const int echo_out = req.forward_output ? 1 : -1, echo_err = req.forward_output ? 2 : -1;
   const size_t cap = req.limits.output_cap_bytes;
 
@@ -559,7 +560,7 @@ Result<RunResult> run_program(const RunRequest& req) {
       return;
     }
     if (event != 0) {  // exec
-      if (task.tgid == pid) ptrace_injector.on_exec(pid, r);
+      if (task.tgid == pid) ptrace_injector.on_exec(pid, r), program_started = true;
       ptrace(PTRACE_CONT, w, nullptr, nullptr);
       return;
     }
@@ -655,6 +656,12 @@ Result<RunResult> run_program(const RunRequest& req) {
   restore();
   if (exec_failed)
     return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(exec_errno)};
+  // Killed inside execve, past its point of no return (no room for the
+  // program under the limits, say): the program never ran, so nothing of it crashed.
+  if (!program_started && !timed_out && WIFSIGNALED(main_status))
+    return Error{"'" + req.argv[0] + "' never started: the kernel ended it with signal " +
+                 std::to_string(WTERMSIG(main_status)) + " (" + strsignal(WTERMSIG(main_status)) +
+                 ") during exec (are its limits too small to load it?)"};
 
   if (timed_out) {
     r.end = RunResult::End::TimedOut;

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "test_support.h"
+#include "triage.h"
 
 namespace faultline::test {
 namespace {
@@ -41,6 +42,17 @@ TEST(Hostile, LimitsOutOfRangeAreOneLineErrors) {
   }
   auto fine = run_faultline_as_given({"run", "--memory-limit-mb", "1024", "--output-limit-kb", "0", "--", "/bin/true"}, d);
   EXPECT_EQ(fine.exit_code, 0) << fine.err;
+}
+
+// A program the kernel kills inside execve (an address space too small to
+// map it) never ran: an error naming it, not a crash of some class.
+TEST(Hostile, AProgramKilledDuringExecNeverStartedAndIsNoCrash) {
+  RunRequest req;
+  req.argv = {"/bin/true"};
+  req.limits.address_space_bytes = 4096;
+  auto r = run_and_triage(req);
+  ASSERT_FALSE(r) << "class " << to_string(r.value().cls);
+  EXPECT_NE(r.error().message.find("'/bin/true' never started"), std::string::npos) << r.error().message;
 }
 
 }  // namespace
