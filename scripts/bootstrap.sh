@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev                   # tests
   libboost-program-options-dev                # CLI
   libdw-dev libelf-dev elfutils               # unwinding and symbolization
+  libdebuginfod1                              # libdw loads it to fetch debug info when DEBUGINFOD_URLS is set
   libc6-dbg                                   # names for libc's own frames (malloc internals)
   nlohmann-json3-dev                          # reports
   yamllint                                    # checks docs/ci's workflows in the tests
