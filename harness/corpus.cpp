@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gnu/libc-version.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "argv_files.h"
@@ -145,6 +147,31 @@ std::string read_file(const fs::path& path, size_t max_bytes) {
     f.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, max_bytes - out.size())));
     out.append(buf, static_cast<size_t>(f.gcount()));
   }
+  return out;
+}
+
+Result<std::string> read_regular_file(const fs::path& path, size_t max_bytes) {
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Error{path.string() + ": cannot read: " + std::strerror(errno)};
+  struct stat st {};
+  std::string out;
+  std::optional<Error> problem;
+  if (fstat(fd, &st) != 0) problem = Error{path.string() + ": cannot read: " + std::strerror(errno)};
+  else if (!S_ISREG(st.st_mode)) problem = Error{path.string() + ": not a regular file (a directory, FIFO, socket or device)"};
+  else if (static_cast<uint64_t>(st.st_size) > max_bytes)
+    problem = Error{path.string() + ": larger than " + std::to_string(max_bytes >> 20) + " MiB"};
+  char buf[1 << 16];
+  while (!problem && out.size() <= max_bytes) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) problem = Error{path.string() + ": cannot read: " + std::strerror(errno)};
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  if (!problem && out.size() > max_bytes)  // it grew while being read
+    problem = Error{path.string() + ": larger than " + std::to_string(max_bytes >> 20) + " MiB"};
+  if (problem) return *problem;
   return out;
 }
 

@@ -27,6 +27,11 @@ Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes);
 // Inputs come from untrusted corpora: the default bounds what one can cost.
 constexpr size_t kMaxInputBytes = 64u << 20;
 std::string read_file(const fs::path& path, size_t max_bytes = kMaxInputBytes);
+// A file a user or a corpus names (--input): it must be a regular file of at
+// most max_bytes. Opened non-blocking and checked before any read, so a FIFO
+// does not hang faultline and /dev/zero is not read forever; the message
+// names the file and the problem.
+Result<std::string> read_regular_file(const fs::path& path, size_t max_bytes = kMaxInputBytes);
 
 // dir's entries, sorted, hidden ones (".x") and symbolic links left out;
 // only regular files if asked. Never throws: what cannot be listed is not there.

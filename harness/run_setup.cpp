@@ -107,11 +107,9 @@ Result<ProgramSpec> program_spec(const Invocation& inv) {
   std::string input_path;
   if (o.count("input")) {
     input_path = o["input"].as<std::string>();
-    std::ifstream f(input_path, std::ios::binary);
-    if (!f || std::filesystem::is_directory(input_path)) return Error{input_path + ": cannot read input file"};
-    std::stringstream ss;
-    ss << f.rdbuf();
-    spec.input = ss.str();
+    auto text = read_regular_file(input_path);
+    if (!text) return Error{"--input " + text.error().message};
+    spec.input = std::move(text.value());
   }
   const bool has_placeholder = std::find(repro.argv.begin(), repro.argv.end(), kInputPlaceholder) != repro.argv.end();
   // A target's command runs without its @@ arguments when there is no input.

@@ -1,4 +1,6 @@
 // Hostile programs and files (issue 15), one case per test, on real processes.
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "test_support.h"
@@ -53,6 +55,19 @@ TEST(Hostile, AProgramKilledDuringExecNeverStartedAndIsNoCrash) {
   auto r = run_and_triage(req);
   ASSERT_FALSE(r) << "class " << to_string(r.value().cls);
   EXPECT_NE(r.error().message.find("'/bin/true' never started"), std::string::npos) << r.error().message;
+}
+
+// --input must be a regular file: a FIFO hung faultline (nobody writes it)
+// and /dev/zero was read without end. Both are one line, exit 2, before any run.
+TEST(Hostile, AnInputThatIsNoRegularFileIsRefusedBeforeReading) {
+  ScratchDir d;
+  const std::string fifo = (d / "fifo").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& input : {fifo, std::string("/dev/zero"), d.path().string()}) {
+    auto r = run_faultline({"run", "--target", "crash_zoo", "--input", input}, d);
+    EXPECT_EQ(r.exit_code, 2) << input << ": " << r.err;
+    EXPECT_NE(r.err.find("--input " + input + ": not a regular file"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
