@@ -217,6 +217,8 @@ std::optional<std::string> allocator_of_frame(const Frame& f) {
 }
 
 std::string describe_address(const CrashSnapshot& s) {
+  // si_code <= 0: kill(), raise(), tgkill() or sigqueue() sent it; no access faulted.
+  if (s.si_code <= 0) return "no fault: the signal was sent by a process (kill, raise or tgkill), not raised by an access";
   if (!address_is_meaningful(s)) return "no fault address (general-protection fault, e.g. a non-canonical pointer)";
   const uint64_t a = s.fault_address;
   if (a < kNullPageLimit) return "null page (offset " + hex_address(a) + ")";

@@ -1,5 +1,6 @@
 #include "reproducer_json.h"
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 
@@ -120,10 +121,15 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
     return Error{"field 'argv' must be a non-empty array of strings"};
   for (const auto& a : j["argv"]) {
     if (!a.is_string()) return Error{"field 'argv' must be a non-empty array of strings"};
+    // A C string ends at NUL: the program would get less than the file says.
+    if (a.get_ref<const std::string&>().find('\0') != std::string::npos)
+      return Error{"field 'argv[" + std::to_string(r.argv.size()) + "]' holds a NUL byte, which no argument can carry"};
     r.argv.push_back(a.get<std::string>());
   }
   if (!j.contains("schedule") || !j["schedule"].is_string()) return Error{"field 'schedule' must be a string"};
   r.schedule = j["schedule"].get<std::string>();
+  if (std::any_of(r.schedule.begin(), r.schedule.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return Error{"field 'schedule' holds a control character (a schedule is one line of text)"};
   if (auto s = Schedule::parse(r.schedule); !s) return Error{"field 'schedule': " + s.error().message};
   if (j.contains("input") && !j["input"].is_string()) return Error{"field 'input' must be one of none, file, stdin"};
   const std::string mode = j.value("input", std::string("none"));

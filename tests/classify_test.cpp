@@ -109,6 +109,14 @@ TEST(StackGuard, KernelFindsNoRoomForASignalFrame) {
   EXPECT_EQ(classify_snapshot(roomy, "").cls, CrashClass::WildAccess);
 }
 
+TEST(Classify, ASegvSentByAProcessIsNoFaultOfAnAccess) {
+  auto sent = segv(0, 0x7ffd00000100, {kMainStack});
+  sent.si_code = SI_USER;  // kill(pid, SIGSEGV)
+  auto c = classify_snapshot(sent, "");
+  EXPECT_EQ(c.cls, CrashClass::WildAccess);  // DESIGN: any other SIGSEGV
+  EXPECT_EQ(c.region, "no fault: the signal was sent by a process (kill, raise or tgkill), not raised by an access");
+}
+
 TEST(Classify, FaultInsideGlibcMallocIsHeapCorruption) {
   auto s = segv(0x4141414141, 0x7ffd00000100, {kMainStack});
   Frame top;

@@ -70,5 +70,23 @@ TEST(Hostile, AnInputThatIsNoRegularFileIsRefusedBeforeReading) {
   }
 }
 
+// A NUL inside a stored argv (JSON can hold "\u0000", a C string cannot) or
+// a control character in the schedule would make the run differ from the
+// file: the reproducer is refused, naming the field.
+TEST(Hostile, NulInArgvAndControlCharactersInTheScheduleAreFieldErrors) {
+  ScratchDir d;
+  const std::string head = "{\"faultline_repro\":1,\"expected\":{\"class\":\"none\",\"stack_hash\":\"\"},\"timeout_s\":5,";
+  fs::create_directories(d / "nul");
+  write_file(d / "nul" / "repro.json", head + "\"argv\":[\"/bin/sh\",\"-c\",\"exit 0\\u0000; kill -SEGV $$\"],\"schedule\":\"\"}");
+  auto nul = run_faultline_as_given({"replay", (d / "nul").string()}, d);
+  EXPECT_EQ(nul.exit_code, 2) << nul.out << nul.err;
+  EXPECT_NE(nul.err.find("field 'argv[2]' holds a NUL byte"), std::string::npos) << nul.err;
+  fs::create_directories(d / "ctl");
+  write_file(d / "ctl" / "repro.json", head + "\"argv\":[\"/bin/true\"],\"schedule\":\"stack main=256K\\u0001\"}");
+  auto ctl = run_faultline_as_given({"replay", (d / "ctl").string()}, d);
+  EXPECT_EQ(ctl.exit_code, 2) << ctl.out << ctl.err;
+  EXPECT_NE(ctl.err.find("field 'schedule' holds a control character"), std::string::npos) << ctl.err;
+}
+
 }  // namespace
 }  // namespace faultline::test
