@@ -82,7 +82,9 @@ TEST(InterleavePct, FindsTheCheckThenActRaceSeededAndItReplays) {
   auto m = run_faultline({"minimize", repros[0].string()}, d);
   EXPECT_EQ(m.exit_code, 0) << m.out << m.err;
   // Held before its act (3rd, lock) or, less steadily, before letting go of its check (2nd, unlock).
-  EXPECT_TRUE(std::regex_search(m.out, std::regex("after:  delay thread=1 sync=[23] us=20000\n"))) << m.out;
+  // The race is timing: a trial without another item (quarantine=64) may miss
+  // it by chance, and minimize then keeps that item beside the hold.
+  EXPECT_TRUE(std::regex_search(m.out, std::regex("after:  delay thread=1 sync=[23] us=20000( ; [^\n]*)?\n"))) << m.out;
   EXPECT_TRUE(std::regex_search(m.out, std::regex("the delay that matters \\(one of the pct schedule's waits\\): thread 1 "
                                                   "held 20000 us at its (2nd|3rd) sync point \\(pthread_mutex_(un)?lock\\) in ")))
       << m.out;
