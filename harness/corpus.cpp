@@ -86,9 +86,9 @@ Result<Reproducer> load_reproducer(const fs::path& dir) {
   if (!fs::is_regular_file(fs::symlink_status(file, ec)))
     return Error{file.string() + ": not a regular file (missing, or a symbolic link)"};
   constexpr size_t kMaxReproBytes = 1 << 20;
-  const std::string text = read_file(file, kMaxReproBytes + 1);
-  if (text.size() > kMaxReproBytes) return Error{file.string() + ": larger than 1 MiB: not a repro.json"};
-  auto r = parse_reproducer_json(text);
+  auto text = read_regular_file(file, kMaxReproBytes);
+  if (!text) return text.error();
+  auto r = parse_reproducer_json(text.value());
   if (!r) return Error{file.string() + ": " + r.error().message};
   if (r->input != InputMode::None && !fs::exists(file.parent_path() / "input"))
     return Error{(file.parent_path() / "input").string() + ": missing (repro.json says the program reads an input)"};
