@@ -111,6 +111,9 @@ extern int fl_points_scheduled;
 extern int fl_pct_on;
 /* This thread passes its `count`-th point of kind `at` (FL_KEY_DELAY_CALL or _SYNC). */
 void fl_scheduled_point(enum fl_schedule_key at, uint64_t count);
+/* A thread is created (+1) or has begun to run, or failed to start (-1):
+   a held thread waits for the ones the others started while it was held. */
+void fl_thread_starting(int delta);
 enum fl_pct_state { FL_PCT_UNSEEN, FL_PCT_RUNNABLE, FL_PCT_WAITING, FL_PCT_EXITED };
 void fl_pct_init(void);
 void fl_pct_set_state(enum fl_pct_state s); /* this thread's */

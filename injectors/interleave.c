@@ -21,11 +21,21 @@ static void nap_us(long us) {
 /* Points passed by every thread while a delay is scheduled: the held thread
    watches the others move. */
 static uint64_t points_passed;
+/* Threads created and not yet running: a thread the others started during
+   the hold may wait a whole scheduler period (tens of ms on a loaded machine)
+   before its first instruction, and the interleaving needs it. */
+static int threads_unstarted;
+
+void fl_thread_starting(int delta) {
+  __atomic_add_fetch(&threads_unstarted, delta, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&points_passed, 1, __ATOMIC_RELAXED); /* a start is progress too */
+}
 
 /* `at` is call= or sync=, `count` this thread's count of those points.
    The hold lasts us= at least, and then as long as the other threads are
-   still moving, or have not moved at all yet (on a loaded machine they may
-   not have had the CPU): up to ten times us=. So the interleaving the hold
+   still moving, have not moved at all yet (on a loaded machine they may
+   not have had the CPU), or have created a thread that has not run yet: up
+   to ten times us=. So the interleaving the hold
    opens happens even when the kernel is slow to run the others. */
 static void delay_point(enum fl_schedule_key at, uint64_t count) {
   if (!fl_schedule_has(&fl_sched, FL_KEY_DELAY_US)) return;
@@ -40,7 +50,8 @@ static void delay_point(enum fl_schedule_key at, uint64_t count) {
   fl_sys_nanosleep(&t);
   for (uint64_t waited_us = us, last = seen; waited_us < 10 * us; waited_us += 1000) {
     const uint64_t now = __atomic_load_n(&points_passed, __ATOMIC_RELAXED);
-    if (now != seen && now == last) break; /* the others moved, and have stopped */
+    const int unstarted = __atomic_load_n(&threads_unstarted, __ATOMIC_RELAXED);
+    if (now != seen && now == last && unstarted <= 0) break; /* the others moved, and have stopped */
     last = now;
     nap_us(1000);
   }

@@ -142,6 +142,7 @@ static void *numbered_start(void *p) {
       pthread_setspecific(ending_key, (void *)(intptr_t)(slot->index + 1)) == 0)
     __atomic_store_n(&running[slot->index], &fl_self, __ATOMIC_RELEASE);
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
+  fl_thread_starting(-1);
   void *result = start(arg);
   fl_thread_ends();
   return result;
@@ -213,8 +214,10 @@ FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
     slot->arg = arg;
     /* Runnable from now on, not from when the kernel first runs it. */
     if (fl_pct_on) fl_pct_set_thread_state(index, FL_PCT_RUNNABLE);
+    fl_thread_starting(1);
     int rc = create_sized(thread, attr, numbered_start, slot);
     if (rc != 0) __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
+    if (rc != 0) fl_thread_starting(-1);
     if (rc != 0 && fl_pct_on) fl_pct_set_thread_state(index, FL_PCT_EXITED);
     return rc;
   }
