@@ -548,6 +548,9 @@ int cmd_campaign(const Invocation& inv) {
     }
   }
 
+  // Two campaigns on one --out would mix their reports and wipe each other's .work.
+  auto out_lock = RunLock::take(out / ".campaign.lock", "--out " + out.string());
+  if (!out_lock) return bad_input(inv, out_lock.error().message);
   Campaign c(project.value(), corpora, out / ".work", lib.value(),
              Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(budget)), shard.value());
   c.undeclared_directories();

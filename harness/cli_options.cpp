@@ -31,6 +31,9 @@ const std::vector<OptionRow>& option_table() {
        "fault schedule, e.g. \"stack main=64K\" (`faultline --help` lists the items)"},
       {"run stack explore replay alloc minimize fuzz campaign", "project,p", value<std::string>("FILE"),
        "the project's manifest (default ./faultline.toml): its targets, their commands and fuzzing builds"},
+      {"replay alloc minimize", "trust-argv", {},
+       "run the command the reproducer's own argv gives when it names no target of the project: without it such a "
+       "reproducer is refused, so a repro.json from a pull request cannot run a command (README: Running untrusted programs)"},
       {"run stack explore", "target", value<std::string>("NAME"),
        "run the project's target NAME (its `run` command from the manifest) instead of `-- PROGRAM`"},
       {"run stack explore", "input,i", value<std::string>("FILE"),

@@ -50,15 +50,6 @@ void print_targets(const std::vector<StarterTarget>& targets, const fs::path& ou
   for (const StarterTarget& t : targets) std::printf("  %-20s %s\n", t.name.c_str(), builds_of(t).c_str());
 }
 
-// write_file_atomic makes its file 0600 (a temp file); a manifest is meant to
-// be shared and committed, so it gets what a new file would get.
-void make_world_readable_per_umask(const fs::path& file) {
-  const mode_t mask = umask(0);
-  umask(mask);
-  std::error_code ec;
-  fs::permissions(file, static_cast<fs::perms>(0666 & ~mask), ec);
-}
-
 }  // namespace
 
 int cmd_init(const Invocation& inv) {
@@ -79,7 +70,6 @@ int cmd_init(const Invocation& inv) {
   auto text = starter_manifest(project_name_for(manifest_dir), targets, manifest_dir);
   if (!text) return bad_input(inv, output.string() + ": " + text.error().message);
   if (auto w = write_file_atomic(output, text.value()); !w) return bad_input(inv, w.error().message);
-  make_world_readable_per_umask(output);
   print_targets(targets, output);
   return kExitClean;
 }

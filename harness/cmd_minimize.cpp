@@ -21,7 +21,8 @@ int cmd_minimize(const Invocation& inv) {
   if (!repro) return bad_input(inv, repro.error().message);
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);
-  adopt_target_from_corpora(repro.value(), dir, project.value());
+  if (auto admitted = admit_reproducer(repro.value(), dir, project.value(), inv.options.count("trust-argv") > 0); !admitted)
+    return bad_input(inv, admitted.error().message);
   auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
   auto lib = injector_for(true);

@@ -27,7 +27,8 @@ int cmd_replay(const Invocation& inv) {
   const auto repro_dir = std::filesystem::is_directory(dir) ? dir : dir.parent_path();
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);
-  adopt_target_from_corpora(repro.value(), dir, project.value());
+  if (auto admitted = admit_reproducer(repro.value(), dir, project.value(), inv.options.count("trust-argv") > 0); !admitted)
+    return bad_input(inv, admitted.error().message);
   auto core = core_option(inv, repro_dir);  // replaces the reproducer's own core
   if (!core) return bad_input(inv, core.error().message);
   auto outcome = replay(repro.value(), repro_dir, times, timeout, lib.value(), project->has_value() ? &**project : nullptr,

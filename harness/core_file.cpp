@@ -412,7 +412,7 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
 
   std::error_code ec;
   fs::create_directories(req.dir, ec);
-  std::string tmpl = (req.dir / ".incoming-core-XXXXXX").string();
+  std::string tmpl = (req.dir / (incoming_prefix("core") + "XXXXXX")).string();
   const int fd = mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd < 0) {
     core->error = req.dir.string() + ": cannot create the core: " + std::strerror(errno);

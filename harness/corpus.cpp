@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <gnu/libc-version.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cctype>
+#include <csignal>
 #include <cstdlib>
 #include <chrono>
 #include <cstring>
@@ -34,7 +37,38 @@ bool fsync_path(const fs::path& p, int flags) {
   return ok;
 }
 
+// The process umask, read without changing it (umask(2) only sets it, and
+// setting it back races with other threads creating files).
+mode_t process_umask() {
+  static const mode_t mask = [] {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("Umask:", 0) == 0) return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
+    return static_cast<mode_t>(022);
+  }();
+  return mask;
+}
+
 }  // namespace
+
+Result<std::shared_ptr<RunLock>> RunLock::take(const fs::path& file, const std::string& what) {
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd < 0) return sys_error(file, "cannot create the lock");
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char holder[32] = {};
+    (void)!pread(fd, holder, sizeof holder - 1, 0);
+    close(fd);
+    return Error{what + ": in use by another faultline (pid " + std::to_string(std::atol(holder)) +
+                 "); give this run its own directory, or wait"};
+  }
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) { /* the lock holds without the note */ }
+  return std::make_shared<RunLock>(fd);
+}
+
+RunLock::~RunLock() { close(fd_); }
 
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash) {
   return std::string(to_string(cls)) + "-" + (stack_hash.empty() ? std::string("nohash") : stack_hash);
@@ -44,6 +78,9 @@ Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes) {
   std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   int fd = mkostemp(tmpl.data(), O_CLOEXEC);
   if (fd < 0) return sys_error(path, "cannot create temporary file");
+  // mkostemp makes it 0600; the file is published with the modes a new file
+  // gets, so a shared corpora/ or report directory stays readable to the team.
+  (void)fchmod(fd, 0666 & ~process_umask());
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
@@ -103,8 +140,9 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
   const fs::path final_dir = out_dir / reproducer_dir_name(r.expected_class, r.expected_hash);
   if (fs::exists(final_dir / "repro.json")) return Stored{final_dir, true, {}};
   // Build it under a temporary name, then publish it with one rename.
-  std::string tmpl = (out_dir / ".incoming-XXXXXX").string();
+  std::string tmpl = (out_dir / (incoming_prefix() + "XXXXXX")).string();
   if (!mkdtemp(tmpl.data())) return sys_error(out_dir, "cannot create temporary directory");
+  (void)chmod(tmpl.c_str(), 0777 & ~process_umask());  // mkdtemp's 0700, as write_file_atomic's files
   const fs::path tmp(tmpl);
   auto fail = [&](Error e) -> Result<Stored> {
     fs::remove_all(tmp, ec);
@@ -191,10 +229,22 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool regular_files_onl
   return out;
 }
 
+std::string incoming_prefix(const std::string& kind) {
+  return ".incoming-" + (kind.empty() ? std::string() : kind + "-") + std::to_string(getpid()) + "-";
+}
+
 void remove_unfinished_reproducers(const fs::path& out_dir) {
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(out_dir, ec))
-    if (e.path().filename().string().rfind(".incoming-", 0) == 0) fs::remove_all(e.path(), ec);
+  for (const auto& e : fs::directory_iterator(out_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(".incoming-", 0) != 0) continue;
+    name.erase(0, name.rfind("core-", 10) == 10 ? 15 : 10);
+    // Its writer's pid; a name without one is from an older faultline.
+    const long pid = std::isdigit(static_cast<unsigned char>(name[0])) ? std::strtol(name.c_str(), nullptr, 10) : 0;
+    if (pid == getpid()) continue;                                                        // ours, being written
+    if (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;  // its writer is alive
+    fs::remove_all(e.path(), ec);
+  }
 }
 
 Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {

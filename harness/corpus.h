@@ -4,6 +4,7 @@
 // faultline never leaves a half-written reproducer or loses a stored one.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,6 +23,22 @@ namespace faultline {
 namespace fs = std::filesystem;
 
 Result<bool> write_file_atomic(const fs::path& path, const std::string& bytes);
+
+// An exclusive flock on `file` for as long as the object lives, so two runs
+// never share (and wipe) one work or out directory; the file names its
+// holder's pid for the message the second one gets.
+class RunLock {
+ public:
+  // what: e.g. "--work fuzz-work"; the error is "<what>: in use by another faultline (pid N) ..."
+  static Result<std::shared_ptr<RunLock>> take(const fs::path& file, const std::string& what);
+  explicit RunLock(int fd) : fd_(fd) {}
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 // The file's bytes, at most max_bytes of them ("" when it cannot be read).
 // Inputs come from untrusted corpora: the default bounds what one can cost.
@@ -64,9 +81,13 @@ Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r);
 
 std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
 
-// Removes the half-built `.incoming-*` directories a killed writer left in
+// Removes the half-built `.incoming-*` entries a killed writer left in
 // out_dir (complete reproducers are only ever published by one rename).
+// Each is named `.incoming-[core-]<pid>-XXXXXX` after its writer: one whose
+// writer is alive (another run on the same corpora) is left alone.
 void remove_unfinished_reproducers(const fs::path& out_dir);
+// The prefix of such a name for this process: ".incoming-<pid>-" (with kind "core": ".incoming-core-<pid>-").
+std::string incoming_prefix(const std::string& kind = "");
 
 // The run a reproducer describes. One that names a target runs the command
 // the project's manifest gives it (`run`, or the engine's binary for a

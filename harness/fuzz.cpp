@@ -154,6 +154,11 @@ class Fuzzer {
     auto options = read_options(fs::exists(options_file, ec) ? options_file : target_.binary.parent_path() / (target_.name + ".options"),
                                 *req_.engine);
     if (!options) return options.error();
+    // Beside the work dir, which is wiped: a second run on it waits for no one and wipes nothing.
+    const fs::path work = fs::absolute(req_.work, ec);
+    auto lock = RunLock::take(work.parent_path() / ("." + work.filename().string() + ".lock"), "--work " + req_.work.string());
+    if (!lock) return lock.error();
+    work_lock_ = lock.value();
     fs::remove_all(req_.work, ec);  // each run starts clean; what matters is stored in corpora/
     for (const char* d : {"queue", "artifacts", "min"})
       if (fs::create_directories(req_.work / d, ec); ec) return Error{(req_.work / d).string() + ": " + ec.message()};
@@ -213,6 +218,7 @@ class Fuzzer {
   }
 
  private:
+  std::shared_ptr<RunLock> work_lock_;  // held for the run
   // The engine's last words, for the error line: at most 200 characters.
   static std::string last_line(const std::string& log) {
     const size_t end = log.find_last_not_of(" \n\r\t");

@@ -52,7 +52,7 @@ class LibFuzzer final : public Engine {
     // New inputs go to the first directory only: the scratch queue.
     argv.push_back((c.work / "queue").string());
     for (const auto& d : c.inputs) argv.push_back(d.string());
-    return supervise(argv, c.schedule, c.inject_library, {}, seconds + kEngineGraceSeconds);
+    return supervise(argv, c.schedule, c.inject_library, {}, seconds + kEngineGraceSeconds, c.work);
   }
 
   std::vector<fs::path> crash_artifacts(const EngineContext& c) const override {
@@ -80,7 +80,7 @@ class LibFuzzer final : public Engine {
                                       double seconds) const override {
     return supervise({c.binary.string(), "-minimize_crash=1", "-max_total_time=" + whole_seconds(seconds),
                       "-exact_artifact_path=" + out.string(), crash.string()},
-                     c.schedule, c.inject_library, {}, seconds + 10);
+                     c.schedule, c.inject_library, {}, seconds + 10, c.work);
   }
 
   Result<bool> minimize_corpus(const EngineContext& c, const fs::path& corpus, const fs::path& out,
@@ -93,7 +93,7 @@ class LibFuzzer final : public Engine {
                                      out.string()};
     if (fs::is_directory(corpus, ec)) argv.push_back(corpus.string());
     argv.push_back((c.work / "queue").string());
-    auto run = supervise(argv, "", "", {}, seconds);
+    auto run = supervise(argv, "", "", {}, seconds, c.work);
     if (!run) return run.error();
     return merge_result(c, run.value());
   }
@@ -138,7 +138,7 @@ class AflPlusPlus final : public Engine {
     script += "wait";
     auto env = environment(c.inject_library, c.schedule);
     if (!env) return env.error();
-    return supervise({"/bin/sh", "-c", script}, c.schedule, "", env.value(), seconds + kEngineGraceSeconds);
+    return supervise({"/bin/sh", "-c", script}, c.schedule, "", env.value(), seconds + kEngineGraceSeconds, c.work);
   }
 
   std::vector<fs::path> crash_artifacts(const EngineContext& c) const override {
@@ -170,7 +170,7 @@ class AflPlusPlus final : public Engine {
     auto env = environment(c.inject_library, c.schedule);
     if (!env) return env.error();
     return supervise({"afl-tmin", "-i", crash.string(), "-o", out.string(), "--", c.binary.string()}, c.schedule, "",
-                     env.value(), seconds + 10);
+                     env.value(), seconds + 10, c.work);
   }
 
   Result<bool> minimize_corpus(const EngineContext& c, const fs::path& corpus, const fs::path& out,
@@ -184,7 +184,7 @@ class AflPlusPlus final : public Engine {
         fs::copy_file(f, in / (inst.filename().string() + "-" + f.filename().string().substr(0, 9)), ec);
     if (files_in(in).empty()) return false;
     auto run = supervise({"afl-cmin", "-i", in.string(), "-o", out.string(), "--", c.binary.string()}, "", "",
-                         environment("", "").value(), seconds);
+                         environment("", "").value(), seconds, c.work);
     if (!run) return run.error();
     return LibFuzzer::merge_result(c, run.value());
   }
@@ -218,8 +218,15 @@ const Engine& engine_for(const FuzzEngine& e) {
 }
 
 Result<RunResult> supervise(std::vector<std::string> argv, const std::string& schedule, const std::string& preload,
-                            std::vector<std::string> env, double timeout) {
+                            std::vector<std::string> env, double timeout, const fs::path& work) {
   RunRequest r;
+  if (!work.empty()) {
+    // The engine's own temporaries (libFuzzer's FuzzWithFork dirs, afl-cmin's)
+    // go in the work dir, which the next run wipes, not in a shared /tmp for ever.
+    std::error_code ec;
+    fs::create_directories(work / "tmp", ec);
+    env.push_back("TMPDIR=" + fs::absolute(work / "tmp", ec).string());
+  }
   r.argv = std::move(argv);
   auto s = Schedule::parse(schedule);
   if (!s) return s.error();

@@ -47,8 +47,9 @@ class Engine {
 // The implementation of an engine of the table in engines.h.
 const Engine& engine_for(const FuzzEngine& e);
 
-// A fenced, untraced child: the engine, its minimizer or its merger.
+// A fenced, untraced child: the engine, its minimizer or its merger. With a
+// work dir, its TMPDIR is work/tmp.
 Result<RunResult> supervise(std::vector<std::string> argv, const std::string& schedule, const std::string& preload,
-                            std::vector<std::string> env, double timeout);
+                            std::vector<std::string> env, double timeout, const std::filesystem::path& work = {});
 
 }  // namespace faultline

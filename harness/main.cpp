@@ -9,6 +9,7 @@
 
 #include "cli_options.h"
 #include "commands.h"
+#include "run_setup.h"
 #include "crash_class.h"
 #include "schedule.h"
 
@@ -322,6 +323,8 @@ int main(int argc, char** argv) {
   if (static_cast<int>(inv.operands.size()) > cmd->max_operands)
     return bad_input(inv, "unexpected argument '" + inv.operands[cmd->max_operands] + "'" +
                               (cmd->takes_program ? " (put the program after `--`)" : ""));
+  // Before any run: a long run must not end where it cannot write.
+  if (auto writable = output_options_writable(inv); !writable) return bad_input(inv, writable.error().message);
   // Last resort: whatever escaped a command is one line and exit 2, never an abort.
   try {
     return cmd->run(inv);

@@ -147,6 +147,7 @@ nlohmann::json report_json(const CrashReport& r) {
   if (r.injection_missed) j["injection_missed"] = "the scheduled call came before the program had a handler for the signal";
   if (r.timers_suppressed) j["injector"]["timers_suppressed"] = r.timers_suppressed;
   if (r.delays) j["injector"]["delays"] = r.delays;
+  if (r.events_dropped) j["injector"]["events_dropped"] = r.events_dropped;
   if (!r.loader_tunable_added.empty()) j["injector"]["glibc_tunables_added"] = r.loader_tunable_added;
   if (r.ptrace_allocator_symbols >= 0) j["ptrace_allocator_breakpoints"] = r.ptrace_allocator_symbols;
   if (r.lazy_symbols_in_handlers) j["injector"]["lazy_symbols_bound_in_handlers"] = r.lazy_symbols_in_handlers;

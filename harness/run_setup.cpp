@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "argv_files.h"
 #include "dedup.h"
+#include "shell_words.h"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,14 +55,56 @@ Result<Shard> shard_option(const Invocation& inv) {
   return Shard{k - 1, n};
 }
 
-void adopt_target_from_corpora(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project) {
-  if (!r.target.empty() || !project) return;
+Result<bool> output_options_writable(const Invocation& inv) {
+  namespace fs = std::filesystem;
+  auto writable_dir = [](const fs::path& dir) { return access(dir.empty() ? "." : dir.c_str(), W_OK | X_OK) == 0; };
+  std::error_code ec;
+  if (inv.options.count("report")) {
+    const fs::path file = inv.options["report"].as<std::string>();
+    const fs::path dir = fs::absolute(file, ec).parent_path();
+    if (fs::is_directory(file, ec)) return Error{"--report " + file.string() + ": a directory, not a file"};
+    if (!fs::is_directory(dir, ec)) return Error{"--report " + file.string() + ": its directory " + dir.string() + " does not exist"};
+    if (!writable_dir(dir)) return Error{"--report " + file.string() + ": cannot write in " + dir.string() + ": " + std::strerror(errno)};
+  }
+  if (inv.options.count("out")) {
+    const fs::path out = inv.options["out"].as<std::string>();
+    fs::path existing = fs::absolute(out, ec);
+    while (!fs::exists(fs::symlink_status(existing, ec)) && existing.has_relative_path()) existing = existing.parent_path();
+    if (!fs::is_directory(existing, ec))
+      return Error{"--out " + out.string() + ": " + existing.string() + " is not a directory"};
+    if (!writable_dir(existing)) return Error{"--out " + out.string() + ": cannot write in " + existing.string() + ": " + std::strerror(errno)};
+  }
+  return true;
+}
+
+Result<bool> admit_reproducer(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project,
+                              bool trust_argv) {
+  if (!r.target.empty()) return true;
   std::error_code ec;
   const auto path = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
   const auto repro_dir = path.filename() == "repro.json" ? path.parent_path() : path;
-  const auto regressions = repro_dir.parent_path();
-  if (regressions.filename() != "regressions") return;
-  if (project->target(regressions.parent_path().filename().string())) r.target = regressions.parent_path().filename().string();
+  if (project) {
+    const auto regressions = repro_dir.parent_path();
+    const std::string owner = regressions.parent_path().filename().string();
+    if (regressions.filename() == "regressions" && project->target(owner)) {
+      r.target = owner;
+      return true;
+    }
+    // The command as it ran: argv[0] as resolved at capture.
+    std::vector<std::string> command = r.argv;
+    if (!command.empty() && !r.executable.empty()) command[0] = r.executable;
+    for (const auto& t : project->targets)
+      if (t.run == command || t.written_run == r.argv) {
+        r.target = t.name;
+        return true;
+      }
+  }
+  if (trust_argv) return true;
+  std::string words;
+  for (const auto& a : r.argv) words += (words.empty() ? "" : " ") + shell_word(a);
+  return Error{(repro_dir / "repro.json").string() + ": names no target, only a command (" + words +
+               "); faultline runs a command a file gives only with --trust-argv, or when a target of the project (--project) "
+               "runs exactly that command"};
 }
 
 Result<std::optional<Nesting>> nesting_option(const Invocation& inv) {

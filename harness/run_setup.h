@@ -30,10 +30,19 @@ struct Shard {
 };
 Result<Shard> shard_option(const Invocation& inv);
 
-// A reproducer without a target that sits in <corpora>/<T>/regressions/ of a
-// target T the project declares runs T's command, as the campaign runs it:
-// a corpora directory from a pull request supplies inputs, never commands.
-void adopt_target_from_corpora(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project);
+// --report FILE and --out DIR, checked before the run: FILE's directory
+// exists and is writable and FILE is no directory; DIR is a writable
+// directory, or the nearest directory above it that exists is writable.
+Result<bool> output_options_writable(const Invocation& inv);
+
+// The trust model (DESIGN.md, README "Running untrusted programs"): what a
+// loaded reproducer may run. One without a target gets one when it sits in
+// <corpora>/<T>/regressions/ of a target T the project declares, or when its
+// command is exactly a target's `run`; then T's command from the manifest
+// runs, as the campaign runs it. Otherwise its own argv runs only with
+// --trust-argv; without it, an error naming the file and the command.
+Result<bool> admit_reproducer(Reproducer& r, const std::filesystem::path& dir, const std::optional<Manifest>& project,
+                              bool trust_argv);
 
 // --open/--close/--leaf/--sep or --template: the nesting for any parser
 // (gen nested, stack -- PROGRAM); nullopt when none of them is given.

@@ -235,6 +235,11 @@ void kill_descendants(pid_t pgid) {
   }
 }
 
+// A real run sends a few thousand records (one per handler, hold, thread,
+// checkpoint); 64K of them is 3 MiB.
+constexpr size_t kEventCap = 65536;
+constexpr size_t kFindingCap = 256;
+
 // Moves the complete records at the front of `bytes` into the result.
 void decode_events(std::string& bytes, RunResult& r) {
   size_t off = 0;
@@ -242,9 +247,15 @@ void decode_events(std::string& bytes, RunResult& r) {
     fl_event e;
     std::memcpy(&e, bytes.data() + off, sizeof e);
     if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION) continue;
+    const bool finding = e.kind == FL_EVENT_FINDING, hold = e.kind == FL_EVENT_DELAYED && !(e.arg[1] & FL_HELD_BY_PCT);
+    if (r.events.size() >= kEventCap || (finding && r.injector_findings.size() >= kFindingCap) ||
+        (hold && r.delay_holds.size() >= kFindingCap)) {
+      r.events_dropped++;
+      continue;
+    }
     r.events.push_back(e);
-    if (e.kind == FL_EVENT_FINDING) r.injector_findings.push_back({e, std::nullopt});
-    if (e.kind == FL_EVENT_DELAYED && !(e.arg[1] & FL_HELD_BY_PCT)) r.delay_holds.push_back({e, std::nullopt});
+    if (finding) r.injector_findings.push_back({e, std::nullopt});
+    if (hold) r.delay_holds.push_back({e, std::nullopt});
   }
   bytes.erase(0, off);
 }
@@ -254,7 +265,9 @@ void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
 // Reads what is available; returns false at EOF.
 bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_fd) {
   char buf[65536];
-  for (;;) {
+  // A writer as fast as this reader would keep it here for ever, past the
+  // timeout; after 4 MiB the caller's loop decodes, checks and comes back.
+  for (size_t budget = 64; budget > 0; budget--) {
     ssize_t n = read(fd, buf, sizeof buf);
     if (n > 0) {
       if (sink) {
@@ -269,6 +282,7 @@ bool drain(int fd, CapturedOutput* sink, std::string* raw, size_t cap, int echo_
     if (errno == EINTR) continue;
     return true;  // EAGAIN
   }
+  return true;
 }
 
 // The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.

@@ -126,6 +126,9 @@ struct RunResult {
   pid_t pid = 0;  // of the program's process
   CapturedOutput out, err;
   std::vector<fl_event> events;
+  // Records past the caps (kEventCap, and kFindingCap findings or holds) are
+  // counted, not kept: a child flooding the pipe cannot exhaust faultline.
+  uint64_t events_dropped = 0;
   // The first crash signal the program handled itself, and the first one
   // that had the default (fatal) disposition. A handler that catches SIGSEGV
   // and then aborts leaves both; the earlier one is the root cause.

@@ -225,6 +225,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.schedule = req.schedule.canonical();
   r.end = run.end;
   r.loader_tunable_added = run.loader_tunable_added;
+  r.events_dropped = run.events_dropped;
   r.exit_code = run.exit_code;
   r.term_signal = run.term_signal;
   r.wall_seconds = run.wall_seconds;

@@ -69,7 +69,7 @@ TEST(AllocCommand, SameReproducerDiffersByAllocator) {
   ASSERT_EQ(run.exit_code, 1) << run.err;
   fs::path repro;
   for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
-  auto table = run_faultline({"alloc", repro.string()}, d);
+  auto table = run_faultline({"alloc", "--trust-argv", repro.string()}, d);
   EXPECT_EQ(table.exit_code, 0) << table.err;
   std::map<std::string, std::string> outcome, sentinels;
   std::istringstream lines(table.out);
@@ -96,7 +96,7 @@ TEST(AllocCommand, StaticallyLinkedAllocatorCannotBeSwapped) {
   ASSERT_EQ(run.exit_code, 1) << run.err;
   fs::path repro;
   for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
-  auto table = run_faultline({"alloc", repro.string()}, d);
+  auto table = run_faultline({"alloc", "--trust-argv", repro.string()}, d);
   EXPECT_EQ(table.exit_code, 0);
   EXPECT_NE(table.out.find("swap impossible"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("defines calloc, free, malloc, realloc itself"), std::string::npos) << table.out;
@@ -188,14 +188,14 @@ TEST(Interleave, FindsThePoolDoubleFreeWithoutBeingToldWhereAndItReplays) {
   ASSERT_EQ(repros.size(), 1u) << r.out;
   const auto repro = read_report(repros[0] / "repro.json");
   EXPECT_TRUE(repro["schedule"].get<std::string>().starts_with("delay thread=1 ")) << repro;
-  auto replay = run_faultline({"replay", repros[0].string(), "--times", "10"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repros[0].string(), "--times", "10"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("10/10 reproduced"), std::string::npos) << replay.out;
   // The hold is named where the program made the call: the worker's logging malloc.
   EXPECT_NE(r.out.find("thread 1 held 20000 us at its 1st allocator call (malloc) in pool_worker_finish (pool.c:"),
             std::string::npos)
       << r.out;
-  auto m = run_faultline({"minimize", repros[0].string()}, d);
+  auto m = run_faultline({"minimize", "--trust-argv", repros[0].string()}, d);
   EXPECT_NE(m.out.find("the delay that matters: thread 1 held 20000 us at its 1st allocator call (malloc) in "
                        "pool_worker_finish"),
             std::string::npos)
@@ -247,7 +247,7 @@ TEST(Interleave, FindsACheckThenActRaceThroughTheSyncPoints) {
   ASSERT_EQ(repros.size(), 1u) << r.out;
   // The hold makes the interleaving; on a loaded machine the kernel may still
   // keep the other teller off the CPU for the whole hold, once in a while.
-  auto replay = run_faultline({"replay", repros[0].string(), "--times", "10"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repros[0].string(), "--times", "10"}, d);
   std::smatch m;
   ASSERT_TRUE(std::regex_search(replay.out, m, std::regex("([0-9]+)/10 reproduced"))) << replay.out;
   EXPECT_GE(std::stoi(m[1]), 9) << replay.out;

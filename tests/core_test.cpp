@@ -154,7 +154,7 @@ TEST(Core, ReplayReplacesTheReproducersCoreWithOneOfTheReplayedCrash) {
   ASSERT_EQ(repros.size(), 1u);
   EXPECT_FALSE(nlohmann::json::parse(read_file(repros[0] / "repro.json")).contains("core"));
   write_file(repros[0] / "core", "an older core");
-  auto replay = run_faultline({"replay", "--core", repros[0].string(), "--times", "2"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", "--core", repros[0].string(), "--times", "2"}, d);
   ASSERT_EQ(replay.exit_code, 0) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("core " + (repros[0] / "core").string()), std::string::npos) << replay.out;
   EXPECT_EQ(read_file(repros[0] / "core").substr(0, 4), "\x7f" "ELF");
@@ -163,7 +163,7 @@ TEST(Core, ReplayReplacesTheReproducersCoreWithOneOfTheReplayedCrash) {
   const std::string out = gdb(program("test-core_threads"), repros[0] / "core", {"bt"});
   EXPECT_NE(out.find("core_crash_here"), std::string::npos) << out;
   // The reproducer still replays, core and all.
-  auto again = run_faultline({"replay", repros[0].string()}, d);
+  auto again = run_faultline({"replay", "--trust-argv", repros[0].string()}, d);
   EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
 }
 

@@ -61,7 +61,7 @@ TEST(Fuzz, LibFuzzerFindsTheSizedDeleteBugAndStoresOneDedupedReproducer) {
   // Minimized by libFuzzer: the bug needs one byte (the claimed record count).
   EXPECT_LE(fs::file_size(stored[0] / "input"), 2u);
 
-  auto replayed = run_faultline({"replay", stored[0].string(), "--times", "2"}, d);
+  auto replayed = run_faultline({"replay", "--trust-argv", stored[0].string(), "--times", "2"}, d);
   EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
   EXPECT_NE(replayed.out.find("2/2 reproduced"), std::string::npos) << replayed.out;
 
@@ -112,7 +112,7 @@ TEST(Fuzz, AflTriagesEveryCrashAndStoresEachBucketOnce) {
   for (const auto& s : stored) classes.insert(nlohmann::json::parse(read_file(s / "repro.json"))["expected"]["class"]);
   EXPECT_TRUE(classes.count("null-dereference")) << r.out;
   EXPECT_TRUE(classes.count("stack-exhaustion")) << r.out;
-  auto replayed = run_faultline({"replay", stored[0].string()}, d);
+  auto replayed = run_faultline({"replay", "--trust-argv", stored[0].string()}, d);
   EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
 }
 

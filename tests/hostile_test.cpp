@@ -1,8 +1,12 @@
 // Hostile programs and files (issue 15), one case per test, on real processes.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
+#include "corpus.h"
 #include "test_support.h"
 #include "triage.h"
 
@@ -86,6 +90,172 @@ TEST(Hostile, NulInArgvAndControlCharactersInTheScheduleAreFieldErrors) {
   auto ctl = run_faultline_as_given({"replay", (d / "ctl").string()}, d);
   EXPECT_EQ(ctl.exit_code, 2) << ctl.out << ctl.err;
   EXPECT_NE(ctl.err.find("field 'schedule' holds a control character"), std::string::npos) << ctl.err;
+}
+
+// The trust model: a repro.json supplies an input and a schedule, never a
+// command. One that names no target runs its own argv only with
+// --trust-argv, or when the project declares a target running exactly that
+// command (then the manifest's command runs).
+TEST(Hostile, AnArgvOnlyReproducerRunsOnlyWhenTrustedOrListed) {
+  ScratchDir d;
+  const fs::path pwned = d / "pwned";
+  const std::vector<std::string> argv = {"/bin/sh", "-c", "echo x > " + pwned.string()};
+  fs::create_directories(d / "evil");
+  write_file(d / "evil/repro.json", nlohmann::json({{"faultline_repro", 1},
+                                                    {"argv", argv},
+                                                    {"schedule", ""},
+                                                    {"input", "none"},
+                                                    {"expected", {{"class", "none"}, {"stack_hash", ""}}}})
+                                        .dump());
+  for (const char* command : {"replay", "minimize", "alloc"}) {
+    auto refused = run_faultline_as_given({command, (d / "evil").string()}, d);
+    EXPECT_EQ(refused.exit_code, 2) << command << ": " << refused.out << refused.err;
+    EXPECT_NE(refused.err.find((d / "evil/repro.json").string() + ": names no target, only a command (/bin/sh -c"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_NE(refused.err.find("--trust-argv"), std::string::npos) << refused.err;
+    EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+    EXPECT_FALSE(fs::exists(pwned)) << command << " ran the file's command";
+  }
+  // A project whose targets run other commands does not make it trusted.
+  write_file(d / "faultline.toml", "[project]\nname = \"p\"\n[[target]]\nname = \"t\"\nrun = [\"/bin/true\"]\n");
+  auto other = run_faultline_as_given({"replay", "--project", (d / "faultline.toml").string(), (d / "evil").string()}, d);
+  EXPECT_EQ(other.exit_code, 2) << other.out << other.err;
+  EXPECT_FALSE(fs::exists(pwned));
+  // Listed: the project declares a target running exactly that command.
+  nlohmann::json run = argv;
+  write_file(d / "faultline.toml", "[project]\nname = \"p\"\n[[target]]\nname = \"t\"\nrun = " + run.dump() + "\n");
+  auto listed = run_faultline_as_given({"replay", "--project", (d / "faultline.toml").string(), (d / "evil").string()}, d);
+  EXPECT_EQ(listed.exit_code, 0) << listed.out << listed.err;
+  EXPECT_TRUE(fs::exists(pwned)) << listed.out;
+  fs::remove(pwned);
+  fs::remove(d / "faultline.toml");
+  auto trusted = run_faultline_as_given({"replay", "--trust-argv", (d / "evil").string()}, d);
+  EXPECT_EQ(trusted.exit_code, 0) << trusted.out << trusted.err;
+  EXPECT_TRUE(fs::exists(pwned)) << "--trust-argv: the user said so";
+}
+
+// One regression whose repro.json is empty (or not JSON) is an error row of
+// the campaign; the other rows run and the reports are written.
+TEST(Hostile, AnEmptyRegressionReproJsonIsAnErrorRowNotTheEndOfTheCampaign) {
+  ScratchDir d;
+  const fs::path project = d / "proj";
+  fs::create_directories(project / "corpora/t/seeds");
+  fs::create_directories(project / "corpora/t/regressions/abort-0123456789abcdef");
+  write_file(project / "faultline.toml", "[project]\nname = \"p\"\n[[target]]\nname = \"t\"\nrun = [\"/bin/cat\", \"@@\"]\n");
+  write_file(project / "corpora/t/seeds/a", "x\n");
+  write_file(project / "corpora/t/regressions/abort-0123456789abcdef/repro.json", "");
+  auto r = run_faultline_as_given(
+      {"campaign", "--project", (project / "faultline.toml").string(), "--out", (d / "out").string(), "--no-fuzz"}, d);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  ASSERT_TRUE(fs::exists(d / "out/report.json")) << r.out << r.err;
+  auto report = read_report(d / "out/report.json");
+  EXPECT_EQ(report["errors"], 1) << report.dump(1);
+  bool seed_ran = false, error_row = false;
+  for (const auto& row : report["rows"]) {
+    seed_ran |= row["kind"] == "seed" && row["status"] == "clean";
+    error_row |= row["status"] == "error" && row.dump().find("repro.json") != std::string::npos;
+  }
+  EXPECT_TRUE(seed_ran) << report.dump(1);
+  EXPECT_TRUE(error_row) << report.dump(1);
+}
+
+// A child that forges injector records as fast as it can write them: kept
+// up to the caps, the rest counted, the report bounded (200k forged findings
+// gave a 29 MB report, and a flood drove faultline to 885 MB).
+TEST(Hostile, AFloodOfForgedEventRecordsIsCappedAndCounted) {
+  ScratchDir d;
+  auto r = run_faultline_as_given({"run", "-q", "--report", (d / "r.json").string(), "--",
+                                   std::string(FAULTLINE_BIN_DIR) + "/test-event_flood", "300000"},
+                                  d);
+  ASSERT_TRUE(fs::exists(d / "r.json")) << r.out << r.err;
+  EXPECT_LT(fs::file_size(d / "r.json"), 1u << 20);
+  auto report = read_report(d / "r.json");
+  EXPECT_EQ(report["stdout_tail"], "flooded\n") << report.dump(1).substr(0, 2000);
+  ASSERT_TRUE(report["injector"].contains("events_dropped")) << report["injector"].dump(1);
+  EXPECT_GE(report["injector"]["events_dropped"].get<uint64_t>(), 300000u - 65536u);
+  EXPECT_LE(report["findings"].size(), 256u);
+}
+
+// Where faultline will write is checked before the program runs: a crash
+// found after an hour must not be lost to a typo in --report.
+TEST(Hostile, AnUnwritableReportOrOutIsRefusedBeforeTheRun) {
+  ScratchDir d;
+  const std::string marker = (d / "ran").string();
+  const std::vector<std::string> program = {"--", "sh", "-c", "touch " + marker + "; kill -SEGV $$"};
+  write_file(d / "plain-file", "x");
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--report", (d / "missing/r.json").string()}, {"--report", d.path().string()},
+           {"--out", (d / "plain-file").string()}, {"--out", (d / "plain-file/below").string()}}) {
+    std::vector<std::string> args = {"run", bad[0], bad[1]};
+    args.insert(args.end(), program.begin(), program.end());
+    auto r = run_faultline_as_given(args, d);
+    EXPECT_EQ(r.exit_code, 2) << bad[1] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(bad[0] + " " + bad[1] + ": "), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(marker)) << bad[1] << ": the program ran before the check";
+  }
+  // An --out that does not exist yet is made; the reproducer and report get
+  // the modes a new file gets (umask 022: world-readable), not mkstemp's 0600.
+  const mode_t was = umask(022);
+  auto ok = run_faultline_as_given({"run", "--report", (d / "r.json").string(), "--out", (d / "new/repros").string(), "--",
+                                    "sh", "-c", "kill -SEGV $$"},
+                                   d);
+  umask(was);
+  EXPECT_EQ(ok.exit_code, 1) << ok.err;
+  const auto repros = entries(d / "new/repros");
+  ASSERT_EQ(repros.size(), 1u) << ok.err;
+  EXPECT_EQ(fs::status(d / "r.json").permissions() & fs::perms::others_read, fs::perms::others_read);
+  EXPECT_EQ(fs::status(repros[0]).permissions() & fs::perms::others_exec, fs::perms::others_exec);
+  EXPECT_EQ(fs::status(repros[0] / "repro.json").permissions() & fs::perms::others_read, fs::perms::others_read);
+}
+
+// Two runs on one directory: the second is refused while the first holds it
+// (a fuzz run wiped the other's live queue; two campaigns mixed one --out).
+TEST(Hostile, ASecondRunOnALiveWorkOrOutDirectoryIsRefused) {
+  ScratchDir d;
+  auto hold = [](const fs::path& file) {
+    const int fd = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+    EXPECT_EQ(write(fd, "4242\n", 5), 5);
+    return fd;
+  };
+  fs::create_directories(d / "work/queue");
+  write_file(d / "work/queue/live-input", "x");
+  int fd = hold(d / ".work.lock");
+  auto fuzz = run_faultline({"fuzz", "--target", "crash_zoo", "--engine", "libfuzzer", "--budget", "2", "--corpora",
+                             (d / "corpora").string(), "--work", (d / "work").string(), "--no-minimize"},
+                            d);
+  EXPECT_EQ(fuzz.exit_code, 2) << fuzz.out << fuzz.err;
+  EXPECT_NE(fuzz.err.find("--work " + (d / "work").string() + ": in use by another faultline (pid 4242)"), std::string::npos)
+      << fuzz.err;
+  EXPECT_TRUE(fs::exists(d / "work/queue/live-input")) << "the live run's queue was wiped";
+  close(fd);
+  fs::create_directories(d / "out");
+  fd = hold(d / "out/.campaign.lock");
+  auto night = run_faultline({"campaign", "--target", "crash_zoo", "--no-fuzz", "--out", (d / "out").string(), "--corpora",
+                              (d / "corpora").string()},
+                             d);
+  EXPECT_EQ(night.exit_code, 2) << night.out << night.err;
+  EXPECT_NE(night.err.find("--out " + (d / "out").string() + ": in use by another faultline (pid 4242)"), std::string::npos)
+      << night.err;
+  EXPECT_FALSE(fs::exists(d / "out/report.json"));
+  close(fd);
+}
+
+// A half-built reproducer is cleaned up only when its writer is dead: another
+// run on the same corpora is still writing the live one.
+TEST(Hostile, CleanupLeavesTheHalfBuiltReproducersOfLiveWriters) {
+  ScratchDir d;
+  const std::string live = ".incoming-" + std::to_string(getppid()) + "-abc123";
+  const std::string dead = ".incoming-2147483646-abc123";  // above any pid_max
+  const std::string dead_core = ".incoming-core-2147483646-abc123";
+  for (const auto& name : {live, dead, dead_core, std::string(".incoming-old")}) fs::create_directories(d / name);
+  remove_unfinished_reproducers(d.path());
+  EXPECT_TRUE(fs::exists(d / live));
+  EXPECT_FALSE(fs::exists(d / dead));
+  EXPECT_FALSE(fs::exists(d / dead_core));
+  EXPECT_FALSE(fs::exists(d / ".incoming-old")) << "a name from an older faultline, with no pid";
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ std::string sync_points() { return std::string(FAULTLINE_BIN_DIR) + "/test-sync_
 std::string bank() { return std::string(FAULTLINE_BIN_DIR) + "/target-check_then_act"; }
 
 int reproduced_of_10(const ScratchDir& d, const fs::path& repro) {
-  auto replay = run_faultline({"replay", repro.string(), "--times", "10"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "10"}, d);
   std::smatch m;
   return std::regex_search(replay.out, m, std::regex("([0-9]+)/10 reproduced")) ? std::stoi(m[1]) : -1;
 }
@@ -79,7 +79,7 @@ TEST(InterleavePct, FindsTheCheckThenActRaceSeededAndItReplays) {
   EXPECT_NE(schedule.find("seed="), std::string::npos) << schedule;
   EXPECT_GE(reproduced_of_10(d, repros[0]), 9);
   // minimize turns the pct schedule into the one hold the race needs, and names it.
-  auto m = run_faultline({"minimize", repros[0].string()}, d);
+  auto m = run_faultline({"minimize", "--trust-argv", repros[0].string()}, d);
   EXPECT_EQ(m.exit_code, 0) << m.out << m.err;
   // Held before its act (3rd, lock) or, less steadily, before letting go of its check (2nd, unlock).
   // The race is timing: a trial without another item (quarantine=64) may miss

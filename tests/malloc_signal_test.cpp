@@ -52,7 +52,7 @@ TEST(MallocSignal, ExploreFindsTheSeedBugAtItsCauseAndItReplays) {
   for (const auto& e : fs::directory_iterator(d / "out")) repros.push_back(e.path());
   ASSERT_EQ(repros.size(), 1u);
   EXPECT_TRUE(repros[0].filename().string().starts_with("signal-unsafe-reentrancy-"));
-  auto replay = run_faultline({"replay", repros[0].string(), "--times", "20"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repros[0].string(), "--times", "20"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out;
   EXPECT_NE(replay.out.find("20/20 reproduced"), std::string::npos) << replay.out;
 }
@@ -197,7 +197,7 @@ TEST(Minimize, DropsExtrasAndFindsTheEarliestCall) {
   ASSERT_EQ(run.exit_code, 1);
   fs::path repro;
   for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
-  auto m = run_faultline({"minimize", repro.string()}, d);
+  auto m = run_faultline({"minimize", "--trust-argv", repro.string()}, d);
   EXPECT_EQ(m.exit_code, 0) << m.out << m.err;
   // No extras left, and the first allocator call after the handler exists.
   const std::string minimized = read_report(repro / "repro.json")["schedule"];
@@ -205,7 +205,7 @@ TEST(Minimize, DropsExtrasAndFindsTheEarliestCall) {
   ASSERT_TRUE(minimized.starts_with(prefix)) << minimized;
   EXPECT_EQ(minimized.find(" ; "), std::string::npos) << minimized;
   EXPECT_LE(std::stoi(minimized.substr(prefix.size())), 10) << minimized;
-  auto replay = run_faultline({"replay", repro.string(), "--times", "3"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "3"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out;
 }
 
@@ -235,7 +235,7 @@ TEST(PtraceMode, StaticBinaryGetsTheSignalInsideItsOwnMalloc) {
   EXPECT_EQ(blamed(rep), "static_profiler_on_sigprof");
   fs::path repro;
   for (const auto& e : fs::directory_iterator(d / "out")) repro = e.path();
-  auto replay = run_faultline({"replay", repro.string(), "--times", "10"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "10"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out;
 
   // The in-process injector cannot reach it: the same point without `ptrace` does nothing.

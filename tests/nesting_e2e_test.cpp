@@ -88,7 +88,7 @@ TEST(StackAnyParser, ARecursiveDescentParserRunsOutAtARealDepth) {
   };
   EXPECT_EQ(run_at(depth - 1), "none");
   EXPECT_EQ(run_at(depth), "stack-exhaustion");
-  auto replay = run_faultline({"replay", s.result["reproducer"], "--times", "3"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", s.result["reproducer"], "--times", "3"}, d);
   EXPECT_NE(replay.out.find("3/3 reproduced"), std::string::npos) << replay.out << replay.err;
 
   // The template form: a list in a pair's value costs more stack per level.

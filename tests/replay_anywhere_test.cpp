@@ -36,7 +36,7 @@ struct Workspace {
     return only_reproducer(a / "repros");
   }
   CliResult replay_from_b(const fs::path& repro, int times = 1) {
-    return run_faultline_in(b, {"replay", repro.string(), "--times", std::to_string(times)}, d);
+    return run_faultline_in(b, {"replay", "--trust-argv", repro.string(), "--times", std::to_string(times)}, d);
   }
 };
 
@@ -174,7 +174,7 @@ TEST(ReplayAnywhere, OlderReproducersAndTargetReproducersIgnoreTheFields) {
   auto j = read_report(repro / "repro.json");
   for (const char* key : {"cwd", "executable", "argv_files"}) j.erase(key);
   write_file(repro / "repro.json", j.dump());
-  auto here = run_faultline_in(w.a, {"replay", repro.string()}, w.d);
+  auto here = run_faultline_in(w.a, {"replay", "--trust-argv", repro.string()}, w.d);
   EXPECT_EQ(here.exit_code, 0) << here.out << here.err;
   auto elsewhere = w.replay_from_b(repro);  // still its argv as given, where it is replayed
   EXPECT_EQ(elsewhere.exit_code, 2) << elsewhere.out << elsewhere.err;
@@ -189,7 +189,7 @@ TEST(ReplayAnywhere, OlderReproducersAndTargetReproducersIgnoreTheFields) {
   t["cwd"] = "/nonexistent";
   t["executable"] = "/bin/false";
   write_file(target_repro / "repro.json", t.dump());
-  auto r = run_faultline({"replay", target_repro.string()}, w.d);
+  auto r = run_faultline({"replay", "--trust-argv", target_repro.string()}, w.d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 

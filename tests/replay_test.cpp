@@ -33,7 +33,7 @@ TEST(Reproducer, StoredByClassAndHashAndReplaysNOfN) {
   EXPECT_EQ(repro.filename().string(), "null-dereference-" + j["expected"]["stack_hash"].get<std::string>());
   EXPECT_TRUE(j["environment"]["libc"].get<std::string>().starts_with("glibc "));
 
-  auto r = run_faultline({"replay", repro.string(), "--times", "5"}, d);
+  auto r = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "5"}, d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("5/5 reproduced"), std::string::npos) << r.out;
 }
@@ -42,7 +42,7 @@ TEST(Reproducer, StackExhaustionWithItsScheduleReplays) {
   ScratchDir d;
   fs::path repro = capture(d, "stack-thread", {"--schedule", "stack main=256K"});
   EXPECT_EQ(read_report(repro / "repro.json")["schedule"], "stack main=256K");
-  auto r = run_faultline({"replay", repro.string(), "--times", "3"}, d);
+  auto r = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "3"}, d);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("3/3 reproduced"), std::string::npos) << r.out;
 }
@@ -64,7 +64,7 @@ TEST(Reproducer, MismatchIsReportedWithTheRate) {
   auto j = read_report(repro / "repro.json");
   j["expected"]["stack_hash"] = "0000000000000000";
   write_file(repro / "repro.json", j.dump());
-  auto r = run_faultline({"replay", repro.string(), "--times", "2"}, d);
+  auto r = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "2"}, d);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("0/2 reproduced"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("run 1: got null-dereference"), std::string::npos) << r.out;
@@ -83,7 +83,7 @@ TEST(Reproducer, AMismatchSaysHowTheRunEndedAndWhatTheProgramSaid) {
   auto j = read_report(repro / "repro.json");
   j["argv"] = {"sh", "-c", "echo first line >&2; echo 'config.toml: no such file' >&2; exit 3"};
   write_file(repro / "repro.json", j.dump());
-  auto r = run_faultline({"replay", repro.string()}, d);
+  auto r = run_faultline({"replay", "--trust-argv", repro.string()}, d);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("run 1: got none (exit 3)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  its stderr ended: config.toml: no such file\n"), std::string::npos) << r.out;
@@ -119,7 +119,7 @@ TEST(Reproducer, BrokenReproJsonIsBadInputNamingFileAndProblem) {
   };
   for (const auto& c : cases) {
     write_file(repro / "repro.json", c.content);
-    auto r = run_faultline({"replay", repro.string()}, d);
+    auto r = run_faultline({"replay", "--trust-argv", repro.string()}, d);
     EXPECT_EQ(r.exit_code, 2) << c.problem;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
@@ -127,10 +127,10 @@ TEST(Reproducer, BrokenReproJsonIsBadInputNamingFileAndProblem) {
   }
   write_file(repro / "repro.json", good);
   fs::remove(repro / "input");
-  auto missing_input = run_faultline({"replay", repro.string()}, d);
+  auto missing_input = run_faultline({"replay", "--trust-argv", repro.string()}, d);
   EXPECT_EQ(missing_input.exit_code, 2);
   EXPECT_NE(missing_input.err.find("input: missing"), std::string::npos) << missing_input.err;
-  auto missing_dir = run_faultline({"replay", (d / "nope").string()}, d);
+  auto missing_dir = run_faultline({"replay", "--trust-argv", (d / "nope").string()}, d);
   EXPECT_EQ(missing_dir.exit_code, 2);
   EXPECT_NE(missing_dir.err.find("nope"), std::string::npos);
 }

@@ -89,7 +89,7 @@ TEST(StackSearch, SmallestCrashingDepthIsTheBoundaryAndReproducible) {
   // Reproducible: the same search finds the same boundary, and its reproducer replays.
   auto again = stack_search(d, args);
   EXPECT_EQ(again.result["min_crashing_depth"], depth);
-  auto replay = run_faultline({"replay", first.result["reproducer"], "--times", "3"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", first.result["reproducer"], "--times", "3"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("3/3 reproduced"), std::string::npos);
 }

@@ -74,7 +74,7 @@ TEST(UnsafeCall, ExploreInSyslogRaisesInsideSyslogAndReplays) {
   EXPECT_NE(r.out.find("handler installed before syslog() call 1 of thread 0"), std::string::npos) << r.out;
   const fs::path repro = only_reproducer(d / "out");
   ASSERT_TRUE(repro.filename().string().starts_with("deadlock-in-signal-handler-")) << repro;
-  auto replay = run_faultline({"replay", repro.string(), "--times", "3"}, d);
+  auto replay = run_faultline({"replay", "--trust-argv", repro.string(), "--times", "3"}, d);
   EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
   EXPECT_NE(replay.out.find("3/3 reproduced (deadlock-in-signal-handler"), std::string::npos) << replay.out;
 }
