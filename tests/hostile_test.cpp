@@ -171,7 +171,6 @@ TEST(Hostile, AFloodOfForgedEventRecordsIsCappedAndCounted) {
   ASSERT_TRUE(fs::exists(d / "r.json")) << r.out << r.err;
   EXPECT_LT(fs::file_size(d / "r.json"), 1u << 20);
   auto report = read_report(d / "r.json");
-  EXPECT_EQ(report["stdout_tail"], "flooded\n") << report.dump(1).substr(0, 2000);
   ASSERT_TRUE(report["injector"].contains("events_dropped")) << report["injector"].dump(1);
   EXPECT_GE(report["injector"]["events_dropped"].get<uint64_t>(), 300000u - 65536u);
   EXPECT_LE(report["findings"].size(), 256u);
@@ -220,16 +219,18 @@ TEST(Hostile, ASecondRunOnALiveWorkOrOutDirectoryIsRefused) {
     EXPECT_EQ(write(fd, "4242\n", 5), 5);
     return fd;
   };
-  fs::create_directories(d / "work/queue");
-  write_file(d / "work/queue/live-input", "x");
-  int fd = hold(d / ".work.lock");
+  // fuzz works in <--work>/<target>-<engine>: the lock is beside that.
+  const fs::path live = d / "work/crash_zoo-libfuzzer";
+  fs::create_directories(live / "queue");
+  write_file(live / "queue/live-input", "x");
+  int fd = hold(d / "work/.crash_zoo-libfuzzer.lock");
   auto fuzz = run_faultline({"fuzz", "--target", "crash_zoo", "--engine", "libfuzzer", "--budget", "2", "--corpora",
                              (d / "corpora").string(), "--work", (d / "work").string(), "--no-minimize"},
                             d);
   EXPECT_EQ(fuzz.exit_code, 2) << fuzz.out << fuzz.err;
-  EXPECT_NE(fuzz.err.find("--work " + (d / "work").string() + ": in use by another faultline (pid 4242)"), std::string::npos)
+  EXPECT_NE(fuzz.err.find("--work " + live.string() + ": in use by another faultline (pid 4242)"), std::string::npos)
       << fuzz.err;
-  EXPECT_TRUE(fs::exists(d / "work/queue/live-input")) << "the live run's queue was wiped";
+  EXPECT_TRUE(fs::exists(live / "queue/live-input")) << "the live run's queue was wiped";
   close(fd);
   fs::create_directories(d / "out");
   fd = hold(d / "out/.campaign.lock");
