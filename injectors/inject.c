@@ -11,6 +11,7 @@
 
 #include "inject_internal.h"
 #include "raw_syscall.h"
+#include "signal_context.h"
 
 int fl_event_fd = -1;
 int fl_watching;
@@ -64,9 +65,12 @@ static void abort_with_finding(enum fl_finding what) {
   fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), SIGABRT);
 }
 
+/* Once per kind and process: the pid that reported it, so a forked child
+   (which inherits the table) reports its own. */
 void fl_report_finding(enum fl_finding what, uint64_t detail) {
-  static int reported[8];
-  if (__atomic_exchange_n(&reported[what & 7], 1, __ATOMIC_RELAXED)) return;
+  static int reported_by[8];
+  const int pid = (int)fl_sys_getpid();
+  if (__atomic_exchange_n(&reported_by[what & 7], pid, __ATOMIC_RELAXED) == pid) return;
   fl_report(what, detail);
 }
 
@@ -155,19 +159,29 @@ static void forked_child(void) {
   if (fl_pct_on) fl_pct_forked();
 }
 
+int fl_ready;
+
 /* At our constructor, or earlier: another library's constructor may install
    a handler or arm a timer before ours runs (gperftools' profiler does), and
-   our sigaction/timer wrappers call this first. Runs once. */
-void fl_init(void) {
-  static int started;
-  if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL)) return;
+   our wrappers call this first. Runs once; a second thread waits for the
+   first to finish, and the initialising thread's own calls (its signal())
+   pass through. */
+void fl_init_once(void) {
+  static int initialiser;
+  const int tid = (int)fl_sys_gettid();
+  int none = 0;
+  if (!__atomic_compare_exchange_n(&initialiser, &none, tid, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (none != tid)
+      while (!__atomic_load_n(&fl_ready, __ATOMIC_ACQUIRE)) fl_sys_sched_yield();
+    return;
+  }
   /* Constructors run on the main thread; a library's may have started another first. */
   if (fl_sys_gettid() == fl_sys_getpid()) fl_self.index_plus1 = 1;
   /* dlsym and friends allocate (dlerror strings): those calls are ours, not
      the program's, and must not move the program's call numbers. */
   const uint64_t program_calls = fl_self.alloc_calls;
+  fl_bind_signals(); /* first: a handler running on this thread may call sigaction */
   fl_bind_stack();
-  fl_bind_signals();
   fl_bind_sized_delete();
   fl_bind_unsafe_calls();
   fl_event_fd = inherited_event_fd();
@@ -198,6 +212,7 @@ void fl_init(void) {
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
   fl_adopt_installed_handlers();
   fl_take_over_armed_timers();
+  __atomic_store_n(&fl_ready, 1, __ATOMIC_RELEASE);
 }
 
 /* Whichever thread ran fl_init first, the constructor runs on the main thread. */

@@ -57,9 +57,20 @@ extern int fl_event_fd;
 /* This process is the one malloc-signal interrupts (FL_ENV_ROOT_PID / process=). */
 extern int fl_in_target_process;
 
-/* Runs once, from our constructor or from the first sigaction/timer call
-   that comes before it. */
-void fl_init(void);
+/* Every wrapper's first step: binds the next definitions of everything we
+   interpose and reads the schedule, once, from our constructor or from the
+   first wrapped call that comes before it (another library's constructor).
+   After that, one load: no wrapper binds anything lazily (RULES.md 4). */
+extern int fl_ready;
+void fl_init_once(void);
+static inline void fl_init(void) {
+  if (__builtin_expect(!__atomic_load_n(&fl_ready, __ATOMIC_ACQUIRE), 0)) fl_init_once();
+}
+/* fl_init has not finished: a wrapper called from another library's
+   constructor before ours, or our own init re-entering (its dlsym allocates,
+   and jemalloc's first malloc takes a mutex through our wrapper). The wrapper
+   then binds the few symbols it needs itself; after init this is one load. */
+static inline int fl_not_ready(void) { return __builtin_expect(!__atomic_load_n(&fl_ready, __ATOMIC_RELAXED), 0); }
 int fl_pc_is_ours(uint64_t pc);
 /* At init: handlers and timers that were set up before we could see them. */
 void fl_adopt_installed_handlers(void);
@@ -87,7 +98,7 @@ const struct fl_handler_level *fl_interrupting_handler(void);
 
 /* Set by the sigaction wrapper: the program has a handler for this signal. */
 int fl_program_handles(int sig);
-/* Bound at init: the next definitions of functions we interpose. */
+/* Bound by fl_init: the next definitions of functions we interpose. */
 void fl_bind_signals(void);
 void fl_install_step_handler(void);
 void fl_bind_stack(void);

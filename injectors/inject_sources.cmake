@@ -3,7 +3,7 @@
 # targets/CMakeLists.txt (in oss-fuzz mode, the copy that fuzzers with a
 # baked-in schedule link), so both copies are the same library.
 set(FAULTLINE_INJECT_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(FAULTLINE_INJECT_SOURCES inject.c stack.c signals.c alloc.c sized_delete.c unsafe.c interleave.c)
+set(FAULTLINE_INJECT_SOURCES inject.c stack.c signals.c alloc.c sized_delete.c unsafe.c interleave.c own_string.c)
 list(TRANSFORM FAULTLINE_INJECT_SOURCES PREPEND ${FAULTLINE_INJECT_DIR}/)
 
 # faultline_uninstrumented(<target>): no sanitizer, no coverage, no AFL++

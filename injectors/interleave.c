@@ -8,6 +8,7 @@
 
 #include "inject_internal.h"
 #include "raw_syscall.h"
+#include "signal_context.h"
 
 int fl_points_scheduled;
 

@@ -25,6 +25,7 @@ static inline long fl_sys_write(int fd, const void *buf, size_t len) {
 static inline long fl_sys_sigaltstack_query(void *out_stack_t) {
   return fl_syscall6(SYS_sigaltstack, 0, (long)out_stack_t, 0, 0, 0, 0);
 }
+static inline long fl_sys_sched_yield(void) { return fl_syscall6(SYS_sched_yield, 0, 0, 0, 0, 0, 0); }
 static inline long fl_sys_getpid(void) { return fl_syscall6(SYS_getpid, 0, 0, 0, 0, 0, 0); }
 static inline long fl_sys_gettid(void) { return fl_syscall6(SYS_gettid, 0, 0, 0, 0, 0, 0); }
 static inline long fl_sys_fstat(int fd, void *statbuf) {

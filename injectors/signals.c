@@ -13,6 +13,7 @@
 
 #include "inject_internal.h"
 #include "raw_syscall.h"
+#include "signal_context.h"
 
 #define FL_NSIG 65
 #define FL_TRAP_FLAG 0x100
@@ -28,18 +29,47 @@ static timer_settime_fn real_timer_settime;
 static alarm_fn real_alarm;
 static dlopen_fn real_dlopen;
 
-/* What the program asked for, per signal; the kernel holds our wrapper instead. */
+/* What the program asked for, per signal; the kernel holds our wrapper instead.
+   A handler on one thread reads an entry while another thread's sigaction may
+   be writing it (a torn copy is a torn function pointer): a writer publishes
+   under the entry's sequence count with every signal blocked, so no handler on
+   its own thread can ever wait for it, and a reader copies until no write came
+   in between (a seqlock). */
 static struct sigaction program_action[FL_NSIG];
+static unsigned action_seq[FL_NSIG];
 static int program_has_handler[FL_NSIG];
 static char probe_path[512];
 
+static void read_action(int sig, struct sigaction *out) {
+  for (;;) {
+    const unsigned seq = __atomic_load_n(&action_seq[sig], __ATOMIC_ACQUIRE);
+    if (seq & 1) continue; /* a writer on another thread, signals blocked: it ends soon */
+    *out = program_action[sig];
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&action_seq[sig], __ATOMIC_RELAXED) == seq) return;
+  }
+}
+
+static void write_action(int sig, const struct sigaction *a) {
+  const uint64_t all = ~0ull;
+  uint64_t old;
+  fl_sys_sigprocmask(SIG_SETMASK, &all, &old);
+  unsigned seq = __atomic_load_n(&action_seq[sig], __ATOMIC_RELAXED) & ~1u;
+  while (!__atomic_compare_exchange_n(&action_seq[sig], &seq, seq + 1, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) seq &= ~1u;
+  program_action[sig] = *a;
+  __atomic_store_n(&program_has_handler[sig], a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN, __ATOMIC_RELAXED);
+  __atomic_store_n(&action_seq[sig], seq + 2, __ATOMIC_RELEASE);
+  fl_sys_sigprocmask(SIG_SETMASK, &old, 0);
+}
+
+/* Each one once, so that our own init re-entering finds what is bound so far. */
 void fl_bind_signals(void) {
-  if (real_sigaction) return;
-  real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-  real_setitimer = (setitimer_fn)dlsym(RTLD_NEXT, "setitimer");
-  real_timer_settime = (timer_settime_fn)dlsym(RTLD_NEXT, "timer_settime");
-  real_alarm = (alarm_fn)dlsym(RTLD_NEXT, "alarm");
-  real_dlopen = (dlopen_fn)dlsym(RTLD_NEXT, "dlopen");
+  if (!real_sigaction) real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+  if (!real_setitimer) real_setitimer = (setitimer_fn)dlsym(RTLD_NEXT, "setitimer");
+  if (!real_timer_settime) real_timer_settime = (timer_settime_fn)dlsym(RTLD_NEXT, "timer_settime");
+  if (!real_alarm) real_alarm = (alarm_fn)dlsym(RTLD_NEXT, "alarm");
+  if (!real_dlopen) real_dlopen = (dlopen_fn)dlsym(RTLD_NEXT, "dlopen");
+  if (probe_path[0]) return;
   /* The probe library lives next to us. */
   Dl_info self;
   if (dladdr((void *)fl_bind_signals, &self) && self.dli_fname) {
@@ -53,7 +83,7 @@ void fl_bind_signals(void) {
   }
 }
 
-int fl_program_handles(int sig) { return sig > 0 && sig < FL_NSIG && program_has_handler[sig]; }
+int fl_program_handles(int sig) { return sig > 0 && sig < FL_NSIG && __atomic_load_n(&program_has_handler[sig], __ATOMIC_RELAXED); }
 
 /* For the rtld-audit module (another namespace, same threads): are we in a
    program handler right now? Our own probe load does not count. */
@@ -126,13 +156,15 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
   }
   fl_self.in_handler = level + 1;
   if (fl_schedule_has(&fl_sched, FL_KEY_LAZY_HANDLER)) load_probe_once();
-  const struct sigaction action = program_action[sig];
+  struct sigaction action;
+  read_action(sig, &action);
   /* SA_RESETHAND: the kernel has put SIG_DFL back; so do we, or a scheduled
      signal would kill the program and sigaction() would report a stale handler. */
   if (action.sa_flags & SA_RESETHAND) {
-    program_has_handler[sig] = 0;
-    program_action[sig].sa_handler = SIG_DFL;
-    program_action[sig].sa_flags = 0;
+    struct sigaction dfl = action;
+    dfl.sa_handler = SIG_DFL;
+    dfl.sa_flags = 0;
+    write_action(sig, &dfl);
   }
   call_program_handler(&action, sig, info, ctx);
   fl_self.in_handler = level;
@@ -145,15 +177,13 @@ static void handler_wrapper(int sig, siginfo_t *info, void *ctx) {
 static void step_handler(int sig, siginfo_t *info, void *ctx) {
   ucontext_t *uc = ctx;
   if (!fl_self.stepping) { /* not ours: the program's own SIGTRAP */
-    const struct sigaction *a = &program_action[SIGTRAP];
-    if (is_handler(a)) {
-      call_program_handler(a, sig, info, ctx);
-    } else if (a->sa_handler == SIG_DFL) {
+    struct sigaction a;
+    read_action(SIGTRAP, &a);
+    if (is_handler(&a)) {
+      call_program_handler(&a, sig, info, ctx);
+    } else if (a.sa_handler == SIG_DFL) {
       /* What would have happened without us: the default action, once we return. */
-      struct sigaction dfl;
-      memset(&dfl, 0, sizeof dfl);
-      dfl.sa_handler = SIG_DFL;
-      real_sigaction(SIGTRAP, &dfl, 0);
+      fl_sys_sigaction_default(SIGTRAP);
       fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), SIGTRAP);
     }
     return;
@@ -216,13 +246,12 @@ static void handler_installed(int sig, int found_at_start) {
    first, or installed them past sigaction): wrapped like any other. */
 void fl_adopt_installed_handlers(void) {
   for (int sig = 1; sig < FL_NSIG; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP || sig == FL_CHECKPOINT_SIGNAL || program_has_handler[sig]) continue;
+    if (sig == SIGKILL || sig == SIGSTOP || sig == FL_CHECKPOINT_SIGNAL || fl_program_handles(sig)) continue;
     struct sigaction cur;
     if (real_sigaction(sig, 0, &cur) != 0 || !is_handler(&cur) || cur.sa_sigaction == handler_wrapper ||
         cur.sa_sigaction == step_handler)
       continue;
-    program_action[sig] = cur;
-    program_has_handler[sig] = 1;
+    write_action(sig, &cur);
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
     struct sigaction wrapped = cur;
     wrapped.sa_sigaction = handler_wrapper;
@@ -234,16 +263,16 @@ void fl_adopt_installed_handlers(void) {
 
 FL_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   fl_init();
-  fl_bind_signals();
+  if (fl_not_ready()) fl_bind_signals();
   if (sig <= 0 || sig >= FL_NSIG || sig == SIGKILL || sig == SIGSTOP) return real_sigaction(sig, act, old);
-  const struct sigaction previous = program_action[sig];
-  const int had_handler = program_has_handler[sig];
+  struct sigaction previous;
+  read_action(sig, &previous);
+  const int had_handler = fl_program_handles(sig);
   struct sigaction kernel_old;
   int rc = 0;
   if (act) {
     const int handler = is_handler(act);
-    program_action[sig] = *act;
-    program_has_handler[sig] = handler;
+    write_action(sig, act);
     if (handler) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
     if (sig == SIGTRAP && stepping_owns_sigtrap()) {
       rc = real_sigaction(sig, 0, &kernel_old); /* keep the step handler; it forwards */
@@ -303,7 +332,7 @@ void fl_take_over_armed_timers(void) {
 
 FL_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, struct itimerval *old) {
   fl_init();
-  fl_bind_signals();
+  if (fl_not_ready()) fl_bind_signals();
   if (!timers_taken_over()) return real_setitimer(which, value, old);
   if (old) memset(old, 0, sizeof *old);
   fl_emit(FL_EVENT_TIMER_SUPPRESSED, 1, (uint64_t)which, 0, 0);
@@ -311,7 +340,7 @@ FL_EXPORT int setitimer(__itimer_which_t which, const struct itimerval *value, s
 }
 FL_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *value, struct itimerspec *old) {
   fl_init();
-  fl_bind_signals();
+  if (fl_not_ready()) fl_bind_signals();
   if (!timers_taken_over()) return real_timer_settime(id, flags, value, old);
   if (old) memset(old, 0, sizeof *old);
   fl_emit(FL_EVENT_TIMER_SUPPRESSED, 2, 0, 0, 0);
@@ -319,7 +348,7 @@ FL_EXPORT int timer_settime(timer_t id, int flags, const struct itimerspec *valu
 }
 FL_EXPORT unsigned alarm(unsigned seconds) {
   fl_init();
-  fl_bind_signals();
+  if (fl_not_ready()) fl_bind_signals();
   if (!timers_taken_over()) return real_alarm(seconds);
   fl_emit(FL_EVENT_TIMER_SUPPRESSED, 3, seconds, 0, 0);
   return 0;
@@ -328,7 +357,8 @@ FL_EXPORT unsigned alarm(unsigned seconds) {
 /* A library loaded from inside a handler: the dynamic linker takes its lock
    and allocates, whatever the handler interrupted. */
 FL_EXPORT void *dlopen(const char *file, int mode) {
-  fl_bind_signals();
+  fl_init();
+  if (fl_not_ready()) fl_bind_signals();
   if (!fl_self.in_probe && fl_handler_depth() > 0) fl_report_finding(FL_FINDING_LAZY_BINDING, 0);
   return real_dlopen(file, mode);
 }

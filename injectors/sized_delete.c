@@ -56,37 +56,37 @@ static void check(void *p, size_t given, size_t align) {
 }
 
 FL_EXPORT void _ZdlPvm(void *p, size_t size) {
-  fl_bind_sized_delete();
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, size, 0);
   if (next.del_sized) next.del_sized(p, size);
   else free(p);
 }
 FL_EXPORT void _ZdaPvm(void *p, size_t size) {
-  fl_bind_sized_delete();
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, size, 0);
   if (next.del_array_sized) next.del_array_sized(p, size);
   else free(p);
 }
 FL_EXPORT void _ZdlPvmSt11align_val_t(void *p, size_t size, size_t align) {
-  fl_bind_sized_delete();
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, size, align);
   if (next.del_sized_aligned) next.del_sized_aligned(p, size, align);
   else free(p);
 }
 FL_EXPORT void _ZdaPvmSt11align_val_t(void *p, size_t size, size_t align) {
-  fl_bind_sized_delete();
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, size, align);
   if (next.del_array_sized_aligned) next.del_array_sized_aligned(p, size, align);
   else free(p);
 }
 FL_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t align) {
-  fl_bind_sized_delete();
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, 0, align);
   if (next.del_aligned) next.del_aligned(p, align);
   else free(p);
 }
 FL_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
-  fl_bind_sized_delete();
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, 0, align);
   if (next.del_array_aligned) next.del_array_aligned(p, align);
   else free(p);
@@ -95,12 +95,14 @@ FL_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t align) {
 /* C23 sized frees and jemalloc's sdallocx: the same check, then the next
    definition (the swapped-in allocator's), or plain free where there is none. */
 FL_EXPORT void free_sized(void *p, size_t size) {
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, size, 0);
   if (next.free_sized) next.free_sized(p, size);
   else free(p);
 }
 
 FL_EXPORT void free_aligned_sized(void *p, size_t align, size_t size) {
+  if (fl_not_ready()) fl_bind_sized_delete();
   check(p, size, align);
   if (next.free_aligned_sized) next.free_aligned_sized(p, align, size);
   else free(p);
@@ -108,6 +110,7 @@ FL_EXPORT void free_aligned_sized(void *p, size_t align, size_t size) {
 
 /* jemalloc: flags carry lg(alignment) in the low 6 bits (MALLOCX_LG_ALIGN). */
 FL_EXPORT void sdallocx(void *p, size_t size, int flags) {
+  if (fl_not_ready()) fl_bind_sized_delete();
   const int lg_align = flags & 0x3f;
   check(p, size, lg_align ? (size_t)1 << lg_align : 0);
   if (next.sdallocx) next.sdallocx(p, size, flags);

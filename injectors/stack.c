@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "inject_internal.h"
+#include "signal_context.h"
 
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 typedef int (*sigaltstack_fn)(const stack_t *, stack_t *);
@@ -19,9 +20,28 @@ static sigaltstack_fn real_sigaltstack;
 static attr_fn real_attr_init, real_attr_destroy;
 static attr_size_fn real_attr_setstacksize;
 static attr_stack_fn real_attr_setstack;
+typedef int (*setattr_default_fn)(const pthread_attr_t *);
+static setattr_default_fn real_setattr_default;
 
-/* Bound at init (RULES.md 4). A library whose constructor runs before ours
-   and creates a thread gets the lookup then: still ordinary code, not a handler. */
+/* The process's default thread stack size and PTHREAD_STACK_MIN, read at init
+   and whenever the program sets the default: pthread_getattr_default_np takes
+   a lock, and PTHREAD_STACK_MIN is a sysconf call, neither for the
+   pthread_create path (RULES.md 3). */
+static size_t default_stack_size, min_stack_size;
+
+static void read_default_stack_size(void) {
+  pthread_attr_t def;
+  size_t size = 0;
+  if (pthread_getattr_default_np(&def) == 0) {  // allowed: init, or the program's own pthread_setattr_default_np
+    pthread_attr_getstacksize(&def, &size);
+    real_attr_destroy(&def);
+  }
+  __atomic_store_n(&default_stack_size, size, __ATOMIC_RELAXED);
+}
+
+/* Bound by fl_init (RULES.md 4); a library's constructor that creates a thread
+   before ours ran binds them in the wrapper: still ordinary code, not a handler.
+   Each one once, so a re-entered call finds what is bound so far. */
 void fl_bind_stack(void) {
   if (!real_pthread_create) real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
   if (!real_sigaltstack) real_sigaltstack = (sigaltstack_fn)dlsym(RTLD_NEXT, "sigaltstack");
@@ -29,6 +49,18 @@ void fl_bind_stack(void) {
   if (!real_attr_destroy) real_attr_destroy = (attr_fn)dlsym(RTLD_NEXT, "pthread_attr_destroy");
   if (!real_attr_setstacksize) real_attr_setstacksize = (attr_size_fn)dlsym(RTLD_NEXT, "pthread_attr_setstacksize");
   if (!real_attr_setstack) real_attr_setstack = (attr_stack_fn)dlsym(RTLD_NEXT, "pthread_attr_setstack");
+  if (!real_setattr_default) real_setattr_default = (setattr_default_fn)dlsym(RTLD_NEXT, "pthread_setattr_default_np");
+  if (!min_stack_size) {
+    min_stack_size = (size_t)PTHREAD_STACK_MIN; /* a sysconf value since glibc 2.34 */
+    read_default_stack_size();
+  }
+}
+
+FL_EXPORT int pthread_setattr_default_np(const pthread_attr_t *attr) {
+  if (fl_not_ready()) fl_bind_stack();
+  const int rc = real_setattr_default(attr);
+  if (rc == 0) read_default_stack_size();
+  return rc;
 }
 
 /* Attributes the program set a stack size on (pthread_attr_setstacksize or
@@ -60,14 +92,14 @@ static void forget_chosen(const pthread_attr_t *attr) {
 }
 
 FL_EXPORT int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size) {
-  fl_bind_stack();
+  if (fl_not_ready()) fl_bind_stack();
   const int rc = real_attr_setstacksize(attr, size);
   if (rc == 0) remember_chosen(attr);
   return rc;
 }
 
 FL_EXPORT int pthread_attr_setstack(pthread_attr_t *attr, void *addr, size_t size) {
-  fl_bind_stack();
+  if (fl_not_ready()) fl_bind_stack();
   const int rc = real_attr_setstack(attr, addr, size);
   if (rc == 0) remember_chosen(attr);
   return rc;
@@ -75,13 +107,13 @@ FL_EXPORT int pthread_attr_setstack(pthread_attr_t *attr, void *addr, size_t siz
 
 /* A fresh or destroyed attr has no size of the program's (its memory may be reused). */
 FL_EXPORT int pthread_attr_init(pthread_attr_t *attr) {
-  fl_bind_stack();
+  if (fl_not_ready()) fl_bind_stack();
   forget_chosen(attr);
   return real_attr_init(attr);
 }
 
 FL_EXPORT int pthread_attr_destroy(pthread_attr_t *attr) {
-  fl_bind_stack();
+  if (fl_not_ready()) fl_bind_stack();
   forget_chosen(attr);
   return real_attr_destroy(attr);
 }
@@ -150,19 +182,7 @@ static void *numbered_start(void *p) {
 
 static size_t scheduled_thread_stack(void) {
   size_t want = (size_t)fl_sched.value[FL_KEY_STACK_THREADS];
-  const size_t min = (size_t)PTHREAD_STACK_MIN; /* a sysconf value since glibc 2.34 */
-  return want < min ? min : want;
-}
-
-/* A size equal to the process default is indistinguishable from "not chosen". */
-static size_t default_thread_stack(void) {
-  pthread_attr_t def;
-  size_t size = 0;
-  if (pthread_getattr_default_np(&def) == 0) {
-    pthread_attr_getstacksize(&def, &size);
-    real_attr_destroy(&def);
-  }
-  return size;
+  return want < min_stack_size ? min_stack_size : want;
 }
 
 static int caller_provided_stack_memory(const pthread_attr_t *attr) {
@@ -188,7 +208,7 @@ static int create_sized(pthread_t *thread, const pthread_attr_t *attr, void *(*s
   }
   size_t own = 0;
   pthread_attr_getstacksize(attr, &own);
-  const int chose_own = size_was_chosen(attr) || own != default_thread_stack();
+  const int chose_own = size_was_chosen(attr) || own != __atomic_load_n(&default_stack_size, __ATOMIC_RELAXED);
   if (chose_own && !fl_schedule_has(&fl_sched, FL_KEY_STACK_FORCE)) {
     fl_emit(FL_EVENT_THREAD_STACK, 0, own, 0, 0);
     return real_pthread_create(thread, attr, start, arg);
@@ -203,7 +223,7 @@ static int create_sized(pthread_t *thread, const pthread_attr_t *attr, void *(*s
 }
 
 FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
-  fl_bind_stack();
+  if (fl_not_ready()) fl_bind_stack();
   fl_pass_sync_point();
   const int index = __atomic_fetch_add(&next_thread_index, 1, __ATOMIC_RELAXED);
   for (int i = 0; i < FL_START_SLOTS; i++) {
@@ -225,7 +245,7 @@ FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
 }
 
 FL_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {
-  fl_bind_stack();
+  if (fl_not_ready()) fl_bind_stack();
   if (ss && fl_schedule_has(&fl_sched, FL_KEY_STACK_ALTSTACK) && !(ss->ss_flags & SS_DISABLE) &&
       ss->ss_size > fl_sched.value[FL_KEY_STACK_ALTSTACK]) {
     stack_t shrunk = *ss;

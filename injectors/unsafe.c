@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "inject_internal.h"
+#include "raw_syscall.h"
 #include "unsafe_calls.h"
 
 /* Not <stdio.h>, <stdlib.h> or <libintl.h>: their inline and macro versions
@@ -45,7 +46,7 @@ static const uint64_t crash_signals =
     BIT(SIGSEGV) | BIT(SIGBUS) | BIT(SIGILL) | BIT(SIGFPE) | BIT(SIGABRT) | BIT(SIGTRAP) | BIT(SIGSYS);
 
 static void called_in_handler(int id, int family) {
-  static int reported[FL_CALL_COUNT]; /* the first call of each function per process */
+  static int reported_by[FL_CALL_COUNT]; /* the first call of each family per process: its pid */
   /* No harness listening (a fuzz engine runs the program): the engine's own
      handlers print (libFuzzer's timeout and interrupt reports), and aborting
      there would turn them into crashes. Our own probe load is not the program's. */
@@ -56,14 +57,15 @@ static void called_in_handler(int id, int family) {
   if ((crash_signals >> h->sig) & 1 || h->in_safe_wait) return;
   /* The allocator's own locks (jemalloc's pthread_mutex_lock) are the allocator's business. */
   if (fl_self.in_allocator > h->interrupted_alloc) return;
-  if (__atomic_exchange_n(&reported[family], 1, __ATOMIC_RELAXED)) return;
+  const int pid = (int)fl_sys_getpid();
+  if (__atomic_exchange_n(&reported_by[family], pid, __ATOMIC_RELAXED) == pid) return;
   fl_report(FL_FINDING_SIGNAL_UNSAFE_CALL, FL_UNSAFE_DETAIL(id, h->sig, h->interrupted_call));
 }
 
 /* Inlined into each wrapper's watched path so single-stepping starts right at
    its call site. Returns the interposed call this one is inside. */
 static inline __attribute__((always_inline)) int call_enter(int id, int family, uintptr_t object) {
-  if (__builtin_expect(!real[id], 0)) fl_bind_unsafe_calls();  // allowed: only before our constructor ran
+  if (fl_not_ready() && !real[id]) fl_bind_unsafe_calls();  // allowed: only before init has finished
   const int outer = fl_self.in_call;
   fl_self.in_call = family + 1;
   const int traits = fl_call_traits(id); /* a constant: id is one after inlining */
