@@ -138,12 +138,17 @@ void add_note(std::string& notes, const char* name, uint32_t type, const void* d
   pad();
 }
 
-// Fields 4-6 of /proc/<pid>/stat: ppid, pgrp, session.
+// Fields 4-6 of /proc/<pid>/stat: ppid, pgrp, session, as the process sees
+// them inside its PID namespace (like every id in the core: glibc's thread
+// descriptors in its memory hold those, and gdb matches threads by them).
 void stat_ids(pid_t pid, int& ppid, int& pgrp, int& sid) {
   const std::string stat = read_proc_file("/proc/" + std::to_string(pid) + "/stat", 4096);
   const auto paren = stat.rfind(')');
   char state = 0;
   if (paren != std::string::npos) std::istringstream(stat.substr(paren + 1)) >> state >> ppid >> pgrp >> sid;
+  if (ppid > 0) ppid = innermost_tid(ppid);
+  pgrp = innermost_id(pid, "NSpgid", pgrp);
+  sid = innermost_id(pid, "NSsid", sid);
 }
 
 uint64_t status_mask(pid_t tid, const char* key) {
@@ -153,7 +158,7 @@ uint64_t status_mask(pid_t tid, const char* key) {
 elf_prpsinfo process_info(pid_t pid) {
   elf_prpsinfo p{};
   p.pr_sname = 'R';
-  p.pr_pid = pid;
+  p.pr_pid = innermost_tid(pid);
   stat_ids(pid, p.pr_ppid, p.pr_pgrp, p.pr_sid);
   std::istringstream(proc_status_field(pid, "Uid")) >> p.pr_uid;
   std::istringstream(proc_status_field(pid, "Gid")) >> p.pr_gid;
@@ -185,7 +190,7 @@ std::string thread_notes(pid_t pid, pid_t tid, const siginfo_t& si, bool first, 
   elf_prstatus st{};
   st.pr_info.si_signo = st.pr_cursig = static_cast<short>(si.si_signo);
   st.pr_info.si_code = si.si_code;
-  st.pr_pid = tid;
+  st.pr_pid = innermost_tid(tid);
   stat_ids(pid, st.pr_ppid, st.pr_pgrp, st.pr_sid);
   st.pr_sigpend = status_mask(tid, "SigPnd");
   st.pr_sighold = status_mask(tid, "SigBlk");

@@ -49,7 +49,7 @@ std::optional<size_t> lock_wait_frame(const ThreadStack& t, size_t trampoline) {
 // waiting for the lock that call took. A lock another thread holds may yet
 // be released: a slow program, not a deadlock.
 bool waits_for_itself(const ThreadStack& t, size_t wait, size_t trampoline, const ReentrancyPair& pair) {
-  if (named_in(kMutexLocks, t.frames[wait])) return t.word_after_futex && *t.word_after_futex == static_cast<uint32_t>(t.tid);
+  if (named_in(kMutexLocks, t.frames[wait])) return t.word_after_futex && *t.word_after_futex == static_cast<uint32_t>(t.own_tid);
   for (size_t i = wait + 1; i < trampoline; i++)
     if (base_name(t.frames[i].function) == base_name(pair.interrupted)) return true;
   return false;

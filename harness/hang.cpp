@@ -56,6 +56,7 @@ ThreadStack thread_stack(const TracedTask& t, ProcessUnwinder& unwinder, const s
   ThreadStack s;
   s.pid = t.tgid;
   s.tid = t.tid;
+  s.own_tid = innermost_tid(t.tid);
   s.thread_index = t.thread_index;
   user_regs_struct regs{};
   if (ptrace(PTRACE_GETREGS, t.tid, nullptr, &regs) == 0) {

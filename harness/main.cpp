@@ -1,5 +1,7 @@
 // faultline: the CLI. Commands and their manual pages are declared here once;
 // their options come from the table in cli_options.cpp.
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <typeinfo>
 #include <csignal>
@@ -269,6 +271,10 @@ int main(int argc, char** argv) {
   // may be lost, the report and the reproducer must not be. Children get
   // SIGPIPE back at its default before exec (runner.cpp).
   std::signal(SIGPIPE, SIG_IGN);
+  // The programs we run are untrusted and may run as our user: no ptrace of
+  // us and no /proc/<our pid>/mem for them (issue 15; they also cannot see
+  // us from inside their PID namespace).
+  prctl(PR_SET_DUMPABLE, 0);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) return usage("no command given");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -58,6 +59,15 @@ std::string proc_status_field(pid_t tid, const std::string& key) {
   const auto from = at + key.size() + 2, end = status.find('\n', from);
   return status.substr(from, end == std::string::npos ? std::string::npos : end - from);
 }
+
+pid_t innermost_id(pid_t host_tid, const std::string& key, pid_t fallback) {
+  const std::string ids = proc_status_field(host_tid, key);
+  const auto last = ids.find_last_of(" \t");
+  const long id = std::strtol(ids.c_str() + (last == std::string::npos ? 0 : last + 1), nullptr, 10);
+  return id > 0 ? static_cast<pid_t>(id) : fallback;
+}
+
+pid_t innermost_tid(pid_t host_tid) { return innermost_id(host_tid, "NSpid", host_tid); }
 
 std::string process_name(pid_t pid) {
   std::string name = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);

@@ -26,6 +26,12 @@ std::vector<MapEntry> read_maps(pid_t pid);
 std::string read_proc_file(const std::string& path, size_t max_bytes = 65536);
 // A field of /proc/<tid>/status ("Tgid", "SigCgt"): the text after "Key:", "" when absent or gone.
 std::string proc_status_field(pid_t tid, const std::string& key);
+// The task's id in its innermost PID namespace (the last NSpid of its status):
+// what the program itself sees and stores (getpid, gettid, a mutex's owner).
+// The host id itself outside a namespace, or once the task is gone.
+pid_t innermost_tid(pid_t host_tid);
+// The same for another of its ids in /proc/<tid>/status ("NSpgid", "NSsid"); `fallback` when absent.
+pid_t innermost_id(pid_t host_tid, const std::string& key, pid_t fallback);
 // Its /proc/<pid>/comm, "" once it is gone.
 std::string process_name(pid_t pid);
 const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a);

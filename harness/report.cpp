@@ -148,6 +148,8 @@ nlohmann::json report_json(const CrashReport& r) {
   if (r.timers_suppressed) j["injector"]["timers_suppressed"] = r.timers_suppressed;
   if (r.delays) j["injector"]["delays"] = r.delays;
   if (r.events_dropped) j["injector"]["events_dropped"] = r.events_dropped;
+  j["fence"] = {{"pid_namespace", r.pid_namespace}};
+  if (r.processes_refused) j["fence"]["processes_refused"] = r.processes_refused;
   if (!r.loader_tunable_added.empty()) j["injector"]["glibc_tunables_added"] = r.loader_tunable_added;
   if (r.ptrace_allocator_symbols >= 0) j["ptrace_allocator_breakpoints"] = r.ptrace_allocator_symbols;
   if (r.lazy_symbols_in_handlers) j["injector"]["lazy_symbols_bound_in_handlers"] = r.lazy_symbols_in_handlers;

@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -167,9 +169,27 @@ struct ChildPlan {
   rlimit as, fsize, nproc, stack;
   bool set_stack, set_as, trace;
   sigset_t mask;
+  // The fence (run_fence_init): in namespaces or not, the byte that says the
+  // ids are mapped, and the maps an unprivileged init writes itself.
+  bool namespaced;
+  int fence_go_fd;
+  const char* own_uid_map;
+  const char* own_gid_map;
 };
 
-// After fork: only async-signal-safe calls, no allocation.
+// What the fence's processes tell faultline through the status pipe, in order.
+struct FenceRecord {
+  enum Kind : int32_t { Ready = 1, SetupFailed, ExecFailed, ProgramEnded } kind;
+  int32_t value;  // SetupFailed, ExecFailed: errno; ProgramEnded: its wait status
+};
+
+void send_record(int fd, FenceRecord::Kind kind, int value) {
+  const FenceRecord r{kind, value};
+  (void)!write(fd, &r, sizeof r);
+}
+
+// After fork: only async-signal-safe calls, no allocation. The program's own
+// process: its own process group, under the limits, then exec.
 [[noreturn]] void exec_child(const ChildPlan& p) {
   setpgid(0, 0);
   if (p.root_pid) write_pid_digits(p.root_pid, getpid());
@@ -193,14 +213,115 @@ struct ChildPlan {
   // Same addresses every run: the main stack's usable size, heap and mmap
   // layout no longer vary, so a boundary found once holds on replay.
   personality(ADDR_NO_RANDOMIZE);
+  if (!p.cwd || chdir(p.cwd) == 0) execvpe(p.argv[0], p.argv, p.envp);
+  send_record(p.status_fd, FenceRecord::ExecFailed, errno);
+  _exit(127);
+}
+
+bool write_whole_file(const char* path, const char* text) {
+  const int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = static_cast<ssize_t>(std::strlen(text));
+  const bool ok = write(fd, text, n) == n;
+  close(fd);
+  return ok;
+}
+
+// A fork without glibc's fork handlers (faultline may have threads; only
+// async-signal-safe code runs in the child), into new namespaces or not.
+pid_t clone_process(long namespaces) {
+  return static_cast<pid_t>(syscall(SYS_clone, SIGCHLD | namespaces, nullptr, nullptr, nullptr, 0));
+}
+
+// The fence around one run (issue 15): pid 1 of the run's own PID namespace
+// (and user namespace), the way bubblewrap and nsjail do it. The program,
+// its child, cannot see faultline, so it can neither signal nor trace it, and
+// when this init ends the kernel ends every process left in the namespace,
+// whatever it did (setsid, double forks, SIGSTOP). The program is never pid 1
+// itself: a namespace's init ignores every signal it has no handler for, from
+// inside, and its orphans would become its children. After clone: only
+// async-signal-safe calls, no allocation.
+[[noreturn]] void run_fence_init(const ChildPlan& p) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // faultline gone: the namespace goes too
+  if (p.namespaced && p.own_uid_map) {
+    // Unprivileged: only our own ids, written by ourselves, dumpable for the moment it takes.
+    prctl(PR_SET_DUMPABLE, 1);
+    if (!write_whole_file("/proc/self/setgroups", "deny") || !write_whole_file("/proc/self/uid_map", p.own_uid_map) ||
+        !write_whole_file("/proc/self/gid_map", p.own_gid_map)) {
+      send_record(p.status_fd, FenceRecord::SetupFailed, errno);
+      _exit(127);
+    }
+    prctl(PR_SET_DUMPABLE, 0);
+  }
+  char go = 0;
+  if (read(p.fence_go_fd, &go, 1) != 1) _exit(127);  // faultline could not map our ids, or is gone
+  close(p.fence_go_fd);
+  send_record(p.status_fd, FenceRecord::Ready, 0);
   if (p.trace) {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
-    raise(SIGSTOP);  // lets the parent set ptrace options before exec
+    kill(getpid(), SIGSTOP);  // faultline sets its options: the program is traced from its first instruction
   }
-  if (!p.cwd || chdir(p.cwd) == 0) execvpe(p.argv[0], p.argv, p.envp);
-  int e = errno;
-  (void)!write(p.status_fd, &e, sizeof e);
-  _exit(127);
+  const pid_t program = clone_process(0);
+  if (program == 0) exec_child(p);
+  if (program < 0) {
+    send_record(p.status_fd, FenceRecord::ExecFailed, errno);
+    _exit(127);
+  }
+  for (;;) {  // reap whatever the program leaves behind, until it ends
+    int st = 0;
+    const pid_t w = waitpid(-1, &st, __WALL);
+    if (w == program) {
+      send_record(p.status_fd, FenceRecord::ProgramEnded, st);
+      _exit(0);
+    }
+    if (w < 0 && errno != EINTR) _exit(0);
+  }
+}
+
+// Namespaces for the fence, while this machine lets us make them: once a
+// clone or a map fails, every later run uses the process-group fence, and
+// the user is told once.
+std::atomic<bool> namespaces_unavailable{false};
+
+void fence_unavailable(const std::string& why) {
+  if (namespaces_unavailable.exchange(true)) return;
+  std::cerr << "faultline: no PID namespace for the programs it runs (" << why
+            << "): they run in a process group and are killed as a tree, and could signal or trace faultline\n";
+}
+
+// Root maps every id to itself (files keep their owners, setuid works);
+// only root may, and only from outside.
+bool map_all_ids(pid_t init) {
+  const std::string dir = "/proc/" + std::to_string(init);
+  return write_whole_file((dir + "/uid_map").c_str(), "0 0 4294967295\n") &&
+         write_whole_file((dir + "/gid_map").c_str(), "0 0 4294967295\n");
+}
+
+// The init's first record: Ready, or why it could not start; nothing when it
+// died first (or took more than 10 s). Only its death is looked at (WEXITED,
+// not reaped): the stop it makes right after Ready is the runner's to see.
+std::optional<FenceRecord> first_record(int fd, pid_t init) {
+  bool died = false;
+  for (int waited_ms = 0; waited_ms < 10000 && !died; waited_ms += 50) {
+    siginfo_t info{};
+    died = waitid(P_PID, init, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == init;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, died ? 0 : 50) > 0) {
+      FenceRecord r{};
+      if (read(fd, &r, sizeof r) == sizeof r) return r;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+// The rest, once every writer is gone.
+std::vector<FenceRecord> later_records(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  std::vector<FenceRecord> out;
+  FenceRecord r{};
+  while (out.size() < 16 && read(fd, &r, sizeof r) == sizeof r) out.push_back(r);
+  return out;
 }
 
 rlimit limit_of(uint64_t v) {
@@ -235,18 +356,48 @@ void kill_descendants(pid_t pgid) {
   }
 }
 
+// Ends the run's processes: in a namespace, killing its init kills them all
+// (a process that left the group does not escape); outside one, the
+// program's group (then kill_descendants sweeps the rest).
+void end_fence(pid_t init, pid_t program) {
+  if (program > 0) kill(-program, SIGKILL);
+  kill(init, SIGKILL);
+}
+
+// Waits for the init (and, traced, every process the kernel kills with it:
+// their last status comes to us) for up to 10 s.
+void reap_fence(pid_t init, bool init_done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!init_done && std::chrono::steady_clock::now() < deadline) {
+    const pid_t w = waitpid(-1, nullptr, __WALL | WNOHANG);
+    if (w == init || (w < 0 && errno == ECHILD)) return;
+    if (w <= 0) usleep(200);
+  }
+}
+
 // A real run sends a few thousand records (one per handler, hold, thread,
 // checkpoint); 64K of them is 3 MiB.
 constexpr size_t kEventCap = 65536;
 constexpr size_t kFindingCap = 256;
 
-// Moves the complete records at the front of `bytes` into the result.
-void decode_events(std::string& bytes, RunResult& r) {
+// Ids the program sees inside its PID namespace -> the same tasks' ids outside.
+using HostIds = std::map<pid_t, pid_t>;
+
+pid_t host_id(const HostIds& host, pid_t own) {
+  const auto it = host.find(own);
+  return it == host.end() ? own : it->second;
+}
+
+// Moves the complete records at the front of `bytes` into the result, their
+// pids and tids (the injector's getpid, gettid) as faultline sees them.
+void decode_events(std::string& bytes, RunResult& r, const HostIds& host) {
   size_t off = 0;
   for (; off + sizeof(fl_event) <= bytes.size(); off += sizeof(fl_event)) {
     fl_event e;
     std::memcpy(&e, bytes.data() + off, sizeof e);
     if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION) continue;
+    e.pid = host_id(host, e.pid);
+    e.tid = host_id(host, e.tid);
     const bool finding = e.kind == FL_EVENT_FINDING, hold = e.kind == FL_EVENT_DELAYED && !(e.arg[1] & FL_HELD_BY_PCT);
     if (r.events.size() >= kEventCap || (finding && r.injector_findings.size() >= kFindingCap) ||
         (hold && r.delay_holds.size() >= kFindingCap)) {
@@ -435,9 +586,13 @@ Result<RunResult> run_program(const RunRequest& req) {
       child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan, tunable_added);
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
+  const std::string own_uid_map = std::to_string(geteuid()) + " " + std::to_string(geteuid()) + " 1\n",
+                    own_gid_map = std::to_string(getegid()) + " " + std::to_string(getegid()) + " 1\n";
+  const bool root = geteuid() == 0;
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
                  req.cwd.empty() ? nullptr : req.cwd.c_str(), root_pid_digits(env_s), limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
-                 limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {}};
+                 limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {},
+                 false, -1, root ? nullptr : own_uid_map.c_str(), root ? nullptr : own_gid_map.c_str()};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
     plan.stack = limit_of(*stack);
     plan.set_stack = true;
@@ -452,51 +607,116 @@ Result<RunResult> run_program(const RunRequest& req) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) exec_child(plan);
   auto restore = [&] {
     close(sfd);
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   };
-  if (pid < 0) {
+  // The fence's init: in its namespaces if this machine has them, else as a
+  // plain process (the second attempt, after saying why once).
+  pid_t init = -1;
+  bool namespaced = false;
+  for (int attempt = 0; attempt < 2 && init < 0; attempt++) {
+    namespaced = attempt == 0 && !namespaces_unavailable.load();
+    if (attempt == 1 && !namespaces_unavailable.load()) break;  // the first failed for another reason
+    int go[2];
+    if (pipe2(go, O_CLOEXEC)) break;
+    plan.namespaced = namespaced;
+    plan.fence_go_fd = go[0];
+    init = clone_process(namespaced ? CLONE_NEWPID | CLONE_NEWUSER : 0);
+    if (init == 0) run_fence_init(plan);
+    const int clone_errno = errno;
+    if (init < 0) {
+      close(go[0]);
+      close(go[1]);
+      if (namespaced) fence_unavailable(std::string("clone: ") + std::strerror(clone_errno));
+      continue;
+    }
+    // The read end stays open here too until the init answers: a write to an init that already failed is no SIGPIPE.
+    const bool mapped = !namespaced || !root || map_all_ids(init);
+    const int map_errno = errno;
+    if (mapped) (void)!write(go[1], "1", 1);
+    close(go[1]);
+    const auto first = first_record(status[0], init);
+    close(go[0]);
+    if (mapped && first && first->kind == FenceRecord::Ready) break;
+    kill(init, SIGKILL);
+    waitpid(init, nullptr, __WALL);
+    init = -1;
+    if (namespaced)
+      fence_unavailable(!mapped ? std::string("uid_map: ") + std::strerror(map_errno)
+                        : first && first->kind == FenceRecord::SetupFailed ? std::string("uid_map: ") + std::strerror(first->value)
+                                                                          : "its init did not start");
+  }
+  if (init < 0) {
     int e = errno;
     close_all();
     close(in_fd);
     restore();
-    return Error{std::string("fork: ") + std::strerror(e)};
+    return Error{std::string("cannot start the program's process: ") + std::strerror(e)};
   }
-  setpgid(pid, pid);
   close(in_fd);
   for (int fd : {out[1], err[1], ev[1], status[1]}) close(fd);
   for (int fd : {out[0], err[0], ev[0]}) set_nonblocking(fd);
 
   RunResult r;
   r.loader_tunable_added = tunable_added;
+  r.pid_namespace = namespaced;
+  // The program's own process: the init's one child, known at its fork event
+  // (traced), or the init itself when only supervised.
+  pid_t pid = req.supervise_only ? init : 0;
   r.pid = pid;
   int st = 0;
-  // The child stops itself before exec; from here on we see its crash signals.
-  if (!req.supervise_only && waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
-    ptrace(PTRACE_SETOPTIONS, pid, nullptr,
+  // The init stops itself before it forks the program; from here on we see every process's crash signals.
+  if (!req.supervise_only && waitpid(init, &st, __WALL) == init && WIFSTOPPED(st)) {
+    ptrace(PTRACE_SETOPTIONS, init, nullptr,
            PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                PTRACE_O_TRACEEXEC);
-    ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+    ptrace(PTRACE_CONT, init, nullptr, nullptr);
   }
-
+  bool main_done = false, timed_out = false, out_open = true, err_open = true, ev_open = true;
+  int main_status = 0;
   // Every traced task: threads of the program and of every process it forks.
   struct Task {
     pid_t tgid;
     int index;  // thread index within its process: 0 = main thread, then creation order
   };
-  std::map<pid_t, Task> tasks{{pid, {pid, 0}}};
-  std::map<pid_t, int> next_index{{pid, 1}};
+  std::map<pid_t, Task> tasks;
+  std::map<pid_t, int> next_index;
   std::set<pid_t> awaiting_first_stop;  // auto-attached tasks start with a SIGSTOP
+  HostIds host_ids;                     // in a namespace: the program's ids for its tasks -> ours
+  size_t live_processes = 0;            // the program's processes: RLIMIT_NPROC binds no root, this does
   // tgid 0: not known yet, read it from /proc (only for a task not seen before).
   auto learn = [&](pid_t tid, pid_t tgid) -> const Task& {
     if (auto it = tasks.find(tid); it != tasks.end()) return it->second;
     if (tgid == 0) tgid = tgid_of(tid);
     int& next = next_index.try_emplace(tgid, 1).first->second;
     awaiting_first_stop.insert(tid);
+    if (namespaced) host_ids[innermost_tid(tid)] = tid;
+    if (tid == tgid && ++live_processes > req.limits.max_processes) {
+      kill(tid, SIGKILL);  // as a fork past RLIMIT_NPROC: the process never runs
+      r.processes_refused++;
+    }
     return tasks.emplace(tid, Task{tgid, tid == tgid ? 0 : next++}).first->second;
+  };
+  bool init_done = false;
+  // The init's own stops: the fork that starts the program, and signals its namespace cannot send it.
+  auto on_init = [&](int st) {
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      init_done = true;
+      // Supervised, its end is the run's (the program's status is in its record); traced, the program's is.
+      if (req.supervise_only || !pid) main_done = true, main_status = st;
+      return;
+    }
+    if (!WIFSTOPPED(st)) return;
+    const int event = st >> 16;
+    if (!pid && (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)) {
+      unsigned long child = 0;
+      ptrace(PTRACE_GETEVENTMSG, init, nullptr, &child);
+      pid = static_cast<pid_t>(child);
+      r.pid = pid;
+      learn(pid, pid);
+    }
+    ptrace(PTRACE_CONT, init, nullptr, nullptr);
   };
   struct ProcessCrashes {
     std::optional<CrashSnapshot> first_caught, fatal;
@@ -543,15 +763,15 @@ Result<RunResult> run_program(const RunRequest& req) {
   const auto deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                  std::chrono::duration<double>(req.limits.timeout_seconds));
   std::string event_bytes;
-  bool main_done = false, timed_out = false, out_open = true, err_open = true, ev_open = true;
-  int main_status = 0;
   bool program_started = false;  // the exec event of the program's own process
   const int echo_out = req.forward_output ? 1 : -1, echo_err = req.forward_output ? 2 : -1;
   const size_t cap = req.limits.output_cap_bytes;
 
   // One wait status of any traced task: exits, ptrace events, stops, signals.
   auto handle = [&](pid_t w, int st) {
+    if (w == init) return on_init(st);
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      if (auto it = tasks.find(w); it != tasks.end() && it->second.tgid == w) live_processes--;
       if (w != pid) tasks.erase(w);  // its tid may be reused; a timeout must not signal a stranger
       if (w == pid) {
         main_done = true;
@@ -591,7 +811,7 @@ Result<RunResult> run_program(const RunRequest& req) {
       // The injector just reported a finding, or a `delay` hold, on this
       // thread: read its stack now, then swallow the signal.
       drain(ev[0], nullptr, &event_bytes, 0, -1);
-      decode_events(event_bytes, r);
+      decode_events(event_bytes, r, host_ids);
       bool taken = false;
       for (auto* list : {&r.injector_findings, &r.delay_holds})
         for (auto it = list->rbegin(); it != list->rend() && !taken; ++it) {
@@ -605,7 +825,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (ptrace_injector.on_signal(task.tgid, w, task.index, sig, si, r, deadline)) return;
     // Single-steps of the malloc-signal injector are not crashes.
     const bool single_step = sig == SIGTRAP && si.si_code == TRAP_TRACE;
-    if (task.tgid == pid && !is_crash_signal(sig)) r.signals_received[sig] = {si.si_code, si.si_pid};
+    if (task.tgid == pid && !is_crash_signal(sig)) r.signals_received[sig] = {si.si_code, host_id(host_ids, si.si_pid)};
     if (is_crash_signal(sig) && !single_step && !timed_out) {
       auto& process = crashes[task.tgid];
       const bool caught = signal_caught(w, sig);
@@ -629,8 +849,7 @@ Result<RunResult> run_program(const RunRequest& req) {
         r.hang = snapshot_hung_tasks(std::move(traced), kHangStopBound, handle);
         if (req.core.wanted()) core_at_timeout();
       }
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
+      end_fence(init, pid);
     }
     int wait_ms = timed_out ? 50
                             : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
@@ -643,7 +862,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (out_open) out_open = drain(out[0], &r.out, nullptr, cap, echo_out);
     if (err_open) err_open = drain(err[0], &r.err, nullptr, cap, echo_err);
     if (ev_open) ev_open = drain(ev[0], nullptr, &event_bytes, 0, -1);
-    decode_events(event_bytes, r);
+    decode_events(event_bytes, r, host_ids);
 
     for (pid_t w; (w = waitpid(-1, &st, __WALL | WNOHANG)) > 0;) {
       handle(w, st);
@@ -656,20 +875,24 @@ Result<RunResult> run_program(const RunRequest& req) {
     }
   }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.threads_started = next_index[pid];
+  r.threads_started = pid && next_index.count(pid) ? next_index[pid] : 1;
   r.first_caught = crashes[pid].first_caught;
   r.fatal = crashes[pid].fatal;
-  kill_descendants(pid);
+  end_fence(init, pid);
+  if (!namespaced) kill_descendants(pid > 0 ? pid : init);
+  reap_fence(init, init_done);
   drain(out[0], &r.out, nullptr, cap, echo_out);
   drain(err[0], &r.err, nullptr, cap, echo_err);
   drain(ev[0], nullptr, &event_bytes, 0, -1);
-  decode_events(event_bytes, r);
-  int exec_errno = 0;
-  bool exec_failed = read(status[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
+  decode_events(event_bytes, r, host_ids);
+  std::optional<int> exec_errno;
+  for (const FenceRecord& record : later_records(status[0]))
+    if (record.kind == FenceRecord::ExecFailed) exec_errno = record.value;
+    else if (record.kind == FenceRecord::ProgramEnded && req.supervise_only) main_status = record.value;
   for (int fd : {out[0], err[0], ev[0], status[0]}) close(fd);
   restore();
-  if (exec_failed)
-    return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(exec_errno)};
+  if (exec_errno)
+    return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(*exec_errno)};
   // Killed inside execve, past its point of no return (no room for the
   // program under the limits, say): the program never ran, so nothing of it crashed.
   if (!program_started && !timed_out && WIFSIGNALED(main_status))

@@ -87,6 +87,7 @@ struct ThreadStack {
   pid_t pid = 0;         // the process (thread group)
   std::string program;   // its /proc/<pid>/comm
   pid_t tid = 0;
+  pid_t own_tid = 0;     // tid as the program sees it, inside its PID namespace (innermost_tid)
   int thread_index = 0;  // 0 = main thread, then creation order
   long syscall = -1;     // orig_rax at the stop: the syscall it was blocked in (-1: none)
   uint64_t futex_address = 0;          // syscall futex: the word it waits on (rdi)
@@ -129,6 +130,10 @@ struct RunResult {
   // Records past the caps (kEventCap, and kFindingCap findings or holds) are
   // counted, not kept: a child flooding the pipe cannot exhaust faultline.
   uint64_t events_dropped = 0;
+  // The fence: the program ran in its own PID namespace (else a process group
+  // only), and the processes past RunLimits::max_processes it was not allowed.
+  bool pid_namespace = false;
+  uint64_t processes_refused = 0;
   // The first crash signal the program handled itself, and the first one
   // that had the default (fatal) disposition. A handler that catches SIGSEGV
   // and then aborts leaves both; the earlier one is the root cause.

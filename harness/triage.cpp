@@ -114,6 +114,7 @@ std::string non_crash_death(const RunResult& run) {
   auto sent = run.signals_received.find(run.term_signal);
   const std::string from = sent == run.signals_received.end() || !sent_by_a_process(sent->second.si_code) ? ""
                            : sent->second.sender == run.pid ? " raised by the program itself"
+                           : sent->second.sender == 0       ? " sent from outside the program's processes"
                                                             : " sent by process " + std::to_string(sent->second.sender);
   return "terminated by " + signal_name(run.term_signal) + from + ": not a crash signal";
 }
@@ -226,6 +227,8 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.end = run.end;
   r.loader_tunable_added = run.loader_tunable_added;
   r.events_dropped = run.events_dropped;
+  r.pid_namespace = run.pid_namespace;
+  r.processes_refused = run.processes_refused;
   r.exit_code = run.exit_code;
   r.term_signal = run.term_signal;
   r.wall_seconds = run.wall_seconds;

@@ -85,6 +85,8 @@ struct CrashReport {
   int timers_suppressed = 0;
   int delays = 0;  // `delay`: threads paused
   uint64_t events_dropped = 0;  // injector records past faultline's caps (RunResult::events_dropped)
+  bool pid_namespace = false;      // the fence (RunResult::pid_namespace, processes_refused)
+  uint64_t processes_refused = 0;
   std::string loader_tunable_added;  // what faultline added to GLIBC_TUNABLES, and only when a preload needed it
   // A thread held at one of its points: by the `delay` item (with where: the
   // stack the tracer read at the hold), or by pct while a higher thread ran.

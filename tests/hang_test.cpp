@@ -142,7 +142,8 @@ Frame named(const std::string& fn, const std::string& module = "libc.so.6") {
 ThreadStack handler_thread(long syscall, const std::string& top) {
   ThreadStack t;
   t.pid = 100;
-  t.tid = 101;
+  t.tid = 40101;    // as faultline sees it, outside the run's PID namespace
+  t.own_tid = 101;  // as the program sees it: what a mutex's owner word holds
   t.thread_index = 1;
   t.syscall = syscall;
   // The handler's malloc waits for the arena lock the malloc it interrupted holds.
@@ -206,7 +207,7 @@ TEST(HandlerDeadlock, HashIgnoresTheInstructionButNotTheWait) {
   auto b = a;
   b.frames[5].function = "sysmalloc";  // another point of the same malloc call
   auto c = handler_thread(kSyscallFutex, "___pthread_mutex_lock");
-  c.word_after_futex = static_cast<uint32_t>(c.tid);
+  c.word_after_futex = static_cast<uint32_t>(c.own_tid);
   auto hash = [](ThreadStack t) {
     HangSnapshot h;
     h.threads = {t};

@@ -93,6 +93,19 @@ inline CliResult run_faultline(std::vector<std::string> args, const ScratchDir& 
   return run_faultline_as_given(args, dir);
 }
 
+// Processes (other than this one) whose command line mentions `text`: what a
+// run left behind, found whatever ids it had inside its PID namespace.
+inline std::vector<pid_t> processes_mentioning(const std::string& text) {
+  std::vector<pid_t> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const pid_t pid = static_cast<pid_t>(std::strtol(e.path().filename().c_str(), nullptr, 10));
+    std::ifstream cmdline(e.path() / "cmdline");
+    const std::string text_of_it((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (pid > 0 && pid != getpid() && text_of_it.find(text) != std::string::npos) found.push_back(pid);
+  }
+  return found;
+}
+
 // Writes a crash_zoo input ("null", "stack-thread 2000", ...) and returns its path.
 inline std::string zoo_input(const ScratchDir& dir, const std::string& text) {
   static int n = 0;
