@@ -30,6 +30,47 @@ TEST(Hostile, NonUtf8StderrLosesNeitherReportNorReproducer) {
   EXPECT_EQ(entries(d / "repros").size(), 1u);
 }
 
+// Program bytes that are not UTF-8 (\377 in an argv element, in the working
+// directory, in a file argv names) are kept, byte for byte, in repro.json
+// ({"bytes_hex"}): replaced, the replay would run another command. The
+// reproducer is stored (no .incoming-* left), and its replay from elsewhere
+// gives the same crash with the same argv bytes.
+TEST(Hostile, NonUtf8ArgvAndPathsAreStoredExactlyAndReplayTheSameCrash) {
+  ScratchDir d;
+  const fs::path odd_dir = d / "dir-\377";
+  fs::create_directories(odd_dir);
+  write_file(odd_dir / "in-\377.txt", "file bytes\n");
+  const std::string odd_arg = "arg-\377\376-x";
+  const fs::path seen = d / "seen";
+  const std::string script = "printf %s \"$1\" > " + shell_quote(seen.string()) + "; cat \"$2\" >> " +
+                             shell_quote(seen.string()) + "; kill -SEGV $$";
+  auto found = run_faultline_in(odd_dir, {"run", "--out", (d / "repros").string(), "--", "sh", "-c", script, "sh", odd_arg,
+                                          "in-\377.txt"},
+                                d);
+  EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_EQ(found.err.find("unexpected error"), std::string::npos) << found.err;
+  EXPECT_EQ(read_file(seen), odd_arg + "file bytes\n");
+  const auto repros = entries(d / "repros");
+  ASSERT_EQ(repros.size(), 1u) << "a reproducer and no .incoming-* left: " << found.err;
+  const fs::path repro = repros[0];
+  auto j = read_report(repro / "repro.json");  // valid JSON, so valid UTF-8
+  EXPECT_EQ(j["argv"][4], nlohmann::json({{"bytes_hex", "6172672dfffe2d78"}})) << j.dump(1);
+  EXPECT_EQ(j["argv"][1], "-c");
+  EXPECT_TRUE(j["cwd"].contains("bytes_hex")) << j.dump(1);
+  EXPECT_TRUE(j["argv_files"][0]["path"].contains("bytes_hex")) << j.dump(1);
+  auto loaded = load_reproducer(repro);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->argv[4], odd_arg);
+  EXPECT_EQ(loaded->cwd, odd_dir.string());
+  // From another directory, with the original input file gone: the stored copy stands in.
+  fs::remove(seen);
+  fs::remove(odd_dir / "in-\377.txt");
+  auto replayed = run_faultline_as_given({"replay", "--trust-argv", repro.string(), "--times", "2"}, d);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+  EXPECT_NE(replayed.out.find("2/2 reproduced"), std::string::npos) << replayed.out;
+  EXPECT_EQ(read_file(seen), odd_arg + "file bytes\n") << "the replay's argv bytes";
+}
+
 // Limits are checked before the run: -1 was read as 2^64-1 (no limit at all),
 // and an address space of 0 let nothing start, filed as stack exhaustion.
 TEST(Hostile, LimitsOutOfRangeAreOneLineErrors) {
