@@ -201,6 +201,52 @@ TEST(Hostile, AnEmptyRegressionReproJsonIsAnErrorRowNotTheEndOfTheCampaign) {
   EXPECT_TRUE(error_row) << report.dump(1);
 }
 
+// A campaign whose rows carry odd bytes (a seed named "odd-\377", a program
+// printing \377, a regression directory with \377 in its name and in its
+// repro.json's argv) writes all its reports, and stores the new reproducer.
+TEST(Hostile, ACampaignWithNonUtf8RowsStillWritesEveryReport) {
+  ScratchDir d;
+  const fs::path project = d / "proj";
+  const fs::path regressions = project / "corpora/t/regressions";
+  fs::create_directories(project / "corpora/t/seeds");
+  fs::create_directories(regressions / "odd-\377");
+  // A literal TOML string: the shell's printf makes the byte.
+  write_file(project / "faultline.toml",
+             "[project]\nname = \"p\"\n[[target]]\nname = \"t\"\n"
+             "run = ['/bin/sh', '-c', 'printf \"x\\377\\n\" >&2; kill -SEGV $$', 'sh', '@@']\n");
+  write_file(project / "corpora/t/seeds/odd-\377", "x\n");
+  write_file(regressions / "odd-\377/repro.json",
+             nlohmann::json({{"faultline_repro", 1},
+                             {"argv", {"/bin/sh", {{"bytes_hex", "ff"}}}},
+                             {"schedule", ""},
+                             {"expected", {{"class", "none"}, {"stack_hash", ""}}}})
+                 .dump());
+  auto r = run_faultline_as_given(
+      {"campaign", "--project", (project / "faultline.toml").string(), "--out", (d / "out").string(), "--no-fuzz"}, d);
+  EXPECT_EQ(r.err.find("unexpected error"), std::string::npos) << r.err;
+  for (const char* report : {"report.json", "report.sarif", "junit.xml", "report.html"})
+    EXPECT_TRUE(fs::exists(d / "out" / report)) << report << ": " << r.out << r.err;
+  ASSERT_TRUE(fs::exists(d / "out/report.json"));
+  auto report = read_report(d / "out/report.json");
+  EXPECT_EQ(report["invalid_utf8_replaced"], true);
+  bool seed_row = false, regression_row = false;
+  for (const auto& row : report["rows"]) {
+    seed_row |= row["kind"] == "seed" && row["status"] == "new";
+    regression_row |= row["kind"] == "regression" && row["item"] == "odd-\xEF\xBF\xBD";
+  }
+  EXPECT_TRUE(seed_row) << report.dump(1);
+  EXPECT_TRUE(regression_row) << report.dump(1);
+  int stored = 0;
+  for (const auto& e : entries(regressions)) {
+    EXPECT_EQ(e.filename().string().find(".incoming-"), std::string::npos) << e;
+    if (e.filename() == "odd-\377") continue;
+    auto loaded = load_reproducer(e);
+    EXPECT_TRUE(loaded) << loaded.error().message;
+    stored++;
+  }
+  EXPECT_EQ(stored, 1);
+}
+
 // A child that forges injector records as fast as it can write them: kept
 // up to the caps, the rest counted, the report bounded (200k forged findings
 // gave a 29 MB report, and a flood drove faultline to 885 MB).
