@@ -62,11 +62,14 @@ class Reader {
     if (!n.is_string()) return error(n, key, "must be a string");
     return std::string(n.as_string()->get());
   }
+  // Arrays of strings are argv (run, args) or names: a NUL ("\u0000") would
+  // end the C string, so the program would get less than the file says.
   Result<std::vector<std::string>> strings(const toml::node& n, const std::string& key) const {
     if (!n.is_array()) return error(n, key, "must be an array of strings");
     std::vector<std::string> out;
     for (const auto& e : *n.as_array()) {
       if (!e.is_string()) return error(e, key, "must be an array of strings");
+      if (e.as_string()->get().find('\0') != std::string::npos) return error(e, key, "holds a NUL byte, which no argument can carry");
       out.emplace_back(e.as_string()->get());
     }
     return out;

@@ -133,6 +133,96 @@ TEST(Hostile, NulInArgvAndControlCharactersInTheScheduleAreFieldErrors) {
   EXPECT_NE(ctl.err.find("field 'schedule' holds a control character"), std::string::npos) << ctl.err;
 }
 
+// A field of the wrong JSON type is a one-line error naming the file and the
+// field, exit 2 ("input": 5 was `unexpected error: [json.exception.type_error.302]`).
+TEST(Hostile, WrongTypesInReproJsonNameTheFileAndTheField) {
+  ScratchDir d;
+  const nlohmann::json good = {{"faultline_repro", 1},
+                               {"argv", {"/bin/true", "x"}},
+                               {"schedule", ""},
+                               {"input", "none"},
+                               {"timeout_s", 5},
+                               {"expected", {{"class", "none"}, {"stack_hash", ""}}}};
+  struct Case {
+    std::string pointer;
+    nlohmann::json value;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"/input", 5, "input"},
+      {"/argv", "/bin/true", "argv"},
+      {"/argv/1", 5, "argv[1]"},
+      {"/argv/1", {{"bytes_hex", "f"}}, "argv[1]"},
+      {"/argv/1", {{"bytes_hex", "zz"}}, "argv[1]"},
+      {"/argv/1", {{"base64", "eA=="}}, "argv[1]"},
+      {"/schedule", 5, "schedule"},
+      {"/timeout_s", "5", "timeout_s"},
+      {"/expected", nlohmann::json::array(), "expected"},
+      {"/expected/class", 5, "expected.class"},
+      {"/expected/stack_hash", nullptr, "expected.stack_hash"},
+      {"/faultline_repro", "1", "faultline_repro"},
+      {"/target", 5, "target"},
+      {"/engine", true, "engine"},
+      {"/cwd", 5, "cwd"},
+      {"/executable", nlohmann::json::array(), "executable"},
+      {"/argv_files", nlohmann::json::object(), "argv_files"},
+      {"/argv_files", {{{"index", "1"}, {"path", "x"}}}, "argv_files[0].index"},
+      {"/argv_files", {{{"index", 1}, {"path", 5}}}, "argv_files[0].path"},
+      {"/argv_files", {{{"index", 1}, {"path", "x"}, {"stored", 5}}}, "argv_files[0].stored"},
+      {"/core", 5, "core"},
+  };
+  fs::create_directories(d / "r");
+  const std::string file = (d / "r/repro.json").string();
+  for (const auto& c : cases) {
+    nlohmann::json j = good;
+    j[nlohmann::json::json_pointer(c.pointer)] = c.value;
+    write_file(file, j.dump());
+    auto r = run_faultline_as_given({"replay", "--trust-argv", (d / "r").string()}, d);
+    EXPECT_EQ(r.exit_code, 2) << c.pointer << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(file + ": field '" + c.field + "'"), std::string::npos) << c.pointer << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.find("unexpected error"), std::string::npos) << r.err;
+  }
+}
+
+// The same for faultline.toml: "FILE:LINE: key 'K': ...", exit 2; and a NUL
+// ("\u0000" is valid TOML) in a command or a profile's schedule is refused,
+// not cut short.
+TEST(Hostile, WrongTypesAndNulBytesInTheManifestNameTheFileAndTheKey) {
+  ScratchDir d;
+  const std::string target = "[[target]]\nname = \"t\"\nrun = [\"/bin/true\", \"@@\"]\n";
+  struct Case {
+    std::string toml, key;
+  };
+  const std::vector<Case> cases = {
+      {"[project]\nname = 5\n" + target, "project.name"},
+      {"project = 5\n" + target, "project"},
+      {"[[target]]\nname = 5\nrun = [\"/bin/true\"]\n", "target.name"},
+      {"[[target]]\nname = \"t\"\nrun = \"/bin/true\"\n", "target.t.run"},
+      {"[[target]]\nname = \"t\"\nrun = [\"/bin/true\", 5]\n", "target.t.run"},
+      {target + "timeout = \"5\"\n", "target.t.timeout"},
+      {target + "profiles = \"plain\"\n", "target.t.profiles"},
+      {target + "seeds = 5\n", "target.t.seeds"},
+      {target + "explore = 5\n", "target.t.explore"},
+      {target + "explore = { max_runs = \"9\" }\n", "target.t.explore.max_runs"},
+      {target + "stack = { open = 1, close = \"]\", sizes = [\"1M\"] }\n", "target.t.stack.open"},
+      {target + "stack = { open = \"[\", close = \"]\", sizes = [1] }\n", "target.t.stack.sizes"},
+      {"[profile.x]\nengine = 5\n" + target, "profile.x.engine"},
+      {"[profile.x]\nengine = \"afl\"\nschedule = [\"timers off\"]\n" + target, "profile.x.schedule"},
+      {"[[target]]\nname = \"t\"\nrun = [\"/bin/true\", \"a\\u0000b\"]\n", "target.t.run"},
+      {"[profile.x]\nengine = \"afl\"\nschedule = \"timers off\\u0000 ; nonsense\"\n" + target, "profile.x.schedule"},
+  };
+  const std::string file = (d / "faultline.toml").string();
+  for (const auto& c : cases) {
+    write_file(file, c.toml);
+    auto r = run_faultline_as_given({"run", "--project", file, "--target", "t", "--input", file}, d);
+    EXPECT_EQ(r.exit_code, 2) << c.toml << r.out << r.err;
+    EXPECT_EQ(r.err.rfind("faultline run: " + file + ":", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(": key '" + c.key + "': "), std::string::npos) << c.toml << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
 // The trust model: a repro.json supplies an input and a schedule, never a
 // command. One that names no target runs its own argv only with
 // --trust-argv, or when the project declares a target running exactly that
