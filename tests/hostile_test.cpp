@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "corpus.h"
+#include "event_decode.h"
 #include "test_support.h"
 #include "triage.h"
 
@@ -351,6 +352,30 @@ TEST(Hostile, AFloodOfForgedEventRecordsIsCappedAndCounted) {
   ASSERT_TRUE(report["injector"].contains("events_dropped")) << report["injector"].dump(1);
   EXPECT_GE(report["injector"]["events_dropped"].get<uint64_t>(), 300000u - 65536u);
   EXPECT_LE(report["findings"].size(), 256u);
+}
+
+// The decoding of the pipe's bytes itself (event_decode.h, which the parser
+// fuzzer feeds too): a record torn between two reads is kept for the next,
+// one of another magic or version is skipped, findings stop at their cap.
+TEST(Hostile, EventRecordsAreTakenWholeForgedOnesSkippedFindingsCapped) {
+  auto record = [](uint16_t kind, uint32_t magic = FL_EVENT_MAGIC, uint16_t version = FL_EVENT_VERSION) {
+    const fl_event e{magic, version, kind, 1, 1, {FL_FINDING_DOUBLE_FREE, 0, 0, 0}};
+    return std::string(reinterpret_cast<const char*>(&e), sizeof e);
+  };
+  RunResult r;
+  std::string pipe = record(FL_EVENT_HELLO) + record(FL_EVENT_HELLO, 0x12345678) + record(FL_EVENT_HELLO, FL_EVENT_MAGIC, 99);
+  const std::string torn = record(FL_EVENT_FINDING);
+  pipe += torn.substr(0, 20);
+  decode_events(pipe, r);
+  EXPECT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(pipe, torn.substr(0, 20));
+  pipe += torn.substr(20);
+  for (size_t i = 0; i < kFindingCap + 10; i++) pipe += record(FL_EVENT_FINDING);
+  decode_events(pipe, r);
+  EXPECT_TRUE(pipe.empty());
+  EXPECT_EQ(r.injector_findings.size(), kFindingCap);
+  EXPECT_EQ(r.events_dropped, 11u);
+  EXPECT_EQ(r.events.size(), 1 + kFindingCap);
 }
 
 // Where faultline will write is checked before the program runs: a crash
