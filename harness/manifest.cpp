@@ -48,7 +48,8 @@ class Reader {
   // Every key of `table` must be one of `known`.
   std::optional<Error> only_keys(const toml::table& table, const std::string& context,
                                  std::initializer_list<const char*> known) const {
-    for (auto&& [key, value] : table) {
+    for (const auto& entry : table) {  // not a structured binding: clang 14 (the fuzzer's) cannot capture one
+      const toml::key& key = entry.first;
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key.str() == k; }) == known.end()) {
         std::string list;
         for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
