@@ -356,22 +356,26 @@ TEST(Hostile, AFloodOfForgedEventRecordsIsCappedAndCounted) {
 
 // The decoding of the pipe's bytes itself (event_decode.h, which the parser
 // fuzzer feeds too): a record torn between two reads is kept for the next,
-// one of another magic or version is skipped, findings stop at their cap.
+// one of another magic or version is skipped, findings stop at their cap,
+// ids from inside a PID namespace become faultline's.
 TEST(Hostile, EventRecordsAreTakenWholeForgedOnesSkippedFindingsCapped) {
   auto record = [](uint16_t kind, uint32_t magic = FL_EVENT_MAGIC, uint16_t version = FL_EVENT_VERSION) {
-    const fl_event e{magic, version, kind, 1, 1, {FL_FINDING_DOUBLE_FREE, 0, 0, 0}};
+    const fl_event e{magic, version, kind, 1, 2, {FL_FINDING_DOUBLE_FREE, 0, 0, 0}};
     return std::string(reinterpret_cast<const char*>(&e), sizeof e);
   };
+  const HostIds host = {{1, 4242}, {2, 4243}};
   RunResult r;
   std::string pipe = record(FL_EVENT_HELLO) + record(FL_EVENT_HELLO, 0x12345678) + record(FL_EVENT_HELLO, FL_EVENT_MAGIC, 99);
   const std::string torn = record(FL_EVENT_FINDING);
   pipe += torn.substr(0, 20);
-  decode_events(pipe, r);
-  EXPECT_EQ(r.events.size(), 1u);
+  decode_events(pipe, r, host);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].pid, 4242);
+  EXPECT_EQ(r.events[0].tid, 4243);
   EXPECT_EQ(pipe, torn.substr(0, 20));
   pipe += torn.substr(20);
   for (size_t i = 0; i < kFindingCap + 10; i++) pipe += record(FL_EVENT_FINDING);
-  decode_events(pipe, r);
+  decode_events(pipe, r, host);
   EXPECT_TRUE(pipe.empty());
   EXPECT_EQ(r.injector_findings.size(), kFindingCap);
   EXPECT_EQ(r.events_dropped, 11u);

@@ -40,20 +40,22 @@ void manifest(const std::string& text) {
   }
 }
 
-// Written as a pipe delivers them: in two reads, the first one cut anywhere.
+// Written as a pipe delivers them: in two reads, the first one cut anywhere;
+// from a program in a PID namespace whose init (1) is 4242 outside it.
 void event_records(const std::string& bytes) {
   faultline::RunResult r;
+  const faultline::HostIds host = {{1, 4242}};
   std::string pipe = bytes.substr(0, bytes.size() / 3);
-  faultline::decode_events(pipe, r);
+  faultline::decode_events(pipe, r, host);
   if (pipe.size() >= sizeof(fl_event)) std::abort();
   pipe += bytes.substr(bytes.size() / 3);
-  faultline::decode_events(pipe, r);
+  faultline::decode_events(pipe, r, host);
   if (pipe.size() != bytes.size() % sizeof(fl_event)) std::abort();  // only the torn tail is left
   if (r.events.size() + r.events_dropped > bytes.size() / sizeof(fl_event) || r.events.size() > faultline::kEventCap ||
       r.injector_findings.size() > faultline::kFindingCap || r.delay_holds.size() > faultline::kFindingCap)
     std::abort();
   for (const auto& e : r.events)
-    if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION) std::abort();
+    if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION || e.pid == 1 || e.tid == 1) std::abort();
 }
 
 }  // namespace
