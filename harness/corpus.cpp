@@ -158,7 +158,7 @@ Result<Stored> store_reproducer(const fs::path& out_dir, const Reproducer& r, co
     if (!stored) return fail(stored.error());
     not_stored = std::move(stored.value());
   }
-  if (auto w = write_file_atomic(tmp / "repro.json", reproducer_to_json(with_files).dump(2) + "\n"); !w) return fail(w.error());
+  if (auto w = write_file_atomic(tmp / "repro.json", reproducer_json_text(with_files)); !w) return fail(w.error());
   if (rename(tmp.c_str(), final_dir.c_str()) != 0) {
     if (errno == ENOTEMPTY || errno == EEXIST) {  // another writer got there first
       fs::remove_all(tmp, ec);
@@ -248,7 +248,7 @@ void remove_unfinished_reproducers(const fs::path& out_dir) {
 }
 
 Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {
-  return write_file_atomic(dir / "repro.json", reproducer_to_json(r).dump(2) + "\n");
+  return write_file_atomic(dir / "repro.json", reproducer_json_text(r));
 }
 
 namespace {

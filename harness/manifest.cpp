@@ -48,7 +48,8 @@ class Reader {
   // Every key of `table` must be one of `known`.
   std::optional<Error> only_keys(const toml::table& table, const std::string& context,
                                  std::initializer_list<const char*> known) const {
-    for (auto&& [key, value] : table) {
+    for (const auto& entry : table) {  // not a structured binding: clang 14 (the fuzzer's) cannot capture one
+      const toml::key& key = entry.first;
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key.str() == k; }) == known.end()) {
         std::string list;
         for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
@@ -62,11 +63,14 @@ class Reader {
     if (!n.is_string()) return error(n, key, "must be a string");
     return std::string(n.as_string()->get());
   }
+  // Arrays of strings are argv (run, args) or names: a NUL ("\u0000") would
+  // end the C string, so the program would get less than the file says.
   Result<std::vector<std::string>> strings(const toml::node& n, const std::string& key) const {
     if (!n.is_array()) return error(n, key, "must be an array of strings");
     std::vector<std::string> out;
     for (const auto& e : *n.as_array()) {
       if (!e.is_string()) return error(e, key, "must be an array of strings");
+      if (e.as_string()->get().find('\0') != std::string::npos) return error(e, key, "holds a NUL byte, which no argument can carry");
       out.emplace_back(e.as_string()->get());
     }
     return out;

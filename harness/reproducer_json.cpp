@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <regex>
 
 #include "engines.h"
@@ -24,9 +25,60 @@ const char* input_mode_name(InputMode m) {
 
 bool valid_hash(const std::string& s) { return std::regex_match(s, std::regex("[0-9a-f]{16}")); }
 
+// Well-formed UTF-8 (Unicode table 3-7: no overlong forms, no surrogates,
+// nothing above U+10FFFF), the strings nlohmann's dump accepts.
+bool valid_utf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // the range of the second byte
+    if (c < 0x80) n = 0;
+    else if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) n = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4) n = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else return false;
+    if (i + n >= s.size()) return false;  // cut short
+    for (size_t k = 1; k <= n; k++) {
+      const unsigned char b = byte(i + k);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// Program bytes (argv, paths) need not be UTF-8, and a JSON string must be;
+// replacing a byte would make the replay run another command. Such a string
+// is stored as {"bytes_hex": "..."}, every byte kept.
+nlohmann::json bytes_json(const std::string& s) {
+  if (valid_utf8(s)) return s;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : s) hex += {kDigits[c >> 4], kDigits[c & 15]};
+  return {{"bytes_hex", hex}};
+}
+
+// A string, or bytes_json's {"bytes_hex"} form of one; nullopt when v is neither.
+std::optional<std::string> bytes_from_json(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (!v.is_object() || v.size() != 1 || !v.contains("bytes_hex") || !v["bytes_hex"].is_string()) return std::nullopt;
+  const auto& hex = v["bytes_hex"].get_ref<const std::string&>();
+  const auto digit = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+  if (hex.size() % 2) return std::nullopt;
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    if (digit(hex[i]) < 0 || digit(hex[i + 1]) < 0) return std::nullopt;
+    out += static_cast<char>(digit(hex[i]) << 4 | digit(hex[i + 1]));
+  }
+  return out;
+}
+
 nlohmann::json to_json(const Reproducer& r) {
+  nlohmann::json argv = nlohmann::json::array();
+  for (const auto& a : r.argv) argv.push_back(bytes_json(a));
   nlohmann::json j = {{"faultline_repro", kReproVersion},
-                      {"argv", r.argv},
+                      {"argv", argv},
                       {"schedule", r.schedule},
                       {"input", input_mode_name(r.input)},
                       {"timeout_s", r.timeout_seconds},
@@ -36,12 +88,12 @@ nlohmann::json to_json(const Reproducer& r) {
   if (!r.engine.empty()) j["engine"] = r.engine;
   if (!r.core.empty()) j["core"] = r.core;
   if (!r.target.empty()) return j;  // the manifest says where and how a target runs
-  if (!r.cwd.empty()) j["cwd"] = r.cwd;
-  if (!r.executable.empty()) j["executable"] = r.executable;
+  if (!r.cwd.empty()) j["cwd"] = bytes_json(r.cwd);
+  if (!r.executable.empty()) j["executable"] = bytes_json(r.executable);
   if (!r.argv_files.empty()) {
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : r.argv_files) {
-      nlohmann::json e = {{"index", f.index}, {"path", f.path}};
+      nlohmann::json e = {{"index", f.index}, {"path", bytes_json(f.path)}};
       if (!f.stored.empty()) e["stored"] = f.stored;
       else e["not_stored"] = f.not_stored;
       files.push_back(e);
@@ -53,10 +105,11 @@ nlohmann::json to_json(const Reproducer& r) {
 
 constexpr size_t kMaxPathChars = 4096;
 
-bool absolute_path_field(const nlohmann::json& v) {
-  if (!v.is_string()) return false;
-  const auto& s = v.get_ref<const std::string&>();
-  return !s.empty() && s[0] == '/' && s.size() <= kMaxPathChars && s.find('\0') == std::string::npos;
+// The path v holds (as a string or bytes_json's form), when it is absolute.
+std::optional<std::string> absolute_path_field(const nlohmann::json& v) {
+  auto s = bytes_from_json(v);
+  if (!s || s->empty() || (*s)[0] != '/' || s->size() > kMaxPathChars || s->find('\0') != std::string::npos) return std::nullopt;
+  return s;
 }
 
 // argv_files: each names an argv element (argv[index] is path, or --opt=path),
@@ -75,10 +128,10 @@ Result<std::vector<ArgvFile>> argv_files_from_json(const nlohmann::json& v, cons
     for (const auto& seen : out)
       if (seen.index == f.index) return Error{field + ".index' names argv[" + std::to_string(f.index) + "] twice"};
     const std::string& arg = argv[f.index];
-    if (!e.contains("path") || !e["path"].is_string() || e["path"].get_ref<const std::string&>().empty() ||
-        e["path"] == kInputPlaceholder)
+    auto path = e.contains("path") ? bytes_from_json(e["path"]) : std::nullopt;
+    if (!path || path->empty() || *path == kInputPlaceholder)
       return Error{field + ".path' must be a non-empty string, not " + kInputPlaceholder};
-    f.path = e["path"].get<std::string>();
+    f.path = *path;
     const bool whole = arg == f.path;
     const bool option = arg.size() > f.path.size() + 1 && arg[0] == '-' && arg.ends_with("=" + f.path) &&
                         arg.find('=') == arg.size() - f.path.size() - 1;
@@ -120,11 +173,12 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
   if (!j.contains("argv") || !j["argv"].is_array() || j["argv"].empty())
     return Error{"field 'argv' must be a non-empty array of strings"};
   for (const auto& a : j["argv"]) {
-    if (!a.is_string()) return Error{"field 'argv' must be a non-empty array of strings"};
+    const std::string field = "field 'argv[" + std::to_string(r.argv.size()) + "]'";
+    auto arg = bytes_from_json(a);
+    if (!arg) return Error{field + " must be a string, or {\"bytes_hex\": HEX} for bytes that are not UTF-8"};
     // A C string ends at NUL: the program would get less than the file says.
-    if (a.get_ref<const std::string&>().find('\0') != std::string::npos)
-      return Error{"field 'argv[" + std::to_string(r.argv.size()) + "]' holds a NUL byte, which no argument can carry"};
-    r.argv.push_back(a.get<std::string>());
+    if (arg->find('\0') != std::string::npos) return Error{field + " holds a NUL byte, which no argument can carry"};
+    r.argv.push_back(std::move(*arg));
   }
   if (!j.contains("schedule") || !j["schedule"].is_string()) return Error{"field 'schedule' must be a string"};
   r.schedule = j["schedule"].get<std::string>();
@@ -158,12 +212,14 @@ Result<Reproducer> from_json(const nlohmann::json& j) {
     r.core = "core";
   }
   if (j.contains("cwd")) {
-    if (!absolute_path_field(j["cwd"])) return Error{"field 'cwd' must be an absolute path"};
-    r.cwd = j["cwd"].get<std::string>();
+    auto cwd = absolute_path_field(j["cwd"]);
+    if (!cwd) return Error{"field 'cwd' must be an absolute path"};
+    r.cwd = *cwd;
   }
   if (j.contains("executable")) {
-    if (!absolute_path_field(j["executable"])) return Error{"field 'executable' must be an absolute path"};
-    r.executable = j["executable"].get<std::string>();
+    auto executable = absolute_path_field(j["executable"]);
+    if (!executable) return Error{"field 'executable' must be an absolute path"};
+    r.executable = *executable;
   }
   if (j.contains("argv_files")) {
     auto files = argv_files_from_json(j["argv_files"], r.argv);
@@ -196,6 +252,12 @@ bool valid_argv_file_name(size_t index, const std::string& name) {
 bool valid_target_name(const std::string& s) { return std::regex_match(s, std::regex("[A-Za-z0-9_-]{1,64}")); }
 
 nlohmann::json reproducer_to_json(const Reproducer& r) { return to_json(r); }
+
+std::string reproducer_json_text(const Reproducer& r) {
+  // Program bytes are kept by bytes_json; free text from the capture (the
+  // environment's facts) may have its odd bytes replaced, never throw.
+  return to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 Result<Reproducer> parse_reproducer_json(const std::string& text) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Error{"empty file"};

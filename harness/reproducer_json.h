@@ -54,7 +54,11 @@ bool valid_argv_file_name(size_t index, const std::string& name);
 // '/', no "..", nothing a path could be made to escape with.
 bool valid_target_name(const std::string& s);
 
+// Strings that are not UTF-8 (argv, paths: a program's bytes) are written
+// as {"bytes_hex": "..."}, which the parser turns back into those bytes.
 nlohmann::json reproducer_to_json(const Reproducer& r);
+// repro.json's text: never throws on odd bytes.
+std::string reproducer_json_text(const Reproducer& r);
 // Parses and validates; the message names the field that is wrong.
 Result<Reproducer> parse_reproducer_json(const std::string& text);
 

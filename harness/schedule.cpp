@@ -5,6 +5,8 @@
 namespace faultline {
 
 Result<Schedule> Schedule::parse(std::string_view line) {
+  // The C parser reads a C string: past a NUL it would silently see less than was given.
+  if (line.find('\0') != std::string_view::npos) return Error{"a NUL byte in the schedule (a schedule is one line of text)"};
   std::string copy(line);
   char err[1024];  // room for in='s list of functions
   Schedule s;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "corpus.h"
+#include "event_decode.h"
 #include "test_support.h"
 #include "triage.h"
 
@@ -28,6 +29,47 @@ TEST(Hostile, NonUtf8StderrLosesNeitherReportNorReproducer) {
   EXPECT_EQ(report["invalid_utf8_replaced"], true);
   EXPECT_EQ(report["stderr_tail"], "\xEF\xBF\xBD\n");  // U+FFFD
   EXPECT_EQ(entries(d / "repros").size(), 1u);
+}
+
+// Program bytes that are not UTF-8 (\377 in an argv element, in the working
+// directory, in a file argv names) are kept, byte for byte, in repro.json
+// ({"bytes_hex"}): replaced, the replay would run another command. The
+// reproducer is stored (no .incoming-* left), and its replay from elsewhere
+// gives the same crash with the same argv bytes.
+TEST(Hostile, NonUtf8ArgvAndPathsAreStoredExactlyAndReplayTheSameCrash) {
+  ScratchDir d;
+  const fs::path odd_dir = d / "dir-\377";
+  fs::create_directories(odd_dir);
+  write_file(odd_dir / "in-\377.txt", "file bytes\n");
+  const std::string odd_arg = "arg-\377\376-x";
+  const fs::path seen = d / "seen";
+  const std::string script = "printf %s \"$1\" > " + shell_quote(seen.string()) + "; cat \"$2\" >> " +
+                             shell_quote(seen.string()) + "; kill -SEGV $$";
+  auto found = run_faultline_in(odd_dir, {"run", "--out", (d / "repros").string(), "--", "sh", "-c", script, "sh", odd_arg,
+                                          "in-\377.txt"},
+                                d);
+  EXPECT_EQ(found.exit_code, 1) << found.out << found.err;
+  EXPECT_EQ(found.err.find("unexpected error"), std::string::npos) << found.err;
+  EXPECT_EQ(read_file(seen), odd_arg + "file bytes\n");
+  const auto repros = entries(d / "repros");
+  ASSERT_EQ(repros.size(), 1u) << "a reproducer and no .incoming-* left: " << found.err;
+  const fs::path repro = repros[0];
+  auto j = read_report(repro / "repro.json");  // valid JSON, so valid UTF-8
+  EXPECT_EQ(j["argv"][4], nlohmann::json({{"bytes_hex", "6172672dfffe2d78"}})) << j.dump(1);
+  EXPECT_EQ(j["argv"][1], "-c");
+  EXPECT_TRUE(j["cwd"].contains("bytes_hex")) << j.dump(1);
+  EXPECT_TRUE(j["argv_files"][0]["path"].contains("bytes_hex")) << j.dump(1);
+  auto loaded = load_reproducer(repro);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->argv[4], odd_arg);
+  EXPECT_EQ(loaded->cwd, odd_dir.string());
+  // From another directory, with the original input file gone: the stored copy stands in.
+  fs::remove(seen);
+  fs::remove(odd_dir / "in-\377.txt");
+  auto replayed = run_faultline_as_given({"replay", "--trust-argv", repro.string(), "--times", "2"}, d);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+  EXPECT_NE(replayed.out.find("2/2 reproduced"), std::string::npos) << replayed.out;
+  EXPECT_EQ(read_file(seen), odd_arg + "file bytes\n") << "the replay's argv bytes";
 }
 
 // Limits are checked before the run: -1 was read as 2^64-1 (no limit at all),
@@ -90,6 +132,96 @@ TEST(Hostile, NulInArgvAndControlCharactersInTheScheduleAreFieldErrors) {
   auto ctl = run_faultline_as_given({"replay", (d / "ctl").string()}, d);
   EXPECT_EQ(ctl.exit_code, 2) << ctl.out << ctl.err;
   EXPECT_NE(ctl.err.find("field 'schedule' holds a control character"), std::string::npos) << ctl.err;
+}
+
+// A field of the wrong JSON type is a one-line error naming the file and the
+// field, exit 2 ("input": 5 was `unexpected error: [json.exception.type_error.302]`).
+TEST(Hostile, WrongTypesInReproJsonNameTheFileAndTheField) {
+  ScratchDir d;
+  const nlohmann::json good = {{"faultline_repro", 1},
+                               {"argv", {"/bin/true", "x"}},
+                               {"schedule", ""},
+                               {"input", "none"},
+                               {"timeout_s", 5},
+                               {"expected", {{"class", "none"}, {"stack_hash", ""}}}};
+  struct Case {
+    std::string pointer;
+    nlohmann::json value;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"/input", 5, "input"},
+      {"/argv", "/bin/true", "argv"},
+      {"/argv/1", 5, "argv[1]"},
+      {"/argv/1", {{"bytes_hex", "f"}}, "argv[1]"},
+      {"/argv/1", {{"bytes_hex", "zz"}}, "argv[1]"},
+      {"/argv/1", {{"base64", "eA=="}}, "argv[1]"},
+      {"/schedule", 5, "schedule"},
+      {"/timeout_s", "5", "timeout_s"},
+      {"/expected", nlohmann::json::array(), "expected"},
+      {"/expected/class", 5, "expected.class"},
+      {"/expected/stack_hash", nullptr, "expected.stack_hash"},
+      {"/faultline_repro", "1", "faultline_repro"},
+      {"/target", 5, "target"},
+      {"/engine", true, "engine"},
+      {"/cwd", 5, "cwd"},
+      {"/executable", nlohmann::json::array(), "executable"},
+      {"/argv_files", nlohmann::json::object(), "argv_files"},
+      {"/argv_files", {{{"index", "1"}, {"path", "x"}}}, "argv_files[0].index"},
+      {"/argv_files", {{{"index", 1}, {"path", 5}}}, "argv_files[0].path"},
+      {"/argv_files", {{{"index", 1}, {"path", "x"}, {"stored", 5}}}, "argv_files[0].stored"},
+      {"/core", 5, "core"},
+  };
+  fs::create_directories(d / "r");
+  const std::string file = (d / "r/repro.json").string();
+  for (const auto& c : cases) {
+    nlohmann::json j = good;
+    j[nlohmann::json::json_pointer(c.pointer)] = c.value;
+    write_file(file, j.dump());
+    auto r = run_faultline_as_given({"replay", "--trust-argv", (d / "r").string()}, d);
+    EXPECT_EQ(r.exit_code, 2) << c.pointer << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(file + ": field '" + c.field + "'"), std::string::npos) << c.pointer << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.find("unexpected error"), std::string::npos) << r.err;
+  }
+}
+
+// The same for faultline.toml: "FILE:LINE: key 'K': ...", exit 2; and a NUL
+// ("\u0000" is valid TOML) in a command or a profile's schedule is refused,
+// not cut short.
+TEST(Hostile, WrongTypesAndNulBytesInTheManifestNameTheFileAndTheKey) {
+  ScratchDir d;
+  const std::string target = "[[target]]\nname = \"t\"\nrun = [\"/bin/true\", \"@@\"]\n";
+  struct Case {
+    std::string toml, key;
+  };
+  const std::vector<Case> cases = {
+      {"[project]\nname = 5\n" + target, "project.name"},
+      {"project = 5\n" + target, "project"},
+      {"[[target]]\nname = 5\nrun = [\"/bin/true\"]\n", "target.name"},
+      {"[[target]]\nname = \"t\"\nrun = \"/bin/true\"\n", "target.t.run"},
+      {"[[target]]\nname = \"t\"\nrun = [\"/bin/true\", 5]\n", "target.t.run"},
+      {target + "timeout = \"5\"\n", "target.t.timeout"},
+      {target + "profiles = \"plain\"\n", "target.t.profiles"},
+      {target + "seeds = 5\n", "target.t.seeds"},
+      {target + "explore = 5\n", "target.t.explore"},
+      {target + "explore = { max_runs = \"9\" }\n", "target.t.explore.max_runs"},
+      {target + "stack = { open = 1, close = \"]\", sizes = [\"1M\"] }\n", "target.t.stack.open"},
+      {target + "stack = { open = \"[\", close = \"]\", sizes = [1] }\n", "target.t.stack.sizes"},
+      {"[profile.x]\nengine = 5\n" + target, "profile.x.engine"},
+      {"[profile.x]\nengine = \"afl\"\nschedule = [\"timers off\"]\n" + target, "profile.x.schedule"},
+      {"[[target]]\nname = \"t\"\nrun = [\"/bin/true\", \"a\\u0000b\"]\n", "target.t.run"},
+      {"[profile.x]\nengine = \"afl\"\nschedule = \"timers off\\u0000 ; nonsense\"\n" + target, "profile.x.schedule"},
+  };
+  const std::string file = (d / "faultline.toml").string();
+  for (const auto& c : cases) {
+    write_file(file, c.toml);
+    auto r = run_faultline_as_given({"run", "--project", file, "--target", "t", "--input", file}, d);
+    EXPECT_EQ(r.exit_code, 2) << c.toml << r.out << r.err;
+    EXPECT_EQ(r.err.rfind("faultline run: " + file + ":", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(": key '" + c.key + "': "), std::string::npos) << c.toml << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
 }
 
 // The trust model: a repro.json supplies an input and a schedule, never a
@@ -160,6 +292,52 @@ TEST(Hostile, AnEmptyRegressionReproJsonIsAnErrorRowNotTheEndOfTheCampaign) {
   EXPECT_TRUE(error_row) << report.dump(1);
 }
 
+// A campaign whose rows carry odd bytes (a seed named "odd-\377", a program
+// printing \377, a regression directory with \377 in its name and in its
+// repro.json's argv) writes all its reports, and stores the new reproducer.
+TEST(Hostile, ACampaignWithNonUtf8RowsStillWritesEveryReport) {
+  ScratchDir d;
+  const fs::path project = d / "proj";
+  const fs::path regressions = project / "corpora/t/regressions";
+  fs::create_directories(project / "corpora/t/seeds");
+  fs::create_directories(regressions / "odd-\377");
+  // A literal TOML string: the shell's printf makes the byte.
+  write_file(project / "faultline.toml",
+             "[project]\nname = \"p\"\n[[target]]\nname = \"t\"\n"
+             "run = ['/bin/sh', '-c', 'printf \"x\\377\\n\" >&2; kill -SEGV $$', 'sh', '@@']\n");
+  write_file(project / "corpora/t/seeds/odd-\377", "x\n");
+  write_file(regressions / "odd-\377/repro.json",
+             nlohmann::json({{"faultline_repro", 1},
+                             {"argv", {"/bin/sh", {{"bytes_hex", "ff"}}}},
+                             {"schedule", ""},
+                             {"expected", {{"class", "none"}, {"stack_hash", ""}}}})
+                 .dump());
+  auto r = run_faultline_as_given(
+      {"campaign", "--project", (project / "faultline.toml").string(), "--out", (d / "out").string(), "--no-fuzz"}, d);
+  EXPECT_EQ(r.err.find("unexpected error"), std::string::npos) << r.err;
+  for (const char* report : {"report.json", "report.sarif", "junit.xml", "report.html"})
+    EXPECT_TRUE(fs::exists(d / "out" / report)) << report << ": " << r.out << r.err;
+  ASSERT_TRUE(fs::exists(d / "out/report.json"));
+  auto report = read_report(d / "out/report.json");
+  EXPECT_EQ(report["invalid_utf8_replaced"], true);
+  bool seed_row = false, regression_row = false;
+  for (const auto& row : report["rows"]) {
+    seed_row |= row["kind"] == "seed" && row["status"] == "new";
+    regression_row |= row["kind"] == "regression" && row["item"] == "odd-\xEF\xBF\xBD";
+  }
+  EXPECT_TRUE(seed_row) << report.dump(1);
+  EXPECT_TRUE(regression_row) << report.dump(1);
+  int stored = 0;
+  for (const auto& e : entries(regressions)) {
+    EXPECT_EQ(e.filename().string().find(".incoming-"), std::string::npos) << e;
+    if (e.filename() == "odd-\377") continue;
+    auto loaded = load_reproducer(e);
+    EXPECT_TRUE(loaded) << loaded.error().message;
+    stored++;
+  }
+  EXPECT_EQ(stored, 1);
+}
+
 // A child that forges injector records as fast as it can write them: kept
 // up to the caps, the rest counted, the report bounded (200k forged findings
 // gave a 29 MB report, and a flood drove faultline to 885 MB).
@@ -174,6 +352,34 @@ TEST(Hostile, AFloodOfForgedEventRecordsIsCappedAndCounted) {
   ASSERT_TRUE(report["injector"].contains("events_dropped")) << report["injector"].dump(1);
   EXPECT_GE(report["injector"]["events_dropped"].get<uint64_t>(), 300000u - 65536u);
   EXPECT_LE(report["findings"].size(), 256u);
+}
+
+// The decoding of the pipe's bytes itself (event_decode.h, which the parser
+// fuzzer feeds too): a record torn between two reads is kept for the next,
+// one of another magic or version is skipped, findings stop at their cap,
+// ids from inside a PID namespace become faultline's.
+TEST(Hostile, EventRecordsAreTakenWholeForgedOnesSkippedFindingsCapped) {
+  auto record = [](uint16_t kind, uint32_t magic = FL_EVENT_MAGIC, uint16_t version = FL_EVENT_VERSION) {
+    const fl_event e{magic, version, kind, 1, 2, {FL_FINDING_DOUBLE_FREE, 0, 0, 0}};
+    return std::string(reinterpret_cast<const char*>(&e), sizeof e);
+  };
+  const HostIds host = {{1, 4242}, {2, 4243}};
+  RunResult r;
+  std::string pipe = record(FL_EVENT_HELLO) + record(FL_EVENT_HELLO, 0x12345678) + record(FL_EVENT_HELLO, FL_EVENT_MAGIC, 99);
+  const std::string torn = record(FL_EVENT_FINDING);
+  pipe += torn.substr(0, 20);
+  decode_events(pipe, r, host);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].pid, 4242);
+  EXPECT_EQ(r.events[0].tid, 4243);
+  EXPECT_EQ(pipe, torn.substr(0, 20));
+  pipe += torn.substr(20);
+  for (size_t i = 0; i < kFindingCap + 10; i++) pipe += record(FL_EVENT_FINDING);
+  decode_events(pipe, r, host);
+  EXPECT_TRUE(pipe.empty());
+  EXPECT_EQ(r.injector_findings.size(), kFindingCap);
+  EXPECT_EQ(r.events_dropped, 11u);
+  EXPECT_EQ(r.events.size(), 1 + kFindingCap);
 }
 
 // Where faultline will write is checked before the program runs: a crash
