@@ -4,14 +4,10 @@
 
 namespace faultline {
 
-namespace {
-
 pid_t host_id(const HostIds& host, pid_t own) {
   const auto it = host.find(own);
   return it == host.end() ? own : it->second;
 }
-
-}  // namespace
 
 void decode_events(std::string& bytes, RunResult& r, const HostIds& host) {
   size_t off = 0;

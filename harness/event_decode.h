@@ -19,6 +19,8 @@ constexpr size_t kFindingCap = 256;
 
 // Ids the program sees inside its PID namespace -> the same tasks' ids outside.
 using HostIds = std::map<pid_t, pid_t>;
+// own's id outside (own itself when the map does not know it: no namespace, or from outside it).
+pid_t host_id(const HostIds& host, pid_t own);
 
 // Moves the complete records at the front of `bytes` into r (a torn record
 // at the end stays for the next read), their pids and tids (the injector's

@@ -29,6 +29,7 @@
 #include <utility>
 
 #include "allocators.h"
+#include "event_decode.h"
 #include "hang.h"
 #include "ptrace_injector.h"
 #include "unwind.h"
@@ -373,42 +374,6 @@ void reap_fence(pid_t init, bool init_done) {
     if (w == init || (w < 0 && errno == ECHILD)) return;
     if (w <= 0) usleep(200);
   }
-}
-
-// A real run sends a few thousand records (one per handler, hold, thread,
-// checkpoint); 64K of them is 3 MiB.
-constexpr size_t kEventCap = 65536;
-constexpr size_t kFindingCap = 256;
-
-// Ids the program sees inside its PID namespace -> the same tasks' ids outside.
-using HostIds = std::map<pid_t, pid_t>;
-
-pid_t host_id(const HostIds& host, pid_t own) {
-  const auto it = host.find(own);
-  return it == host.end() ? own : it->second;
-}
-
-// Moves the complete records at the front of `bytes` into the result, their
-// pids and tids (the injector's getpid, gettid) as faultline sees them.
-void decode_events(std::string& bytes, RunResult& r, const HostIds& host) {
-  size_t off = 0;
-  for (; off + sizeof(fl_event) <= bytes.size(); off += sizeof(fl_event)) {
-    fl_event e;
-    std::memcpy(&e, bytes.data() + off, sizeof e);
-    if (e.magic != FL_EVENT_MAGIC || e.version != FL_EVENT_VERSION) continue;
-    e.pid = host_id(host, e.pid);
-    e.tid = host_id(host, e.tid);
-    const bool finding = e.kind == FL_EVENT_FINDING, hold = e.kind == FL_EVENT_DELAYED && !(e.arg[1] & FL_HELD_BY_PCT);
-    if (r.events.size() >= kEventCap || (finding && r.injector_findings.size() >= kFindingCap) ||
-        (hold && r.delay_holds.size() >= kFindingCap)) {
-      r.events_dropped++;
-      continue;
-    }
-    r.events.push_back(e);
-    if (finding) r.injector_findings.push_back({e, std::nullopt});
-    if (hold) r.delay_holds.push_back({e, std::nullopt});
-  }
-  bytes.erase(0, off);
 }
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
