@@ -41,11 +41,16 @@ Result<uint64_t> size_option(const Invocation& inv, const char* name) {
   return v;
 }
 
-// A scratch directory for generated inputs, removed on every exit path.
+// A scratch directory for generated inputs, removed on every exit path, and
+// named after its pid so that the next run removes it if a kill -9 left it.
 struct TempDir {
   fs::path path;
   TempDir() {
-    std::string t = (fs::temp_directory_path() / "faultline-stack-XXXXXX").string();
+    std::error_code ec;
+    fs::path tmp = fs::temp_directory_path(ec);
+    if (ec) tmp = "/tmp";
+    remove_entries_of_dead_writers(tmp, {"faultline-stack-"}, false);
+    std::string t = (tmp / ("faultline-stack-" + std::to_string(getpid()) + "-XXXXXX")).string();
     if (mkdtemp(t.data())) path = t;
   }
   ~TempDir() {

@@ -233,18 +233,25 @@ std::string incoming_prefix(const std::string& kind) {
   return ".incoming-" + (kind.empty() ? std::string() : kind + "-") + std::to_string(getpid()) + "-";
 }
 
-void remove_unfinished_reproducers(const fs::path& out_dir) {
+void remove_entries_of_dead_writers(const fs::path& dir, const std::vector<std::string>& prefixes, bool nameless_too) {
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(out_dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind(".incoming-", 0) != 0) continue;
-    name.erase(0, name.rfind("core-", 10) == 10 ? 15 : 10);
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    size_t matched = 0;
+    for (const auto& prefix : prefixes)
+      if (name.rfind(prefix, 0) == 0) matched = std::max(matched, prefix.size());
+    if (!matched) continue;
     // Its writer's pid; a name without one is from an older faultline.
-    const long pid = std::isdigit(static_cast<unsigned char>(name[0])) ? std::strtol(name.c_str(), nullptr, 10) : 0;
+    const char* rest = name.c_str() + matched;
+    const long pid = std::isdigit(static_cast<unsigned char>(*rest)) ? std::strtol(rest, nullptr, 10) : 0;
     if (pid == getpid()) continue;                                                        // ours, being written
     if (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;  // its writer is alive
-    fs::remove_all(e.path(), ec);
+    if (pid > 0 || nameless_too) fs::remove_all(e.path(), ec);
   }
+}
+
+void remove_unfinished_reproducers(const fs::path& out_dir) {
+  remove_entries_of_dead_writers(out_dir, {".incoming-", ".incoming-core-"}, true);
 }
 
 Result<bool> rewrite_reproducer(const fs::path& dir, const Reproducer& r) {

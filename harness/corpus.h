@@ -86,6 +86,10 @@ std::string reproducer_dir_name(CrashClass cls, const std::string& stack_hash);
 // Each is named `.incoming-[core-]<pid>-XXXXXX` after its writer: one whose
 // writer is alive (another run on the same corpora) is left alone.
 void remove_unfinished_reproducers(const fs::path& out_dir);
+// The same for any scratch entries named `<prefix><pid>-...` in dir (the
+// longest prefix that matches): removed when that pid is dead, and, with
+// `nameless_too`, when the name holds no pid (an older faultline's).
+void remove_entries_of_dead_writers(const fs::path& dir, const std::vector<std::string>& prefixes, bool nameless_too);
 // The prefix of such a name for this process: ".incoming-<pid>-" (with kind "core": ".incoming-core-<pid>-").
 std::string incoming_prefix(const std::string& kind = "");
 

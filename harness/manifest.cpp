@@ -1,5 +1,7 @@
 #include "manifest.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -368,12 +370,19 @@ Result<Manifest> parse_manifest(const std::string& text, const fs::path& file) {
 }
 
 Result<Manifest> load_manifest(const fs::path& file) {
-  std::ifstream f(file, std::ios::binary);
-  std::error_code ec;
-  if (!f || fs::is_directory(file, ec)) return Error{file.string() + ": cannot read the manifest"};
+  // Non-blocking and checked before reading: a FIFO or a device named
+  // faultline.toml must not hang us or feed us without end.
+  const int fd = open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) close(fd);
+    return Error{file.string() + ": cannot read the manifest" + (fd >= 0 ? " (not a regular file)" : "")};
+  }
   std::string text(kMaxManifestBytes + 1, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(f.gcount()));
+  size_t got = 0;
+  for (ssize_t n; got < text.size() && (n = read(fd, text.data() + got, text.size() - got)) > 0;) got += static_cast<size_t>(n);
+  close(fd);
+  text.resize(got);
   if (text.size() > kMaxManifestBytes) return Error{file.string() + ": larger than 1 MiB: not a manifest"};
   return parse_manifest(text, file);
 }

@@ -465,5 +465,34 @@ TEST(Hostile, CleanupLeavesTheHalfBuiltReproducersOfLiveWriters) {
   EXPECT_FALSE(fs::exists(d / ".incoming-old")) << "a name from an older faultline, with no pid";
 }
 
+// `faultline stack`'s scratch directory is named after its pid: one a kill -9
+// left behind goes at the next bisection, another live run's stays.
+TEST(Hostile, AStackBisectionRemovesTheScratchDirectoriesOfDeadRunsOnly) {
+  ScratchDir d;
+  const fs::path tmp = d / "tmp";
+  fs::create_directories(tmp);
+  const std::string live = "faultline-stack-" + std::to_string(getppid()) + "-abc123";
+  const std::string dead = "faultline-stack-2147483646-abc123";  // above any pid_max
+  for (const auto& name : {live, dead}) fs::create_directories(tmp / name);
+  const std::string cmd = "TMPDIR=" + shell_quote(tmp.string()) + " " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline") +
+                          " stack --open '[' --close ']' --max-depth 8 -- /bin/cat @@ >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 2) << "the bisection did not get as far as its scratch directory";
+  EXPECT_TRUE(fs::exists(tmp / live));
+  EXPECT_FALSE(fs::exists(tmp / dead));
+  for (const auto& e : fs::directory_iterator(tmp))
+    EXPECT_TRUE(e.path().filename() == live) << "left behind: " << e.path();
+}
+
+// A FIFO named faultline.toml is refused, not waited on.
+TEST(Hostile, AFifoAsTheManifestIsAnErrorNotAHang) {
+  ScratchDir d;
+  const fs::path fifo = d / "faultline.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto r = run_faultline_as_given({"run", "--project", fifo.string(), "--target", "crash_zoo"}, d);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(fifo.string() + ": cannot read the manifest (not a regular file)"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace faultline::test
