@@ -484,6 +484,40 @@ TEST(Hostile, AStackBisectionRemovesTheScratchDirectoriesOfDeadRunsOnly) {
     EXPECT_TRUE(e.path().filename() == live) << "left behind: " << e.path();
 }
 
+// A FIFO as a reproducer's repro.json is refused, not waited on.
+TEST(Hostile, AFifoAsReproJsonIsAnErrorNotAHang) {
+  ScratchDir d;
+  fs::create_directories(d / "repro");
+  ASSERT_EQ(mkfifo((d / "repro" / "repro.json").c_str(), 0600), 0);
+  auto r = run_faultline_as_given({"replay", (d / "repro").string()}, d);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find((d / "repro" / "repro.json").string()), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// libFuzzer's fork mode makes libFuzzerTemp.FuzzWithFork*.dir under $TMPDIR
+// and leaves it when killed: the engine's TMPDIR is the work dir's, never the
+// user's /tmp.
+TEST(Hostile, LibFuzzerForkJobsKeepTheirTempFilesInTheWorkDir) {
+  ScratchDir d;
+  const fs::path user_tmp = d / "user-tmp";
+  fs::create_directories(user_tmp / "crash_zoo");
+  fs::create_directories(d / "corpora" / "crash_zoo");
+  fs::copy(fs::path(FAULTLINE_SOURCE_DIR) / "corpora" / "crash_zoo" / "seeds", d / "corpora" / "crash_zoo" / "seeds");
+  std::string cmd = "cd " + shell_quote(d.path().string()) + " && TMPDIR=" + shell_quote(user_tmp.string()) + " " +
+                    shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
+  for (const std::string& a : {std::string("fuzz"), std::string("--project"), own_manifest(), std::string("--engine"),
+                               std::string("libfuzzer"), std::string("--target"), std::string("crash_zoo"),
+                               std::string("--budget"), std::string("3"), std::string("--jobs"), std::string("2"),
+                               std::string("--no-minimize"), std::string("--corpora"), (d / "corpora").string(),
+                               std::string("--work"), (d / "work").string()})
+    cmd += " " + shell_quote(a);
+  const int status = std::system((cmd + " >/dev/null 2>&1").c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 2) << "the fuzz run did not start";
+  for (const auto& e : fs::recursive_directory_iterator(user_tmp))
+    EXPECT_EQ(e.path().filename().string().find("libFuzzerTemp"), std::string::npos) << e.path();
+}
+
 // A FIFO named faultline.toml is refused, not waited on.
 TEST(Hostile, AFifoAsTheManifestIsAnErrorNotAHang) {
   ScratchDir d;
