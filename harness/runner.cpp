@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -262,8 +263,13 @@ pid_t clone_process(long namespaces) {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
     kill(getpid(), SIGSTOP);  // faultline sets its options: the program is traced from its first instruction
   }
-  const pid_t program = clone_process(0);
-  if (program == 0) exec_child(p);
+  // The program shares the init's memory until it execs (as posix_spawn does):
+  // a plain fork would copy faultline's page tables a second time, and after a
+  // few crashes faultline holds tens of MiB of debug information.
+  static char program_stack[256 << 10] __attribute__((aligned(16)));
+  const pid_t program = clone([](void* plan) -> int { exec_child(*static_cast<const ChildPlan*>(plan)); },
+                              program_stack + sizeof program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                              const_cast<ChildPlan*>(&p));
   if (program < 0) {
     send_record(p.status_fd, FenceRecord::ExecFailed, errno);
     _exit(127);
@@ -366,13 +372,18 @@ void end_fence(pid_t init, pid_t program) {
 }
 
 // Waits for the init (and, traced, every process the kernel kills with it:
-// their last status comes to us) for up to 10 s.
-void reap_fence(pid_t init, bool init_done) {
+// their last status comes to us) for up to 10 s, woken by each SIGCHLD (sfd).
+void reap_fence(pid_t init, bool init_done, int sfd) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!init_done && std::chrono::steady_clock::now() < deadline) {
     const pid_t w = waitpid(-1, nullptr, __WALL | WNOHANG);
     if (w == init || (w < 0 && errno == ECHILD)) return;
-    if (w <= 0) usleep(200);
+    if (w > 0) continue;
+    pollfd p{sfd, POLLIN, 0};
+    poll(&p, 1, 10);
+    signalfd_siginfo ssi;
+    while (read(sfd, &ssi, sizeof ssi) == sizeof ssi) {
+    }
   }
 }
 
@@ -579,10 +590,12 @@ Result<RunResult> run_program(const RunRequest& req) {
   // The fence's init: in its namespaces if this machine has them, else as a
   // plain process (the second attempt, after saying why once).
   pid_t init = -1;
-  bool namespaced = false;
+  bool namespaced = false, fence_tried_namespaces = false;
   for (int attempt = 0; attempt < 2 && init < 0; attempt++) {
     namespaced = attempt == 0 && !namespaces_unavailable.load();
     if (attempt == 1 && !namespaces_unavailable.load()) break;  // the first failed for another reason
+    if (attempt == 1 && !fence_tried_namespaces) break;          // it had none to give up
+    fence_tried_namespaces = namespaced;
     int go[2];
     if (pipe2(go, O_CLOEXEC)) break;
     plan.namespaced = namespaced;
@@ -593,7 +606,15 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (init < 0) {
       close(go[0]);
       close(go[1]);
-      if (namespaced) fence_unavailable(std::string("clone: ") + std::strerror(clone_errno));
+      // What a machine without (unprivileged) namespaces answers; anything else (EAGAIN: no
+      // more processes) would fail without them too.
+      const bool no_namespaces = clone_errno == EPERM || clone_errno == EINVAL || clone_errno == ENOSPC ||
+                                 clone_errno == EUSERS || clone_errno == ENOSYS;
+      if (!namespaced || !no_namespaces) {
+        errno = clone_errno;
+        break;
+      }
+      fence_unavailable(std::string("clone: ") + std::strerror(clone_errno));
       continue;
     }
     // The read end stays open here too until the init answers: a write to an init that already failed is no SIGPIPE.
@@ -845,7 +866,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   r.fatal = crashes[pid].fatal;
   end_fence(init, pid);
   if (!namespaced) kill_descendants(pid > 0 ? pid : init);
-  reap_fence(init, init_done);
+  reap_fence(init, init_done, sfd);
   drain(out[0], &r.out, nullptr, cap, echo_out);
   drain(err[0], &r.err, nullptr, cap, echo_err);
   drain(ev[0], nullptr, &event_bytes, 0, -1);
