@@ -363,6 +363,21 @@ void kill_descendants(pid_t pgid) {
   }
 }
 
+// Inits of earlier runs, killed with nothing left in their namespace, still
+// to be reaped; each run reaps those that are gone, and waits for the oldest
+// once there are many.
+std::vector<pid_t> inits_to_reap;
+
+void reap_later(pid_t init) { inits_to_reap.push_back(init); }
+
+void reap_earlier_inits() {
+  std::erase_if(inits_to_reap, [](pid_t p) { return waitpid(p, nullptr, __WALL | WNOHANG) != 0; });
+  while (inits_to_reap.size() > 16) {
+    waitpid(inits_to_reap.front(), nullptr, __WALL);
+    inits_to_reap.erase(inits_to_reap.begin());
+  }
+}
+
 // Ends the run's processes: in a namespace, killing its init kills them all
 // (a process that left the group does not escape); outside one, the
 // program's group (then kill_descendants sweeps the rest).
@@ -532,6 +547,7 @@ std::string default_inject_library() {
 
 Result<RunResult> run_program(const RunRequest& req) {
   if (req.argv.empty()) return Error{"no program to run"};
+  reap_earlier_inits();
   int out[2] = {-1, -1}, err[2] = {-1, -1}, ev[2] = {-1, -1}, status[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ev, O_CLOEXEC) || pipe2(status, O_CLOEXEC))
     return Error{std::string("pipe: ") + std::strerror(errno)};
@@ -866,7 +882,12 @@ Result<RunResult> run_program(const RunRequest& req) {
   r.fatal = crashes[pid].fatal;
   end_fence(init, pid);
   if (!namespaced) kill_descendants(pid > 0 ? pid : init);
-  reap_fence(init, init_done, sfd);
+  // Traced, with no task of the program left, the namespace holds the init
+  // alone (already on its way out): it is reaped later, off the run's time.
+  const bool only_the_init_is_left =
+      namespaced && !req.supervise_only && std::all_of(tasks.begin(), tasks.end(), [&](const auto& t) { return t.first == pid; });
+  if (only_the_init_is_left && !init_done) reap_later(init);
+  else reap_fence(init, init_done, sfd);
   drain(out[0], &r.out, nullptr, cap, echo_out);
   drain(err[0], &r.err, nullptr, cap, echo_err);
   drain(ev[0], nullptr, &event_bytes, 0, -1);
