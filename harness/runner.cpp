@@ -31,6 +31,7 @@
 
 #include "allocators.h"
 #include "event_decode.h"
+#include "fence_record.h"
 #include "hang.h"
 #include "ptrace_injector.h"
 #include "unwind.h"
@@ -177,17 +178,24 @@ struct ChildPlan {
   int fence_go_fd;
   const char* own_uid_map;
   const char* own_gid_map;
+  const char* reaper;  // faultline-reaper, which the init execs once the program runs (nullptr: none found)
 };
 
-// What the fence's processes tell faultline through the status pipe, in order.
-struct FenceRecord {
-  enum Kind : int32_t { Ready = 1, SetupFailed, ExecFailed, ProgramEnded } kind;
-  int32_t value;  // SetupFailed, ExecFailed: errno; ProgramEnded: its wait status
-};
+using FenceRecord = fl_fence_record;
 
-void send_record(int fd, FenceRecord::Kind kind, int value) {
+void send_record(int fd, fl_fence_record_kind kind, int value) {
   const FenceRecord r{kind, value};
   (void)!write(fd, &r, sizeof r);
+}
+
+// "123" into buf (at least 12 bytes), without allocation.
+const char* decimal(long v, char* buf) {
+  char digits[24];
+  int n = 0;
+  do digits[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) > 0);
+  for (int i = 0; i < n; i++) buf[i] = digits[n - 1 - i];
+  buf[n] = '\0';
+  return buf;
 }
 
 // After fork: only async-signal-safe calls, no allocation. The program's own
@@ -216,7 +224,7 @@ void send_record(int fd, FenceRecord::Kind kind, int value) {
   // layout no longer vary, so a boundary found once holds on replay.
   personality(ADDR_NO_RANDOMIZE);
   if (!p.cwd || chdir(p.cwd) == 0) execvpe(p.argv[0], p.argv, p.envp);
-  send_record(p.status_fd, FenceRecord::ExecFailed, errno);
+  send_record(p.status_fd, FL_FENCE_EXEC_FAILED, errno);
   _exit(127);
 }
 
@@ -250,7 +258,7 @@ pid_t clone_process(long namespaces) {
     prctl(PR_SET_DUMPABLE, 1);
     if (!write_whole_file("/proc/self/setgroups", "deny") || !write_whole_file("/proc/self/uid_map", p.own_uid_map) ||
         !write_whole_file("/proc/self/gid_map", p.own_gid_map)) {
-      send_record(p.status_fd, FenceRecord::SetupFailed, errno);
+      send_record(p.status_fd, FL_FENCE_SETUP_FAILED, errno);
       _exit(127);
     }
     prctl(PR_SET_DUMPABLE, 0);
@@ -258,7 +266,7 @@ pid_t clone_process(long namespaces) {
   char go = 0;
   if (read(p.fence_go_fd, &go, 1) != 1) _exit(127);  // faultline could not map our ids, or is gone
   close(p.fence_go_fd);
-  send_record(p.status_fd, FenceRecord::Ready, 0);
+  send_record(p.status_fd, FL_FENCE_READY, 0);
   if (p.trace) {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
     kill(getpid(), SIGSTOP);  // faultline sets its options: the program is traced from its first instruction
@@ -271,14 +279,26 @@ pid_t clone_process(long namespaces) {
                               program_stack + sizeof program_stack, CLONE_VM | CLONE_VFORK | SIGCHLD,
                               const_cast<ChildPlan*>(&p));
   if (program < 0) {
-    send_record(p.status_fd, FenceRecord::ExecFailed, errno);
+    send_record(p.status_fd, FL_FENCE_EXEC_FAILED, errno);
     _exit(127);
+  }
+  // From here on a fresh image does the reaping: this one is a copy-on-write
+  // copy of faultline, and every page faultline writes during the run would
+  // be copied while it lives. If the reaper cannot run, this copy reaps.
+  if (p.reaper) {
+    char pid_text[16], fd_text[16];
+    char* const args[] = {const_cast<char*>("faultline-reaper"), const_cast<char*>(decimal(program, pid_text)),
+                          const_cast<char*>(decimal(p.status_fd, fd_text)), nullptr};
+    char* const no_env[] = {nullptr};
+    fcntl(p.status_fd, F_SETFD, 0);
+    execve(p.reaper, args, no_env);
+    fcntl(p.status_fd, F_SETFD, FD_CLOEXEC);
   }
   for (;;) {  // reap whatever the program leaves behind, until it ends
     int st = 0;
     const pid_t w = waitpid(-1, &st, __WALL);
     if (w == program) {
-      send_record(p.status_fd, FenceRecord::ProgramEnded, st);
+      send_record(p.status_fd, FL_FENCE_PROGRAM_ENDED, st);
       _exit(0);
     }
     if (w < 0 && errno != EINTR) _exit(0);
@@ -536,13 +556,29 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
   return s;
 }
 
-std::string default_inject_library() {
+// <faultline's prefix>/lib: ../lib from the directory of our executable.
+static std::string own_lib_dir() {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n <= 0) return {};
   std::string dir(exe, n);
   dir = dir.substr(0, dir.rfind('/'));
-  return dir.substr(0, dir.rfind('/')) + "/lib/libfaultline-inject.so";
+  return dir.substr(0, dir.rfind('/')) + "/lib";
+}
+
+std::string default_inject_library() {
+  const std::string lib = own_lib_dir();
+  return lib.empty() ? lib : lib + "/libfaultline-inject.so";
+}
+
+// faultline-reaper beside the injector, found once ("" when it is not there).
+static const std::string& fence_reaper() {
+  static const std::string path = [] {
+    const std::string lib = own_lib_dir();
+    const std::string reaper = lib.empty() ? lib : lib + "/faultline-reaper";
+    return !reaper.empty() && access(reaper.c_str(), X_OK) == 0 ? reaper : std::string();
+  }();
+  return path;
 }
 
 Result<RunResult> run_program(const RunRequest& req) {
@@ -584,7 +620,8 @@ Result<RunResult> run_program(const RunRequest& req) {
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
                  req.cwd.empty() ? nullptr : req.cwd.c_str(), root_pid_digits(env_s), limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
                  limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {},
-                 false, -1, root ? nullptr : own_uid_map.c_str(), root ? nullptr : own_gid_map.c_str()};
+                 false, -1, root ? nullptr : own_uid_map.c_str(), root ? nullptr : own_gid_map.c_str(),
+                 fence_reaper().empty() ? nullptr : fence_reaper().c_str()};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
     plan.stack = limit_of(*stack);
     plan.set_stack = true;
@@ -640,13 +677,13 @@ Result<RunResult> run_program(const RunRequest& req) {
     close(go[1]);
     const auto first = first_record(status[0], init);
     close(go[0]);
-    if (mapped && first && first->kind == FenceRecord::Ready) break;
+    if (mapped && first && first->kind == FL_FENCE_READY) break;
     kill(init, SIGKILL);
     waitpid(init, nullptr, __WALL);
     init = -1;
     if (namespaced)
       fence_unavailable(!mapped ? std::string("uid_map: ") + std::strerror(map_errno)
-                        : first && first->kind == FenceRecord::SetupFailed ? std::string("uid_map: ") + std::strerror(first->value)
+                        : first && first->kind == FL_FENCE_SETUP_FAILED ? std::string("uid_map: ") + std::strerror(first->value)
                                                                           : "its init did not start");
   }
   if (init < 0) {
@@ -894,8 +931,8 @@ Result<RunResult> run_program(const RunRequest& req) {
   decode_events(event_bytes, r, host_ids);
   std::optional<int> exec_errno;
   for (const FenceRecord& record : later_records(status[0]))
-    if (record.kind == FenceRecord::ExecFailed) exec_errno = record.value;
-    else if (record.kind == FenceRecord::ProgramEnded && req.supervise_only) main_status = record.value;
+    if (record.kind == FL_FENCE_EXEC_FAILED) exec_errno = record.value;
+    else if (record.kind == FL_FENCE_PROGRAM_ENDED && req.supervise_only) main_status = record.value;
   for (int fd : {out[0], err[0], ev[0], status[0]}) close(fd);
   restore();
   if (exec_errno)
