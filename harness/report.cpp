@@ -148,6 +148,10 @@ nlohmann::json report_json(const CrashReport& r) {
   if (r.timers_suppressed) j["injector"]["timers_suppressed"] = r.timers_suppressed;
   if (r.delays) j["injector"]["delays"] = r.delays;
   if (r.events_dropped) j["injector"]["events_dropped"] = r.events_dropped;
+  if (r.event_pipe_lost)
+    j["injector"]["event_pipe_lost"] =
+        "the program closed faultline's event pipe (or put another file at its fd): findings and delay holds "
+        "still came with their checkpoints, the injector's other events after that are missing";
   j["fence"] = {{"pid_namespace", r.pid_namespace}};
   if (r.processes_refused) j["fence"]["processes_refused"] = r.processes_refused;
   if (!r.loader_tunable_added.empty()) j["injector"]["glibc_tunables_added"] = r.loader_tunable_added;

@@ -398,6 +398,15 @@ void reap_earlier_inits() {
   }
 }
 
+// The record a checkpoint carries (event_record.h): sizeof(fl_event) bytes at
+// si_value in the stopped thread's memory; "" when it cannot be read (the
+// decoder then sees no record, not a torn one).
+std::string read_checkpoint_record(pid_t tid, const siginfo_t& si) {
+  std::string record(sizeof(fl_event), '\0');
+  iovec local{record.data(), record.size()}, remote{si.si_value.sival_ptr, record.size()};
+  return process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(record.size()) ? record : std::string();
+}
+
 // Ends the run's processes: in a namespace, killing its init kills them all
 // (a process that left the group does not escape); outside one, the
 // program's group (then kill_descendants sweeps the rest).
@@ -846,10 +855,13 @@ Result<RunResult> run_program(const RunRequest& req) {
       ptrace(PTRACE_CONT, w, nullptr, nullptr);
       return;
     }
-    if (sig == FL_CHECKPOINT_SIGNAL && si.si_code == SI_TKILL) {
+    if (sig == FL_CHECKPOINT_SIGNAL && (si.si_code == SI_QUEUE || si.si_code == SI_TKILL)) {
       // The injector just reported a finding, or a `delay` hold, on this
-      // thread: read its stack now, then swallow the signal.
+      // thread: its record is in the thread's memory (si_value), so that a
+      // program that closed the event pipe loses nothing. Read it and the
+      // stack now, then swallow the signal.
       drain(ev[0], nullptr, &event_bytes, 0, -1);
+      if (si.si_code == SI_QUEUE) event_bytes += read_checkpoint_record(w, si);
       decode_events(event_bytes, r, host_ids);
       bool taken = false;
       for (auto* list : {&r.injector_findings, &r.delay_holds})

@@ -264,6 +264,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
           r.pct_waits.push_back({static_cast<int>(e.arg[3]), (e.arg[1] & FL_HELD_AT_SYNC) != 0, e.arg[2], e.arg[0], {}, {}, {}});
         break;
       case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
+      case FL_EVENT_PIPE_LOST: r.event_pipe_lost = true; break;
       case FL_EVENT_STEP:
         if (from_target(e)) r.traced_steps.push_back({e.arg[1], e.arg[3] == 1});
         break;

@@ -85,6 +85,7 @@ struct CrashReport {
   int timers_suppressed = 0;
   int delays = 0;  // `delay`: threads paused
   uint64_t events_dropped = 0;  // injector records past faultline's caps (RunResult::events_dropped)
+  bool event_pipe_lost = false;    // a process of the program closed or replaced the event pipe (FL_EVENT_PIPE_LOST)
   bool pid_namespace = false;      // the fence (RunResult::pid_namespace, processes_refused)
   uint64_t processes_refused = 0;
   std::string loader_tunable_added;  // what faultline added to GLIBC_TUNABLES, and only when a preload needed it

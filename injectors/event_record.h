@@ -68,7 +68,16 @@ enum fl_event_kind {
   /* pct: a change point. arg[0] = the new priority (1..d-1), arg[1] = the point's
      number over all threads, arg[3] = the thread index that passed it. */
   FL_EVENT_PCT_CHANGE = 13,
+  /* The event pipe is gone from this process (it closed the fd, closefrom(3),
+     or put another file in its place): nothing more is written to it, and only
+     the records that come with a checkpoint reach the harness. arg[0] = the fd. */
+  FL_EVENT_PIPE_LOST = 14,
 };
+/* Records that come with a checkpoint (findings, `delay` holds, PIPE_LOST) are
+   not written to the pipe: FL_CHECKPOINT_SIGNAL is queued with si_code
+   SI_QUEUE and si_value pointing at the record in the thread's memory, which
+   the tracer reads while it holds the thread. They survive whatever the
+   program does to its file descriptors. */
 
 /* A double free's detail: the pointer (user space: below 2^48) and the
    thread index + 1 that freed it first (0: not known). */

@@ -5,6 +5,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,11 +29,45 @@ extern const char faultline_builtin_schedule[] __attribute__((weak));
 struct fl_schedule fl_sched;
 FL_TLS struct fl_thread fl_self;
 
+static uint64_t event_pipe_inode;
+
+/* The pipe is still at fl_event_fd: a program that closed it (closefrom(3),
+   as daemons do) may have opened one of its own files there since. */
+static int event_pipe_still_ours(void) {
+  struct stat st;
+  return fl_sys_fstat(fl_event_fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == event_pipe_inode;
+}
+
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
   if (fl_event_fd < 0) return;
+  if (!event_pipe_still_ours()) {
+    static int lost_by; /* the pid that said so: once per process */
+    const int pid = (int)fl_sys_getpid();
+    if (__atomic_exchange_n(&lost_by, pid, __ATOMIC_RELAXED) != pid)
+      fl_emit_checkpointed(FL_EVENT_PIPE_LOST, (uint64_t)fl_event_fd, 0, 0, 0);
+    return;
+  }
   struct fl_event ev = {FL_EVENT_MAGIC, FL_EVENT_VERSION, kind, (int32_t)fl_sys_getpid(),
                         (int32_t)fl_sys_gettid(), {a0, a1, a2, a3}};
   fl_sys_write(fl_event_fd, &ev, sizeof ev);
+}
+
+void fl_emit_checkpointed(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
+  if (fl_event_fd < 0) return; /* no harness, no tracer */
+  const long pid = fl_sys_getpid(), tid = fl_sys_gettid();
+  struct fl_event *record = &fl_self.checkpoint_records[fl_self.in_handler & 3];
+  *record = (struct fl_event){FL_EVENT_MAGIC, FL_EVENT_VERSION, kind, (int32_t)pid, (int32_t)tid, {a0, a1, a2, a3}};
+  siginfo_t si = {0};
+  si.si_signo = FL_CHECKPOINT_SIGNAL;
+  si.si_code = SI_QUEUE;
+  si.si_pid = (pid_t)pid;
+  si.si_uid = (uid_t)fl_sys_getuid();
+  si.si_value.sival_ptr = record;
+  /* Unblocked just for this: the tracer must take it now, on this stack. */
+  uint64_t checkpoint = 1ull << (FL_CHECKPOINT_SIGNAL - 1), old;
+  fl_sys_sigprocmask(SIG_UNBLOCK, &checkpoint, &old);
+  fl_sys_rt_tgsigqueueinfo(pid, tid, FL_CHECKPOINT_SIGNAL, &si);
+  fl_sys_sigprocmask(SIG_SETMASK, &old, 0);
 }
 
 int fl_thread_index(void) { return fl_self.index_plus1 - 1; }
@@ -76,21 +111,11 @@ void fl_report_finding(enum fl_finding what, uint64_t detail) {
 
 void fl_report(enum fl_finding what, uint64_t detail) {
   if (__atomic_load_n(&fl_aborting, __ATOMIC_RELAXED)) return;
-  fl_emit(FL_EVENT_FINDING, what, detail, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
   if (fl_event_fd < 0) {
     if (fl_abort_on_finding) abort_with_finding(what);
     return;
   }
-  fl_checkpoint();
-}
-
-void fl_checkpoint(void) {
-  if (fl_event_fd < 0) return;
-  /* Unblocked just for this: the tracer must see it now, on this stack. */
-  uint64_t checkpoint = 1ull << (FL_CHECKPOINT_SIGNAL - 1), old;
-  fl_sys_sigprocmask(SIG_UNBLOCK, &checkpoint, &old);
-  fl_sys_tgkill(fl_sys_getpid(), fl_sys_gettid(), FL_CHECKPOINT_SIGNAL);
-  fl_sys_sigprocmask(SIG_SETMASK, &old, 0);
+  fl_emit_checkpointed(FL_EVENT_FINDING, what, detail, fl_self.alloc_calls, (uint64_t)(int64_t)fl_thread_index());
 }
 
 static int parse_u64(const char **p, uint64_t *out) {
@@ -111,6 +136,7 @@ static int inherited_event_fd(void) {
   if (!spec || parse_u64(&spec, &fd) || *spec++ != ':' || parse_u64(&spec, &ino)) return -1;
   struct stat st;
   if (fl_sys_fstat((int)fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != ino) return -1;
+  event_pipe_inode = ino;
   return (int)fd;
 }
 

@@ -44,6 +44,9 @@ struct fl_thread {
   int stepping;             /* single-stepping the scheduled call: its enum fl_step_owner, 0 not */
   uint64_t steps;
   int in_probe;             /* our own lazy-handler dlopen: not the program's doing */
+  /* The records fl_emit_checkpointed hands to the tracer, one per handler
+     nesting level (a handler's record must not overwrite the one it interrupted). */
+  struct fl_event checkpoint_records[4];
 };
 extern FL_TLS struct fl_thread fl_self;
 
@@ -81,8 +84,9 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 void fl_report_finding(enum fl_finding what, uint64_t detail);
 /* The same for every call: the caller decides what is a repeat. */
 void fl_report(enum fl_finding what, uint64_t detail);
-/* The tracer reads this thread's stack now, for the event just emitted. */
-void fl_checkpoint(void);
+/* A record the tracer takes with this thread's stack, while it holds the
+   thread (event_record.h: not through the pipe). */
+void fl_emit_checkpointed(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 int fl_thread_index(void); /* -1 when unknown */
 /* This thread is ending (its start routine returned, pthread_exit, or the
    process exits): its counts for explore's census (FL_EVENT_EXITING), and pct. */

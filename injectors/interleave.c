@@ -45,8 +45,9 @@ static void delay_point(enum fl_schedule_key at, uint64_t count) {
       count != fl_sched.value[at])
     return;
   const uint64_t us = fl_sched.value[FL_KEY_DELAY_US];
-  fl_emit(FL_EVENT_DELAYED, us, at == FL_KEY_DELAY_SYNC ? FL_HELD_AT_SYNC : 0, count, (uint64_t)(int64_t)fl_thread_index());
-  fl_checkpoint(); /* where it is held: the reproducer names the function */
+  /* With where it is held: the reproducer names the function. */
+  fl_emit_checkpointed(FL_EVENT_DELAYED, us, at == FL_KEY_DELAY_SYNC ? FL_HELD_AT_SYNC : 0, count,
+                       (uint64_t)(int64_t)fl_thread_index());
   struct fl_timespec t = {(long)(us / 1000000), (long)(us % 1000000) * 1000};
   fl_sys_nanosleep(&t);
   for (uint64_t waited_us = us, last = seen; waited_us < 10 * us; waited_us += 1000) {

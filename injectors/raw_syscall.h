@@ -32,6 +32,11 @@ static inline long fl_sys_fstat(int fd, void *statbuf) {
   return fl_syscall6(SYS_fstat, fd, (long)statbuf, 0, 0, 0, 0);
 }
 
+static inline long fl_sys_getuid(void) { return fl_syscall6(SYS_getuid, 0, 0, 0, 0, 0, 0); }
+/* info: a kernel siginfo (128 bytes) the caller filled in. */
+static inline long fl_sys_rt_tgsigqueueinfo(long pid, long tid, int sig, void *info) {
+  return fl_syscall6(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)info, 0, 0);
+}
 static inline long fl_sys_tgkill(long pid, long tid, int sig) {
   return fl_syscall6(SYS_tgkill, pid, tid, sig, 0, 0, 0);
 }

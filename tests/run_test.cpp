@@ -26,13 +26,6 @@ ZooRun run_zoo(const ScratchDir& d, const std::string& input, const std::vector<
   return r;
 }
 
-// The first frame the stack hash was taken from: the frame a human would blame.
-nlohmann::json blamed_frame(const nlohmann::json& report) {
-  for (const auto& f : report["frames"])
-    if (f["in_hash"]) return f;
-  return {};
-}
-
 bool is_hash(const nlohmann::json& h) { return h.is_string() && std::regex_match(h.get<std::string>(), std::regex("[0-9a-f]{16}")); }
 
 TEST(RunCrashes, NullDereferenceNamesClassThreadAndFrame) {

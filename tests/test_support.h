@@ -93,6 +93,13 @@ inline CliResult run_faultline(std::vector<std::string> args, const ScratchDir& 
   return run_faultline_as_given(args, dir);
 }
 
+// The first frame the stack hash was taken from: the frame a human would blame.
+inline nlohmann::json blamed_frame(const nlohmann::json& report) {
+  for (const auto& f : report["frames"])
+    if (f["in_hash"]) return f;
+  return {};
+}
+
 // Processes (other than this one) whose command line mentions `text`: what a
 // run left behind, found whatever ids it had inside its PID namespace.
 inline std::vector<pid_t> processes_mentioning(const std::string& text) {
