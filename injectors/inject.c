@@ -55,14 +55,16 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) 
 void fl_emit_checkpointed(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
   if (fl_event_fd < 0) return; /* no harness, no tracer */
   const long pid = fl_sys_getpid(), tid = fl_sys_gettid();
-  struct fl_event *record = &fl_self.checkpoint_records[fl_self.in_handler & 3];
-  *record = (struct fl_event){FL_EVENT_MAGIC, FL_EVENT_VERSION, kind, (int32_t)pid, (int32_t)tid, {a0, a1, a2, a3}};
+  /* On this stack, not in TLS (static TLS comes off every thread's stack): the
+     signal is delivered, and the tracer reads the record, before the syscall
+     below returns. */
+  struct fl_event record = {FL_EVENT_MAGIC, FL_EVENT_VERSION, kind, (int32_t)pid, (int32_t)tid, {a0, a1, a2, a3}};
   siginfo_t si = {0};
   si.si_signo = FL_CHECKPOINT_SIGNAL;
   si.si_code = SI_QUEUE;
   si.si_pid = (pid_t)pid;
   si.si_uid = (uid_t)fl_sys_getuid();
-  si.si_value.sival_ptr = record;
+  si.si_value.sival_ptr = &record;
   /* Unblocked just for this: the tracer must take it now, on this stack. */
   uint64_t checkpoint = 1ull << (FL_CHECKPOINT_SIGNAL - 1), old;
   fl_sys_sigprocmask(SIG_UNBLOCK, &checkpoint, &old);

@@ -44,9 +44,6 @@ struct fl_thread {
   int stepping;             /* single-stepping the scheduled call: its enum fl_step_owner, 0 not */
   uint64_t steps;
   int in_probe;             /* our own lazy-handler dlopen: not the program's doing */
-  /* The records fl_emit_checkpointed hands to the tracer, one per handler
-     nesting level (a handler's record must not overwrite the one it interrupted). */
-  struct fl_event checkpoint_records[4];
 };
 extern FL_TLS struct fl_thread fl_self;
 
