@@ -188,16 +188,6 @@ void send_record(int fd, fl_fence_record_kind kind, int value) {
   (void)!write(fd, &r, sizeof r);
 }
 
-// "123" into buf (at least 12 bytes), without allocation.
-const char* decimal(long v, char* buf) {
-  char digits[24];
-  int n = 0;
-  do digits[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) > 0);
-  for (int i = 0; i < n; i++) buf[i] = digits[n - 1 - i];
-  buf[n] = '\0';
-  return buf;
-}
-
 // After fork: only async-signal-safe calls, no allocation. The program's own
 // process: its own process group, under the limits, then exec.
 [[noreturn]] void exec_child(const ChildPlan& p) {
@@ -286,9 +276,10 @@ pid_t clone_process(long namespaces) {
   // copy of faultline, and every page faultline writes during the run would
   // be copied while it lives. If the reaper cannot run, this copy reaps.
   if (p.reaper) {
-    char pid_text[16], fd_text[16];
-    char* const args[] = {const_cast<char*>("faultline-reaper"), const_cast<char*>(decimal(program, pid_text)),
-                          const_cast<char*>(decimal(p.status_fd, fd_text)), nullptr};
+    char pid_text[kPidDigits + 1] = {}, fd_text[kPidDigits + 1] = {};  // zero-padded, NUL-terminated
+    write_pid_digits(pid_text, program);
+    write_pid_digits(fd_text, p.status_fd);
+    char* const args[] = {const_cast<char*>("faultline-reaper"), pid_text, fd_text, nullptr};
     char* const no_env[] = {nullptr};
     fcntl(p.status_fd, F_SETFD, 0);
     execve(p.reaper, args, no_env);
@@ -652,12 +643,11 @@ Result<RunResult> run_program(const RunRequest& req) {
   // The fence's init: in its namespaces if this machine has them, else as a
   // plain process (the second attempt, after saying why once).
   pid_t init = -1;
-  bool namespaced = false, fence_tried_namespaces = false;
+  bool namespaced = false;
   for (int attempt = 0; attempt < 2 && init < 0; attempt++) {
+    // A second attempt only when the first tried namespaces and found there are none here.
+    if (attempt == 1 && !(namespaced && namespaces_unavailable.load())) break;
     namespaced = attempt == 0 && !namespaces_unavailable.load();
-    if (attempt == 1 && !namespaces_unavailable.load()) break;  // the first failed for another reason
-    if (attempt == 1 && !fence_tried_namespaces) break;          // it had none to give up
-    fence_tried_namespaces = namespaced;
     int go[2];
     if (pipe2(go, O_CLOEXEC)) break;
     plan.namespaced = namespaced;
@@ -855,13 +845,13 @@ Result<RunResult> run_program(const RunRequest& req) {
       ptrace(PTRACE_CONT, w, nullptr, nullptr);
       return;
     }
-    if (sig == FL_CHECKPOINT_SIGNAL && (si.si_code == SI_QUEUE || si.si_code == SI_TKILL)) {
+    if (sig == FL_CHECKPOINT_SIGNAL && si.si_code == SI_QUEUE) {
       // The injector just reported a finding, or a `delay` hold, on this
       // thread: its record is in the thread's memory (si_value), so that a
       // program that closed the event pipe loses nothing. Read it and the
       // stack now, then swallow the signal.
       drain(ev[0], nullptr, &event_bytes, 0, -1);
-      if (si.si_code == SI_QUEUE) event_bytes += read_checkpoint_record(w, si);
+      event_bytes += read_checkpoint_record(w, si);
       decode_events(event_bytes, r, host_ids);
       bool taken = false;
       for (auto* list : {&r.injector_findings, &r.delay_holds})

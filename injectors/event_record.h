@@ -34,8 +34,8 @@ enum fl_event_kind {
   FL_EVENT_ALTSTACK = 3,
   /* A sentinel fired. arg[0] = enum fl_finding, arg[1] = detail (pointer, signal),
      arg[2] = allocator calls of this thread so far, arg[3] = thread index.
-     Followed by a checkpoint: FL_CHECKPOINT_SIGNAL raised on the same thread,
-     which the tracer turns into a stack snapshot and swallows. */
+     Comes with a checkpoint (below): the tracer reads the record and the
+     thread's stack, and swallows the signal. */
   FL_EVENT_FINDING = 4,
   /* malloc-signal: the scheduled signal was raised. arg[0] = signal, arg[1] = pc
      where the allocator is paused, arg[2] = call, arg[3] = instruction. */
@@ -56,7 +56,7 @@ enum fl_event_kind {
   FL_EVENT_TIMER_SUPPRESSED = 9,
   /* rtld-audit: a symbol was lazily bound while a handler ran (counted, not a finding). */
   FL_EVENT_LAZY_SYMBOL_IN_HANDLER = 10,
-  /* delay: a thread was paused (a checkpoint follows: the tracer reads the held
+  /* delay: a thread was paused (with a checkpoint: the tracer reads the held
      stack), or, under pct, a thread waited at a point because a higher one was
      runnable (no checkpoint; the first 256 per process). arg[0] = microseconds,
      arg[1] = FL_HELD_*, arg[2] = the point's count (call= or sync=), arg[3] = thread index. */

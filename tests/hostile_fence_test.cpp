@@ -1,7 +1,6 @@
 // Hostile programs against the fence (issue 15, point 2): each run's
 // processes live in a PID namespace of their own under a small init, so they
 // cannot signal, trace or read faultline, and none outlives its run.
-#include <dirent.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,40 +13,13 @@
 namespace faultline::test {
 namespace {
 
-// faultline as a user runs it, under a watchdog: a fence that fails leaves
-// faultline stopped or traced by its child, and the test must end anyway.
-CliResult run_faultline_watched(const std::vector<std::string>& args, const ScratchDir& dir, int watchdog_s) {
-  std::string cmd = "cd " + shell_quote(dir.path().string()) + " && exec timeout -s KILL " + std::to_string(watchdog_s) +
-                    " " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
-  for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());
-  const int status = std::system(cmd.c_str());
-  CliResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = read_file(dir / ".cli-out");
-  r.err = read_file(dir / ".cli-err");
-  return r;
-}
-
-// Processes whose /proc/<pid>/comm is `name`.
-std::vector<pid_t> processes_named(const std::string& name) {
-  std::vector<pid_t> found;
-  DIR* d = opendir("/proc");
-  while (dirent* e = d ? readdir(d) : nullptr) {
-    const pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
-    if (pid > 0 && read_file(fs::path("/proc") / e->d_name / "comm") == name + "\n") found.push_back(pid);
-  }
-  if (d) closedir(d);
-  return found;
-}
-
 // A child that stops and attaches to everything above it (kill(getppid(),
 // SIGSTOP) held faultline for over 10 minutes under --timeout 3): the
 // timeout still ends the run on time, and every attempt on faultline failed.
 TEST(Hostile, AChildCanNeitherStopNorTraceNorReadFaultline) {
   ScratchDir d;
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = run_faultline_watched({"run", "--timeout", "3", "--report", (d / "r.json").string(), "--",
+  auto r = run_faultline_in(d.path(), {"run", "--timeout", "3", "--report", (d / "r.json").string(), "--",
                                   std::string(FAULTLINE_BIN_DIR) + "/test-attack_ancestors"},
                                  d, 40);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -74,10 +46,10 @@ TEST(Hostile, AChildCanNeitherStopNorTraceNorReadFaultline) {
 // (about 85 stayed alive into the next run): the namespace takes them all.
 TEST(Hostile, ADeepSetsidChainDoesNotOutliveItsRun) {
   ScratchDir d;
-  auto r = run_faultline_watched({"run", "--", std::string(FAULTLINE_BIN_DIR) + "/test-setsid_chain", "150"}, d, 60);
+  auto r = run_faultline_in(d.path(), {"run", "--", std::string(FAULTLINE_BIN_DIR) + "/test-setsid_chain", "150"}, d, 60);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("chain of 150 ready: yes"), std::string::npos) << r.out << r.err;
-  const auto left = processes_named("flchain");
+  const auto left = processes_whose("comm", [](const std::string& comm) { return comm == "flchain\n"; });
   EXPECT_TRUE(left.empty()) << left.size() << " processes of the chain outlived the run";
   for (pid_t p : left) kill(p, SIGKILL);
 }

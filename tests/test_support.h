@@ -63,8 +63,13 @@ inline std::string own_manifest() { return std::string(FAULTLINE_SOURCE_DIR) + "
 
 // Runs build/bin/faultline with `args` exactly as given, in the working
 // directory cwd; its output is kept in dir.
-inline CliResult run_faultline_in(const fs::path& cwd, const std::vector<std::string>& args, const ScratchDir& dir) {
-  std::string cmd = "cd " + shell_quote(cwd.string()) + " && " + shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
+// With watchdog_s, `timeout -s KILL` ends it after that long: for tests whose
+// failure would leave faultline stopped or traced by its own child.
+inline CliResult run_faultline_in(const fs::path& cwd, const std::vector<std::string>& args, const ScratchDir& dir,
+                                  int watchdog_s = 0) {
+  std::string cmd = "cd " + shell_quote(cwd.string()) + " && " +
+                    (watchdog_s ? "exec timeout -s KILL " + std::to_string(watchdog_s) + " " : std::string()) +
+                    shell_quote(std::string(FAULTLINE_BIN_DIR) + "/faultline");
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote((dir / ".cli-out").string()) + " 2>" + shell_quote((dir / ".cli-err").string());
   int status = std::system(cmd.c_str());
@@ -100,17 +105,23 @@ inline nlohmann::json blamed_frame(const nlohmann::json& report) {
   return {};
 }
 
-// Processes (other than this one) whose command line mentions `text`: what a
-// run left behind, found whatever ids it had inside its PID namespace.
-inline std::vector<pid_t> processes_mentioning(const std::string& text) {
+// Processes (other than this one) whose /proc/<pid>/<file> satisfies `matches`:
+// what a run left behind, found whatever ids it had inside its PID namespace.
+template <typename Matches>
+std::vector<pid_t> processes_whose(const std::string& file, Matches matches) {
   std::vector<pid_t> found;
   for (const auto& e : fs::directory_iterator("/proc")) {
     const pid_t pid = static_cast<pid_t>(std::strtol(e.path().filename().c_str(), nullptr, 10));
-    std::ifstream cmdline(e.path() / "cmdline");
-    const std::string text_of_it((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    if (pid > 0 && pid != getpid() && text_of_it.find(text) != std::string::npos) found.push_back(pid);
+    if (pid <= 0 || pid == getpid()) continue;
+    std::ifstream in(e.path() / file);
+    if (matches(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()))) found.push_back(pid);
   }
   return found;
+}
+
+// ... whose command line mentions `text`.
+inline std::vector<pid_t> processes_mentioning(const std::string& text) {
+  return processes_whose("cmdline", [&](const std::string& cmdline) { return cmdline.find(text) != std::string::npos; });
 }
 
 // Writes a crash_zoo input ("null", "stack-thread 2000", ...) and returns its path.
