@@ -6,7 +6,9 @@
 #include <libelf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -15,15 +17,51 @@ namespace faultline {
 namespace {
 // The allocator's entry points, as the in-process injector counts them.
 const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
-const std::set<std::string> kStaticAllocatorMarkers = {"je_malloc", "tc_malloc", "mi_malloc", "__asan_init"};
+const std::set<std::string> kStaticMarkers = {"__asan_init"};
+
+bool is_static_entry_point(const std::string& symbol) {
+  for (const auto& a : allocators())
+    for (const auto& e : a.static_entry_points)
+      if (symbol == e) return true;
+  return kStaticMarkers.count(symbol) > 0;
+}
+
+// The executable's DT_NEEDED entries.
+std::vector<std::string> needed_libraries(Elf* e) {
+  std::vector<std::string> out;
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+      GElf_Dyn dyn;
+      if (!gelf_getdyn(data, static_cast<int>(i), &dyn)) break;
+      if (dyn.d_tag != DT_NEEDED) continue;
+      if (const char* name = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)) out.emplace_back(name);
+    }
+  }
+  return out;
+}
+
+template <typename Visit>
+void with_elf(const std::string& exe, Visit visit) {
+  elf_version(EV_CURRENT);
+  int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  if (Elf* e = elf_begin(fd, ELF_C_READ, nullptr)) {
+    visit(e);
+    elf_end(e);
+  }
+  close(fd);
+}
 }  // namespace
 
 const std::vector<Allocator>& allocators() {
   static const std::vector<Allocator> table = {
-      {"glibc", FL_KEY_ALLOC_GLIBC, "", "libc6", "libc.so"},
-      {"jemalloc", FL_KEY_ALLOC_JEMALLOC, "libjemalloc.so.2", "libjemalloc2", "libjemalloc"},
-      {"tcmalloc", FL_KEY_ALLOC_TCMALLOC, "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", "libtcmalloc"},
-      {"mimalloc", FL_KEY_ALLOC_MIMALLOC, "libmimalloc.so.2", "libmimalloc2.0", "libmimalloc"},
+      {"glibc", FL_KEY_ALLOC_GLIBC, "libc.so.6", "libc6", "libc.so", {}},
+      {"jemalloc", FL_KEY_ALLOC_JEMALLOC, "libjemalloc.so.2", "libjemalloc2", "libjemalloc", {"je_malloc", "_rjem_malloc"}},
+      {"tcmalloc", FL_KEY_ALLOC_TCMALLOC, "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", "libtcmalloc", {"tc_malloc"}},
+      {"mimalloc", FL_KEY_ALLOC_MIMALLOC, "libmimalloc.so.2", "libmimalloc2.0", "libmimalloc", {"mi_malloc"}},
   };
   return table;
 }
@@ -34,14 +72,18 @@ const Allocator* allocator_by_name(const std::string& name) {
   return nullptr;
 }
 
-const Allocator& scheduled_allocator(const Schedule& s) {
+const Allocator* asked_allocator(const Schedule& s) {
   for (const auto& a : allocators())
-    if (s.get(a.key)) return a;
-  return allocators().front();
+    if (s.get(a.key)) return &a;
+  return nullptr;
+}
+
+const Allocator& scheduled_allocator(const Schedule& s) {
+  const Allocator* a = asked_allocator(s);
+  return a ? *a : allocators().front();
 }
 
 Result<std::string> allocator_library_path(const Allocator& a) {
-  if (!*a.library) return std::string();
   for (const char* dir : {"/usr/lib/x86_64-linux-gnu/", "/lib/x86_64-linux-gnu/", "/usr/lib/", "/lib/"}) {
     const std::string path = std::string(dir) + a.library;
     if (access(path.c_str(), R_OK) == 0) return path;
@@ -60,15 +102,12 @@ const Allocator* allocator_of_module(const std::string& module) {
 
 std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& exe, bool* pie) {
   std::map<std::string, uint64_t> found;
-  elf_version(EV_CURRENT);
-  int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return found;
-  if (Elf* e = elf_begin(fd, ELF_C_READ, nullptr)) {
+  with_elf(exe, [&](Elf* e) {
     GElf_Ehdr eh;
     *pie = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
     for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
       GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) continue;
+      if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize) continue;
       Elf_Data* data = elf_getdata(scn, nullptr);
       for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
         GElf_Sym sym;
@@ -77,14 +116,69 @@ std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& 
           continue;
         const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
         // malloc & co. get breakpoints in ptrace mode; an allocator's own entry
-        // points (je_/tc_/mi_) only tell that it is linked in.
-        if (name && (kAllocatorSymbols.count(name) || kStaticAllocatorMarkers.count(name))) found.emplace(name, sym.st_value);
+        // points (je_/_rjem_/tc_/mi_) only tell that it is linked in.
+        if (name && (kAllocatorSymbols.count(name) || is_static_entry_point(name))) found.emplace(name, sym.st_value);
       }
     }
-    elf_end(e);
-  }
-  close(fd);
+  });
   return found;
+}
+
+std::vector<BroughtAllocator> allocators_brought(const std::string& exe) {
+  std::vector<BroughtAllocator> out;
+  with_elf(exe, [&](Elf* e) {
+    for (const auto& needed : needed_libraries(e))
+      if (const Allocator* a = allocator_of_module(needed); a && a->key != FL_KEY_ALLOC_GLIBC)
+        out.push_back({a, BroughtAllocator::How::Needed, needed});
+  });
+  bool pie = false;
+  const auto own = executable_allocator_symbols(exe, &pie);
+  std::string defined;
+  for (const auto& [name, addr] : own)
+    if (kAllocatorSymbols.count(name)) defined += (defined.empty() ? "" : ", ") + name;
+  for (const auto& a : allocators())
+    for (const auto& entry : a.static_entry_points)
+      if (own.count(entry))
+        out.push_back({&a, defined.empty() ? BroughtAllocator::How::StaticPrefixed : BroughtAllocator::How::StaticMalloc,
+                       entry + (defined.empty() ? "" : ", " + defined)});
+  if (!defined.empty() && std::none_of(out.begin(), out.end(), [](const BroughtAllocator& b) {
+        return b.how == BroughtAllocator::How::StaticMalloc;
+      }))
+    out.push_back({nullptr, BroughtAllocator::How::StaticMalloc, defined});
+  return out;
+}
+
+bool links_allocator_library(const std::string& exe) {
+  bool links = false;
+  with_elf(exe, [&](Elf* e) {
+    for (const auto& needed : needed_libraries(e))
+      if (const Allocator* a = allocator_of_module(needed); a && a->key != FL_KEY_ALLOC_GLIBC) links = true;
+  });
+  return links;
+}
+
+ServedAllocator served_allocator(const fl_event& e) {
+  ServedAllocator s;
+  s.flags = e.arg[0];
+  char name[FL_ALLOCATOR_NAME_BYTES + 1] = {};
+  std::memcpy(name, &e.arg[1], FL_ALLOCATOR_NAME_BYTES);
+  for (char& c : name)
+    if (c && (c < 0x21 || c > 0x7e)) c = '?';  // a file name from the program's process: printable only
+  s.library = name;
+  if (s.flags & FL_ALLOCATOR_IN_EXECUTABLE) s.library.clear(), s.name = "built-in";
+  else if (const Allocator* a = allocator_of_module(s.library)) s.name = a->name;
+  else s.name = s.library.empty() ? "unknown" : s.library;
+  return s;
+}
+
+std::string served_how(const ServedAllocator& served, const Allocator* asked) {
+  if (served.flags & FL_ALLOCATOR_NOT_INTERPOSED)
+    return "the executable's own malloc comes before faultline's: the in-process sentinels cannot see its calls";
+  if (served.flags & FL_ALLOCATOR_IN_EXECUTABLE) return "defined in the executable";
+  if (asked && served.name == asked->name) return std::string("preloaded by `alloc ") + asked->name + "`";
+  if (asked) return std::string("`alloc ") + asked->name + "` preloaded " + asked->library + ", but " + served.library + " served";
+  if (served.name == "glibc") return "the default";
+  return "the program's own: it links " + served.library;
 }
 
 bool is_asan_executable(const std::string& exe) {

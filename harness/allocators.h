@@ -3,10 +3,12 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "event_record.h"
 #include "schedule.hpp"
 
 namespace faultline {
@@ -14,15 +16,21 @@ namespace faultline {
 struct Allocator {
   const char* name;          // as in `alloc <name>` and in reports
   fl_schedule_key key;       // its schedule key
-  const char* library;       // soname preloaded under the injector ("" for glibc)
+  const char* library;       // soname preloaded right after the injector (for glibc: in front of an allocator the program links)
   const char* package;       // the Debian package providing it
-  const char* module_prefix; // how its frames' module names start
+  const char* module_prefix; // how its frames' module names start (and its libraries' file names)
+  // Its malloc as a program links it in statically: plain, or with the
+  // prefixes it is built with (jemalloc's --with-jemalloc-prefix, _rjem_ as
+  // Rust's tikv-jemallocator builds it).
+  std::vector<std::string> static_entry_points;
 };
 
 const std::vector<Allocator>& allocators();
 const Allocator* allocator_by_name(const std::string& name);
 // The allocator a schedule asks for; glibc when it names none.
 const Allocator& scheduled_allocator(const Schedule& s);
+// The one it names with an `alloc` item, if any: that one is preloaded.
+const Allocator* asked_allocator(const Schedule& s);
 // Where its library is, or an error naming the package to install.
 Result<std::string> allocator_library_path(const Allocator& a);
 // malloc/free/calloc/realloc (and je_malloc, tc_malloc, mi_malloc) defined
@@ -30,6 +38,31 @@ Result<std::string> allocator_library_path(const Allocator& a);
 // allocator: no LD_PRELOAD swap can reach them), and whether the executable
 // is position independent.
 std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& exe, bool* pie);
+// Whose malloc served one process, as its injector saw it at init (FL_EVENT_ALLOCATOR).
+struct ServedAllocator {
+  std::string name;     // "glibc", "jemalloc", ...; "built-in": the executable's own; else the library's file name
+  std::string library;  // the file name of the object defining malloc ("" : the executable)
+  uint64_t flags = 0;   // FL_ALLOCATOR_*
+  bool operator<(const ServedAllocator& o) const {
+    return std::tie(name, library, flags) < std::tie(o.name, o.library, o.flags);
+  }
+};
+ServedAllocator served_allocator(const fl_event& allocator_event);
+// How it came to serve, in words, given the allocator the schedule asked for (nullptr: none).
+std::string served_how(const ServedAllocator& served, const Allocator* asked);
+
+// What the program brings of its own: an allocator library it links
+// (DT_NEEDED, as Debian's varnishd links libjemalloc.so.2), or one linked
+// into the executable (malloc itself defined there, or only a prefixed API).
+struct BroughtAllocator {
+  const Allocator* allocator = nullptr;  // which one, when known
+  enum class How { Needed, StaticMalloc, StaticPrefixed } how = How::Needed;
+  std::string evidence;  // the DT_NEEDED entry, or the symbols found
+};
+std::vector<BroughtAllocator> allocators_brought(const std::string& exe);
+// Only the DT_NEEDED part of it, cheaply: the executable links an allocator library.
+bool links_allocator_library(const std::string& exe);
+
 // An AddressSanitizer build (its runtime, allocator included, is linked in).
 bool is_asan_executable(const std::string& exe);
 // The program as execvp would find it after a chdir to cwd ("" : here): PATH

@@ -325,7 +325,7 @@ class Campaign {
       } else {
         repro.expected_class = rep.cls;
         repro.expected_hash = rep.stack_hash;
-        repro.environment = environment_facts();
+        repro.environment = environment_facts(rep);
         auto stored = store_reproducer(corpora_ / t.name / "regressions", repro, input);
         if (!stored) return failed(row, stored.error().message);
         row.status = stored->already_known ? "stored before" : "new";

@@ -1,6 +1,7 @@
 // faultline alloc: the same reproducer under every allocator, side by side.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -8,18 +9,50 @@
 #include "commands.h"
 #include "corpus.h"
 #include "run_setup.h"
+#include "triage.h"
 
 namespace faultline::cli {
 
 namespace {
 
-// The schedule without any `alloc` item, plus `alloc <name>`.
+// Every row holds freed blocks back (unless the reproducer sets its own
+// quarantine): an allocator that takes a double free silently (jemalloc)
+// shows it too, not only the one that aborts on it.
+constexpr const char* kRowQuarantine = "quarantine=64";
+
+// The schedule without any `alloc` item, plus `alloc <name>` and the quarantine.
 std::string with_allocator(const std::string& schedule, const Allocator& a) {
   std::vector<std::string> items;
-  for (auto& item : schedule_items(schedule))
-    if (item.rfind("alloc ", 0) != 0) items.push_back(std::move(item));
+  bool quarantine = false;
+  for (auto& item : schedule_items(schedule)) {
+    if (item.rfind("alloc ", 0) == 0) continue;
+    quarantine = quarantine || item.rfind("quarantine=", 0) == 0;
+    items.push_back(std::move(item));
+  }
+  if (!quarantine) items.push_back(kRowQuarantine);
   items.push_back(std::string("alloc ") + a.name);
   return join_schedule_items(items);
+}
+
+// What the program brings of its own, and so what the rows mean.
+void print_brought(const std::string& exe, const std::vector<BroughtAllocator>& brought) {
+  for (const auto& b : brought) {
+    const std::string name = b.allocator ? b.allocator->name : "an allocator";
+    switch (b.how) {
+      case BroughtAllocator::How::Needed:
+        std::cout << exe << " links " << b.evidence << " (DT_NEEDED): without a row its malloc is " << name
+                  << "'s. Each row preloads its allocator in front of it (glibc's libc.so.6 too), the " << name
+                  << " row being its own (its " << name
+                  << "-only calls, mallocx or mallctl, still reach " << name << ").\n";
+        break;
+      case BroughtAllocator::How::StaticPrefixed:
+        std::cout << exe << " has " << name << " linked in under a prefix (" << b.evidence
+                  << "): what it allocates through that prefix stays on " << name
+                  << " whatever the row; the rows swap what reaches malloc.\n";
+        break;
+      case BroughtAllocator::How::StaticMalloc: break;  // the built-in row says it
+    }
+  }
 }
 
 }  // namespace
@@ -41,11 +74,14 @@ int cmd_alloc(const Invocation& inv) {
   if (!base) return bad_input(inv, base.error().message);
 
   const std::string exe = resolve_program(base->argv[0], base->cwd);
-  bool pie = false;
-  const auto own = executable_allocator_symbols(exe, &pie);
+  const auto brought = allocators_brought(exe);
+  const auto built_in = std::find_if(brought.begin(), brought.end(),
+                                     [](const BroughtAllocator& b) { return b.how == BroughtAllocator::How::StaticMalloc; });
+  print_brought(exe, brought);
   // OUTCOME is how the program ended on that allocator; SENTINELS what the
-  // injector saw on the way (the same on every allocator, for a deterministic bug).
-  std::printf("%-10s %-20s %-34s %-16s %8s\n", "ALLOCATOR", "OUTCOME", "SENTINELS", "STACK HASH", "SECONDS");
+  // injector saw on the way (the same on every allocator, for a deterministic
+  // bug); SERVED BY whose malloc the program's own process really ran on.
+  std::printf("%-10s %-20s %-34s %-10s %-16s %8s\n", "ALLOCATOR", "OUTCOME", "SENTINELS", "SERVED BY", "STACK HASH", "SECONDS");
   auto row = [&](const std::string& label, const std::string& schedule) -> Result<bool> {
     RunRequest req = base.value();
     req.schedule = Schedule::parse(schedule).value();
@@ -58,17 +94,27 @@ int cmd_alloc(const Invocation& inv) {
       if (f.sentinel) sentinels += (sentinels.empty() ? "" : ", ") + std::string(to_string(f.cls));
       else outcome = to_string(f.cls);
     }
-    std::printf("%-10s %-20s %-34s %-16s %8.2f\n", label.c_str(), outcome.c_str(), sentinels.empty() ? "-" : sentinels.c_str(),
-                rep->stack_hash.c_str(), rep->wall_seconds);
+    // Whose malloc the finding's process ran on (varnishd's cache-main under
+    // varnishtest), else the program's own process's.
+    const CrashReport::AllocatorServing* served = rep->allocators_served.empty() ? nullptr : &rep->allocators_served.front();
+    for (const auto& f : rep->findings)
+      if (f.sentinel && !f.allocator.empty()) {
+        for (const auto& a : rep->allocators_served)
+          if (a.served.name == f.allocator) served = &a;
+        break;
+      }
+    std::printf("%-10s %-20s %-34s %-10s %-16s %8.2f\n", label.c_str(), outcome.c_str(), sentinels.empty() ? "-" : sentinels.c_str(),
+                served ? served->served.name.c_str() : "?", rep->stack_hash.c_str(), rep->wall_seconds);
+    // A row whose allocator did not serve the program says so rather than pass for it.
+    if (served && served->served.name != label && label != "built-in")
+      std::printf("%-10s the program ran on %s, not %s: %s\n", "", served->served.name.c_str(), label.c_str(), served->how.c_str());
     return true;
   };
-  if (!own.empty()) {
+  if (built_in != brought.end()) {
     // Its allocator is linked in: no LD_PRELOAD reaches it, and neither do the in-process sentinels.
-    std::string names;
-    for (const auto& [name, addr] : own) names += (names.empty() ? "" : ", ") + name;
     auto r = row("built-in", repro->schedule);
     if (!r) return bad_input(inv, r.error().message);
-    std::cout << "\nswap impossible: " << exe << " defines " << names
+    std::cout << "\nswap impossible: " << exe << " defines " << built_in->evidence
               << " itself (a statically linked allocator); LD_PRELOAD and the in-process sentinels cannot reach it.\n"
                  "Observe it from the tracer instead: `malloc-signal ... ptrace`, `faultline explore --ptrace`.\n";
     return kExitClean;
@@ -81,6 +127,8 @@ int cmd_alloc(const Invocation& inv) {
     auto r = row(a.name, with_allocator(repro->schedule, a));
     if (!r) return bad_input(inv, r.error().message);
   }
+  std::cout << "(every row holds freed blocks back, " << kRowQuarantine
+            << " unless the reproducer has its own: a double free shows on the allocators that accept it too)\n";
   return kExitClean;
 }
 

@@ -189,7 +189,7 @@ int cmd_explore(const Invocation& inv) {
     repro.schedule = hit.schedule;
     repro.expected_class = hit.report.cls;
     repro.expected_hash = hit.report.stack_hash;
-    repro.environment = environment_facts();
+    repro.environment = environment_facts(hit.report);
     auto stored = store_reproducer(out, repro, spec->input);
     if (!stored) {
       store_error = stored.error();

@@ -59,7 +59,7 @@ int cmd_run(const Invocation& inv) {
   if (o.count("out") && report.cls != CrashClass::None) {
     repro.expected_class = report.cls;
     repro.expected_hash = report.stack_hash;
-    repro.environment = environment_facts();
+    repro.environment = environment_facts(report);
     auto stored = store_reproducer(o["out"].as<std::string>(), repro, input);
     if (!stored) return bad_input(inv, stored.error().message);
     std::cerr << "faultline: reproducer " << (stored->already_known ? "already stored at " : "stored at ")

@@ -423,7 +423,7 @@ int cmd_stack(const Invocation& inv) {
     repro.schedule = schedule_for(stack_of_crash);
     repro.expected_class = crash.cls;
     repro.expected_hash = crash.stack_hash;
-    repro.environment = environment_facts();
+    repro.environment = environment_facts(crash);
     std::optional<std::string> bytes;
     if (base.input != InputMode::None) bytes = read_file(inputs.at(crash_key));
     auto stored = store_reproducer(o["out"].as<std::string>(), repro, bytes);

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "argv_files.h"
+#include "triage.h"
 
 namespace faultline {
 
@@ -308,17 +309,24 @@ Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const M
   return request_in(r, fs::absolute(dir / "input").string(), project, &dir);
 }
 
-nlohmann::json environment_facts() {
+nlohmann::json environment_facts(const CrashReport& report) {
   utsname u{};
   uname(&u);
   std::time_t now = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return {{"libc", std::string("glibc ") + gnu_get_libc_version()},
-          {"allocator", "glibc"},
+  // The allocator of the process the finding is in, else of the program's own.
+  const CrashReport::AllocatorServing* served = report.allocators_served.empty() ? nullptr : &report.allocators_served.front();
+  if (!report.findings.empty() && !report.findings.front().allocator.empty())
+    for (const auto& a : report.allocators_served)
+      if (a.served.name == report.findings.front().allocator) served = &a;
+  nlohmann::json facts = {{"libc", std::string("glibc ") + gnu_get_libc_version()},
+          {"allocator", served ? served->served.name : "unknown"},
           {"kernel", std::string(u.sysname) + " " + u.release},
           {"machine", u.machine},
           {"captured", when}};
+  if (served) facts["allocator_library"] = served->served.library, facts["allocator_how"] = served->how;
+  return facts;
 }
 
 }  // namespace faultline

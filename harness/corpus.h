@@ -104,7 +104,9 @@ Result<RunRequest> request_for(const Reproducer& r, const std::string& input_pat
 // ... for a stored reproducer: its input is dir/input.
 Result<RunRequest> request_for(const Reproducer& r, const fs::path& dir, const Manifest* project);
 
-// Facts about where a reproducer was captured: libc, kernel, allocator, time.
-nlohmann::json environment_facts();
+struct CrashReport;
+// Facts about where a reproducer was captured: libc, kernel, time, and the
+// allocator that served the program's own process in that run.
+nlohmann::json environment_facts(const CrashReport& report);
 
 }  // namespace faultline

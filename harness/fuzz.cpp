@@ -357,7 +357,7 @@ class Fuzzer {
     Reproducer r = reproducer_for(schedule);
     r.expected_class = c.report.cls;
     r.expected_hash = c.report.stack_hash;
-    r.environment = environment_facts();
+    r.environment = environment_facts(c.report);
     r.environment["found_by"] = std::string(req_.engine->name);
     if (is_asan_executable(target_.binary.string())) r.environment["allocator"] = "asan";
     return store_reproducer(store_, r, input);

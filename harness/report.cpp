@@ -90,6 +90,8 @@ nlohmann::json report_json(const CrashReport& r) {
   for (const auto& f : r.findings) {
     json j = {{"class", to_string(f.cls)}, {"detail", f.detail}};
     if (f.thread >= 0) j["thread"] = f.thread;
+    if (!f.process.empty()) j["process"] = f.process;
+    if (!f.allocator.empty()) j["allocator"] = f.allocator;
     if (!f.frames.empty()) j["stack"] = stack_summary(f.frames);
     if (!f.handler_stack.empty()) j["handler_stack"] = stack_summary(f.handler_stack);
     if (!f.interrupted_stack.empty()) j["interrupted_stack"] = stack_summary(f.interrupted_stack);
@@ -150,8 +152,8 @@ nlohmann::json report_json(const CrashReport& r) {
   if (r.events_dropped) j["injector"]["events_dropped"] = r.events_dropped;
   if (r.event_pipe_lost)
     j["injector"]["event_pipe_lost"] =
-        "the program closed faultline's event pipe (or put another file at its fd): findings and delay holds "
-        "still came with their checkpoints, the injector's other events after that are missing";
+        "a process of the program closed faultline's event pipe (or put another file at its fd, or was started "
+        "without it): its injector's records came with checkpoints instead, a stop each";
   j["fence"] = {{"pid_namespace", r.pid_namespace}};
   if (r.processes_refused) j["fence"]["processes_refused"] = r.processes_refused;
   if (!r.loader_tunable_added.empty()) j["injector"]["glibc_tunables_added"] = r.loader_tunable_added;
@@ -169,6 +171,12 @@ nlohmann::json report_json(const CrashReport& r) {
     for (const auto& step : r.traced_steps) j["trace"].push_back(hex_address(step.pc));
   }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
+  if (!r.allocators_served.empty()) {
+    j["allocators"] = json::array();
+    for (const auto& a : r.allocators_served)
+      j["allocators"].push_back({{"allocator", a.served.name}, {"library", a.served.library}, {"how", a.how},
+                                 {"images", a.processes}, {"first_process", a.first_process}});
+  }
   if (r.held) {
     json frames = json::array();
     for (const auto& f : r.held->frames) frames.push_back(frame_json(f));
@@ -229,7 +237,12 @@ std::string last_line(const std::string& text) {
 
 std::string verdict_line(const CrashReport& r) {
   std::string line = "faultline: " + std::string(to_string(r.cls));
-  if (!r.findings.empty()) line += " - " + r.findings.front().detail;
+  if (!r.findings.empty()) {
+    const Finding& first = r.findings.front();
+    line += " - " + first.detail;
+    if (!first.process.empty() && first.process != "main") line += " in " + first.process;
+    if (!first.allocator.empty() && is_heap_class(first.cls)) line += ", on " + first.allocator;
+  }
   // What the first finding led to: the crash it ended in (a double free that
   // then broke jemalloc), when that is another class.
   if (r.findings.size() > 1 && r.findings.back().cls != r.cls)

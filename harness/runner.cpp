@@ -78,18 +78,19 @@ pid_t tgid_of(pid_t tid) {
 // the process at the report, and no LeakSanitizer, which needs ptrace itself.
 constexpr const char* kAsanOptions = "abort_on_error=1:detect_leaks=0:symbolize=0:allocator_may_return_null=1";
 
-std::optional<std::string> loader_tunable_needed(const std::string& user_tunables, bool preloads_beside_injector) {
+std::optional<std::string> loader_tunable_needed(const std::string& user_tunables, bool loads_static_tls_library) {
   // With the audit namespace, glibc's 512-byte static TLS surplus is too small
-  // for a preloaded library with initial-exec TLS (jemalloc) to load. Only
-  // then does faultline raise it: it costs every thread ~3.5 KB of stack, and
-  // a user's own value is theirs.
-  if (!preloads_beside_injector || user_tunables.find("glibc.rtld.optional_static_tls=") != std::string::npos)
+  // for a library with initial-exec TLS (jemalloc), preloaded or linked by the
+  // program, to load. Only then does faultline raise it: it costs every
+  // thread ~3.5 KB of stack, and a user's own value is theirs.
+  if (!loads_static_tls_library || user_tunables.find("glibc.rtld.optional_static_tls=") != std::string::npos)
     return std::nullopt;
   return std::string("glibc.rtld.optional_static_tls=4096");
 }
 
 std::vector<std::string> child_environment(const RunRequest& req, int event_fd, ino_t event_ino,
-                                           const std::string& allocator_library, bool asan, std::string& tunable_added) {
+                                           const std::string& allocator_library, bool asan, bool static_tls_needed,
+                                           std::string& tunable_added) {
   std::vector<std::string> env;
   std::string preload, audit_env, audit_lib, tunables, asan_options;
   bool preload_given = false;  // the user's own LD_PRELOAD
@@ -120,7 +121,8 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
   if (!audit_lib.empty()) {
     env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
-    if (auto added = loader_tunable_needed(tunables, !allocator_library.empty() || preload_given)) {
+    if (auto added = loader_tunable_needed(tunables, static_tls_needed || !allocator_library.empty() || preload_given ||
+                                                         links_allocator_library(resolve_program(req.argv[0], req.cwd)))) {
       tunables += std::string(tunables.empty() ? "" : ":") + *added;
       tunable_added = *added;
     }
@@ -581,8 +583,10 @@ static const std::string& fence_reaper() {
   return path;
 }
 
-Result<RunResult> run_program(const RunRequest& req) {
-  if (req.argv.empty()) return Error{"no program to run"};
+namespace {
+// One run. static_tls_needed: a process of the program could not load last
+// time (a descendant that links jemalloc, varnishtest's varnishd).
+Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
   reap_earlier_inits();
   int out[2] = {-1, -1}, err[2] = {-1, -1}, ev[2] = {-1, -1}, status[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ev, O_CLOEXEC) || pipe2(status, O_CLOEXEC))
@@ -600,7 +604,8 @@ Result<RunResult> run_program(const RunRequest& req) {
   fstat(ev[1], &ev_stat);
 
   std::vector<std::string> argv_s = req.argv;
-  auto allocator_library = allocator_library_path(scheduled_allocator(req.schedule));
+  const Allocator* asked = asked_allocator(req.schedule);
+  auto allocator_library = asked ? allocator_library_path(*asked) : Result<std::string>(std::string());
   if (!allocator_library) {
     close_all();
     close(in_fd);
@@ -611,7 +616,7 @@ Result<RunResult> run_program(const RunRequest& req) {
   const bool asan = is_asan_executable(resolve_program(req.argv[0], req.cwd));
   std::string tunable_added;
   std::vector<std::string> env_s =
-      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan, tunable_added);
+      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan, static_tls_needed, tunable_added);
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   const std::string own_uid_map = std::to_string(geteuid()) + " " + std::to_string(geteuid()) + " 1\n",
@@ -802,6 +807,10 @@ Result<RunResult> run_program(const RunRequest& req) {
                                  std::chrono::duration<double>(req.limits.timeout_seconds));
   std::string event_bytes;
   bool program_started = false;  // the exec event of the program's own process
+  // Processes that exec'd (with how many injector records had come before
+  // their last exec), and those of them that then exited 127.
+  std::map<pid_t, size_t> records_before_exec;
+  std::set<pid_t> exited_127;
   const int echo_out = req.forward_output ? 1 : -1, echo_err = req.forward_output ? 2 : -1;
   const size_t cap = req.limits.output_cap_bytes;
 
@@ -810,6 +819,7 @@ Result<RunResult> run_program(const RunRequest& req) {
     if (w == init) return on_init(st);
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
       if (auto it = tasks.find(w); it != tasks.end() && it->second.tgid == w) live_processes--;
+      if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && records_before_exec.count(w)) exited_127.insert(w);
       if (w != pid) tasks.erase(w);  // its tid may be reused; a timeout must not signal a stranger
       if (w == pid) {
         main_done = true;
@@ -832,6 +842,9 @@ Result<RunResult> run_program(const RunRequest& req) {
       return;
     }
     if (event != 0) {  // exec
+      drain(ev[0], nullptr, &event_bytes, 0, -1);  // the old image's records are in the pipe by now
+      decode_events(event_bytes, r, host_ids);
+      records_before_exec[task.tgid] = r.events.size();
       if (task.tgid == pid) ptrace_injector.on_exec(pid, r), program_started = true;
       ptrace(PTRACE_CONT, w, nullptr, nullptr);
       return;
@@ -937,6 +950,11 @@ Result<RunResult> run_program(const RunRequest& req) {
     else if (record.kind == FL_FENCE_PROGRAM_ENDED && req.supervise_only) main_status = record.value;
   for (int fd : {out[0], err[0], ev[0], status[0]}) close(fd);
   restore();
+  // Exit 127 right after an exec, before the injector's constructor said
+  // hello: the dynamic loader refused the program (it exits 127 then).
+  for (size_t i = 0; i < r.events.size(); i++)
+    if (r.events[i].kind == FL_EVENT_HELLO && i >= records_before_exec[r.events[i].pid]) exited_127.erase(r.events[i].pid);
+  r.process_failed_to_load = !exited_127.empty();
   if (exec_errno)
     return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(*exec_errno)};
   // Killed inside execve, past its point of no return (no room for the
@@ -955,6 +973,22 @@ Result<RunResult> run_program(const RunRequest& req) {
   } else {
     r.end = RunResult::End::Exited;
     r.exit_code = WEXITSTATUS(main_status);
+  }
+  return r;
+}
+}  // namespace
+
+Result<RunResult> run_program(const RunRequest& req) {
+  if (req.argv.empty()) return Error{"no program to run"};
+  auto r = run_attempt(req, false);
+  // With the audit namespace, a library with initial-exec TLS fails to load
+  // ("cannot allocate memory in static TLS block") unless the loader's surplus
+  // is raised; faultline raises it up front only when it can see the need
+  // (a preload, an executable that links an allocator). A process deeper in
+  // the tree that failed so gets one more run with the surplus raised.
+  if (r && r->process_failed_to_load && r->loader_tunable_added.empty() && !req.inject_library.empty()) {
+    auto again = run_attempt(req, true);
+    if (again && !again->loader_tunable_added.empty()) return again;
   }
   return r;
 }

@@ -46,10 +46,17 @@ std::string unsafe_call_detail(uint64_t d, const std::string& handler) {
   return out + "; not async-signal-safe";
 }
 
-Finding injector_finding(const RunResult::InjectorFinding& f) {
+std::string process_label(pid_t pid, const std::string& program, pid_t main_pid) {
+  return pid == main_pid ? "main" : "child " + std::to_string(pid) + " (" + program + ")";
+}
+
+Finding injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid, const std::string& allocator) {
   const auto& e = f.event;
   Finding out;
   out.sentinel = true;
+  out.process = f.snapshot ? process_label(f.snapshot->pid, f.snapshot->program, main_pid)
+                : e.pid == main_pid ? "main" : "child " + std::to_string(e.pid);
+  out.allocator = allocator;
   out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
   const std::string at_call = " (allocator call " + std::to_string(e.arg[2]) + " of thread " + std::to_string(out.thread) + ")";
   switch (e.arg[0]) {
@@ -101,6 +108,25 @@ Finding injector_finding(const RunResult::InjectorFinding& f) {
   return out;
 }
 
+// The processes' allocators, grouped, the program's own process first.
+std::vector<CrashReport::AllocatorServing> allocators_serving(pid_t main_pid,
+                                                              std::vector<std::pair<int32_t, ServedAllocator>> order,
+                                                              const Allocator* asked) {
+  std::vector<CrashReport::AllocatorServing> out;
+  // The program's own process first: its last image, the one the run is about.
+  auto last_main = std::find_if(order.rbegin(), order.rend(), [&](const auto& p) { return p.first == main_pid; });
+  if (last_main != order.rend()) std::rotate(order.begin(), std::prev(last_main.base()), last_main.base());
+  for (const auto& [pid, served] : order) {
+    auto same = std::find_if(out.begin(), out.end(), [&](const auto& a) { return !(a.served < served) && !(served < a.served); });
+    if (same != out.end()) {
+      same->processes++;
+      continue;
+    }
+    out.push_back({served, served_how(served, asked), 1, pid == main_pid ? "main" : "child " + std::to_string(pid)});
+  }
+  return out;
+}
+
 // Sent by a process (raise, kill, tgkill), not by the kernel for a fault.
 bool sent_by_a_process(int si_code) { return si_code <= 0; }
 
@@ -117,10 +143,6 @@ std::string non_crash_death(const RunResult& run) {
                            : sent->second.sender == 0       ? " sent from outside the program's processes"
                                                             : " sent by process " + std::to_string(sent->second.sender);
   return "terminated by " + signal_name(run.term_signal) + from + ": not a crash signal";
-}
-
-std::string process_label(pid_t pid, const std::string& program, pid_t main_pid) {
-  return pid == main_pid ? "main" : "child " + std::to_string(pid) + " (" + program + ")";
 }
 
 // After a double free (or another heap finding) a thread that is running, not
@@ -237,6 +259,11 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.ptrace_allocator_symbols = run.ptrace_allocator_symbols;
   r.threads_started = run.threads_started;
   std::set<int32_t> injected;
+  // Whose malloc each process image ran on (a pid that execs gets a new one),
+  // and so the allocator under each sentinel finding, in event order.
+  std::map<int32_t, ServedAllocator> serving_now;
+  std::vector<std::pair<int32_t, ServedAllocator>> images;
+  std::vector<std::string> finding_allocators;
   // Several processes may match the schedule (process=sh under make): the
   // first one the injection reached is the one its trace, signal and call
   // count describe.
@@ -248,6 +275,15 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   for (const auto& e : run.events) {
     switch (e.kind) {
       case FL_EVENT_HELLO: injected.insert(e.pid); break;
+      case FL_EVENT_ALLOCATOR:
+        serving_now[e.pid] = served_allocator(e);
+        images.emplace_back(e.pid, serving_now[e.pid]);
+        break;
+      case FL_EVENT_FINDING: {
+        auto now = serving_now.find(e.pid);
+        finding_allocators.push_back(now == serving_now.end() ? "" : now->second.name);
+        break;
+      }
       case FL_EVENT_THREAD_STACK: (e.arg[0] ? r.thread_stacks_shrunk : r.thread_stacks_kept)++; break;
       case FL_EVENT_ALTSTACK: r.altstacks_shrunk++; break;
       case FL_EVENT_SIGNAL_RAISED:
@@ -284,7 +320,10 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   for (const auto& h : run.delay_holds)
     if (!r.held && from_target(h.event)) r.held = describe_hold(h);
   // Sentinel findings come first: they happened before any crash they led to.
-  for (const auto& f : run.injector_findings) r.findings.push_back(injector_finding(f));
+  for (size_t i = 0; i < run.injector_findings.size(); i++)
+    r.findings.push_back(injector_finding(run.injector_findings[i], run.pid,
+                                          i < finding_allocators.size() ? finding_allocators[i] : std::string()));
+  r.allocators_served = allocators_serving(run.pid, images, asked_allocator(req.schedule));
   r.injected_processes = static_cast<int>(injected.size());
   // A wrapper that execs the program (env, a shell's exec) passed the call
   // first, with no handler: the program itself got the signal.
@@ -352,6 +391,10 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
       r.note = non_crash_death(run);
     r.signo = run.term_signal;
   }
+  // The dynamic loader refused to start it (exit 127): not a program that ran clean.
+  if (run.end == RunResult::End::Exited && run.exit_code == 127 && r.findings.empty() && r.note.empty())
+    if (const size_t at = err.find(": error while loading shared libraries: "); at != std::string::npos)
+      r.note = "the program did not start: " + last_line(err.substr(0, err.find('\n', at)));
 
   if (!primary && !r.findings.empty() && r.frames.empty()) r.frames = r.findings.front().frames;
   if (r.thread < 0 && !r.findings.empty()) r.thread = r.findings.front().thread;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "allocators.h"
 #include "classify.h"
 #include "crash_class.h"
 #include "dedup.h"
@@ -21,6 +22,9 @@ struct Finding {
   std::string detail;  // the evidence, in words
   int thread = -1;     // thread index, -1 when not tied to a thread
   bool sentinel = false;  // reported by an injector sentinel, not by how the program ended
+  // Sentinel findings: the process it was in ("main", "child <pid> (<comm>)")
+  // and whose malloc served that process.
+  std::string process, allocator;
   // Injector findings: the thread's stack when the sentinel fired; for a
   // reentrancy, split at the signal frame into the handler's part and the
   // interrupted code's part.
@@ -66,6 +70,15 @@ struct CrashReport {
   int threads_left_out = 0, threads_unstopped = 0;
   double hang_snapshot_seconds = 0;
   std::string allocator;  // for heap-corruption: whose check fired
+  // Whose malloc served the program's processes (FL_EVENT_ALLOCATOR): one
+  // entry per allocator, in the order first seen.
+  struct AllocatorServing {
+    ServedAllocator served;
+    std::string how;  // served_how
+    int processes = 0;
+    std::string first_process;  // the first one's label
+  };
+  std::vector<AllocatorServing> allocators_served;
   // The run itself.
   pid_t pid = 0;  // the program's process
   std::vector<std::string> argv;

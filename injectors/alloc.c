@@ -4,6 +4,7 @@
    that interrupted it: RULES.md in full. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -57,6 +58,35 @@ static int bind_allocator(void) {
   void *m = dlsym(RTLD_NEXT, "malloc");
   __atomic_store_n(&real.malloc, m, __ATOMIC_RELEASE);
   return 1;
+}
+
+/* Which malloc serves this process: the next definition after ours (the
+   allocator the program links, libjemalloc for Debian's varnishd, or the one
+   `alloc` preloaded in front of it), unless one before ours takes the calls
+   (the executable's own). Found at init; a forked child says it again from
+   what init found (dladdr is no call for an atfork handler). */
+void fl_emit_allocator(void) {
+  static uint64_t record[4];
+  static int found;
+  if (!found) {
+    if (!real.malloc) bind_allocator();
+    void *program_malloc = dlsym(RTLD_DEFAULT, "malloc");
+    const int interposed = fl_pc_is_ours((uint64_t)(uintptr_t)program_malloc);
+    const void *serving = interposed ? (const void *)real.malloc : program_malloc;
+    char name[FL_ALLOCATOR_NAME_BYTES] = {0};
+    Dl_info info;
+    struct link_map *map = 0;
+    record[0] = interposed ? 0 : FL_ALLOCATOR_NOT_INTERPOSED;
+    if (serving && dladdr1(serving, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
+      if (!map->l_name[0]) record[0] |= FL_ALLOCATOR_IN_EXECUTABLE;
+      const char *base = strrchr(map->l_name, '/');
+      base = base ? base + 1 : map->l_name;
+      for (size_t i = 0; i < sizeof name && base[i]; i++) name[i] = base[i];
+    }
+    memcpy(&record[1], name, sizeof name);
+    found = 1;
+  }
+  fl_emit(FL_EVENT_ALLOCATOR, record[0], record[1], record[2], record[3]);
 }
 
 /* ---- live set: pointers the allocator handed out and that were not freed ---- */

@@ -72,7 +72,17 @@ enum fl_event_kind {
      or put another file in its place): nothing more is written to it, and only
      the records that come with a checkpoint reach the harness. arg[0] = the fd. */
   FL_EVENT_PIPE_LOST = 14,
+  /* At init, and in a forked child: whose malloc serves this process. arg[0] = FL_ALLOCATOR_* flags,
+     arg[1..3] = the first 24 bytes of the file name (no directory) of the
+     object that defines it, NUL-padded ("" with FL_ALLOCATOR_IN_EXECUTABLE). */
+  FL_EVENT_ALLOCATOR = 15,
 };
+/* The program's malloc is not ours: a definition that comes before the
+   injector (the executable's own) serves it, and the sentinels see nothing. */
+#define FL_ALLOCATOR_NOT_INTERPOSED 1u
+/* The serving malloc is defined in the executable. */
+#define FL_ALLOCATOR_IN_EXECUTABLE 2u
+#define FL_ALLOCATOR_NAME_BYTES 24
 /* Records that come with a checkpoint (findings, `delay` holds, PIPE_LOST) are
    not written to the pipe: FL_CHECKPOINT_SIGNAL is queued with si_code
    SI_QUEUE and si_value pointing at the record in the thread's memory, which

@@ -45,6 +45,8 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) 
     const int pid = (int)fl_sys_getpid();
     if (__atomic_exchange_n(&lost_by, pid, __ATOMIC_RELAXED) != pid)
       fl_emit_checkpointed(FL_EVENT_PIPE_LOST, (uint64_t)fl_event_fd, 0, 0, 0);
+    /* The record still reaches the tracer, at the cost of a stop. */
+    fl_emit_checkpointed(kind, a0, a1, a2, a3);
     return;
   }
   struct fl_event ev = {FL_EVENT_MAGIC, FL_EVENT_VERSION, kind, (int32_t)fl_sys_getpid(),
@@ -130,14 +132,14 @@ static int parse_u64(const char **p, uint64_t *out) {
   return 0;
 }
 
-/* FAULTLINE_EVENT_FD is "<fd>:<inode>"; accept the fd only if it is still
-   the pipe the harness gave us. */
+/* FAULTLINE_EVENT_FD is "<fd>:<inode>": faultline runs this process, and
+   the pipe is written only while fstat finds it at that fd (a parent that
+   closed its fds before the exec, as varnishtest does, leaves the variable
+   and not the pipe: then every record comes with a checkpoint). */
 static int inherited_event_fd(void) {
   const char *spec = getenv(FL_ENV_EVENT_FD);  // allowed: constructor only
   uint64_t fd, ino;
-  if (!spec || parse_u64(&spec, &fd) || *spec++ != ':' || parse_u64(&spec, &ino)) return -1;
-  struct stat st;
-  if (fl_sys_fstat((int)fd, &st) != 0 || !S_ISFIFO(st.st_mode) || st.st_ino != ino) return -1;
+  if (!spec || parse_u64(&spec, &fd) || *spec++ != ':' || parse_u64(&spec, &ino) || fd > 0x7fffffff) return -1;
   event_pipe_inode = ino;
   return (int)fd;
 }
@@ -155,6 +157,11 @@ static void find_own_text(void) {
     }
 }
 int fl_pc_is_ours(uint64_t pc) { return pc >= own_text_start && pc < own_text_end; }
+
+const char *fl_schedule_line(void) {
+  const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: init only
+  return line || !faultline_builtin_schedule ? line : faultline_builtin_schedule;
+}
 
 /* Which process malloc-signal interrupts: the one faultline started (its pid
    is in the environment), or the one the schedule names. */
@@ -179,15 +186,17 @@ static int is_target_process(void) {
   return (long)pid == fl_sys_getpid();
 }
 
+int fl_ready;
+
 /* A fork of the started process runs the program's child code (before an
    exec, or a worker): not the process the user named, unless named by
    process=, which a fork keeps. */
 static void forked_child(void) {
   if (!fl_schedule_has(&fl_sched, FL_KEY_MS_PROCESS)) fl_in_target_process = 0;
+  if (__atomic_load_n(&fl_ready, __ATOMIC_ACQUIRE)) fl_emit_allocator(); /* a new process: varnishd's cache-main is one */
   if (fl_pct_on) fl_pct_forked();
 }
 
-int fl_ready;
 
 /* At our constructor, or earlier: another library's constructor may install
    a handler or arm a timer before ours runs (gperftools' profiler does), and
@@ -213,8 +222,7 @@ void fl_init_once(void) {
   fl_bind_sized_delete();
   fl_bind_unsafe_calls();
   fl_event_fd = inherited_event_fd();
-  const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: constructor only
-  if (!line && faultline_builtin_schedule) line = faultline_builtin_schedule;
+  const char *line = fl_schedule_line();
   const char *abort_env = getenv(FL_ENV_ABORT_ON_FINDING);  // allowed: constructor only
   fl_abort_on_finding = fl_event_fd < 0 && ((abort_env && abort_env[0] == '1') || (faultline_builtin_schedule && line == faultline_builtin_schedule));
   char err[256];
@@ -238,6 +246,7 @@ void fl_init_once(void) {
   find_own_text();
   fl_self.alloc_calls = program_calls;
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
+  fl_emit_allocator();
   fl_adopt_installed_handlers();
   fl_take_over_armed_timers();
   __atomic_store_n(&fl_ready, 1, __ATOMIC_RELEASE);

@@ -76,6 +76,10 @@ int fl_pc_is_ours(uint64_t pc);
 void fl_adopt_installed_handlers(void);
 void fl_take_over_armed_timers(void);
 
+/* The schedule's text: the environment's, or a fuzzer's baked-in one (init only). */
+const char *fl_schedule_line(void);
+/* At init: FL_EVENT_ALLOCATOR, whose malloc serves this process. */
+void fl_emit_allocator(void);
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 /* Reports a finding (first of each kind per process) and checkpoints the stack. */
 void fl_report_finding(enum fl_finding what, uint64_t detail);

@@ -29,6 +29,7 @@ packages=(
   cargo librust-stacker-dev                   # a real stacker segment (rustc's mechanism), built offline
   jq libxml2-utils                            # real parsers for depth bisection (stack --open/--close)
   gdb                                         # opens the cores --core writes (their test)
+  varnish                                     # a real daemon that links jemalloc and closes its fds (issue 16's test)
 )
 
 missing=()
