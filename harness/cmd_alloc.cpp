@@ -79,9 +79,9 @@ int cmd_alloc(const Invocation& inv) {
                                      [](const BroughtAllocator& b) { return b.how == BroughtAllocator::How::StaticMalloc; });
   print_brought(exe, brought);
   // OUTCOME is how the program ended on that allocator; SENTINELS what the
-  // injector saw on the way (the same on every allocator, for a deterministic
+  // injector saw on the way, comma-separated (the same on every allocator, for a deterministic
   // bug); SERVED BY whose malloc the program's own process really ran on.
-  std::printf("%-10s %-20s %-34s %-10s %-16s %8s\n", "ALLOCATOR", "OUTCOME", "SENTINELS", "SERVED BY", "STACK HASH", "SECONDS");
+  std::printf("%-10s %-20s %-40s %-10s %-16s %8s\n", "ALLOCATOR", "OUTCOME", "SENTINELS", "SERVED BY", "STACK HASH", "SECONDS");
   auto row = [&](const std::string& label, const std::string& schedule) -> Result<bool> {
     RunRequest req = base.value();
     req.schedule = Schedule::parse(schedule).value();
@@ -91,7 +91,7 @@ int cmd_alloc(const Invocation& inv) {
     if (!rep) return rep.error();
     std::string outcome = "none", sentinels;
     for (const auto& f : rep->findings) {
-      if (f.sentinel) sentinels += (sentinels.empty() ? "" : ", ") + std::string(to_string(f.cls));
+      if (f.sentinel) sentinels += (sentinels.empty() ? "" : ",") + std::string(to_string(f.cls));
       else outcome = to_string(f.cls);
     }
     // Whose malloc the finding's process ran on (varnishd's cache-main under
@@ -103,7 +103,7 @@ int cmd_alloc(const Invocation& inv) {
           if (a.served.name == f.allocator) served = &a;
         break;
       }
-    std::printf("%-10s %-20s %-34s %-10s %-16s %8.2f\n", label.c_str(), outcome.c_str(), sentinels.empty() ? "-" : sentinels.c_str(),
+    std::printf("%-10s %-20s %-40s %-10s %-16s %8.2f\n", label.c_str(), outcome.c_str(), sentinels.empty() ? "-" : sentinels.c_str(),
                 served ? served->served.name.c_str() : "?", rep->stack_hash.c_str(), rep->wall_seconds);
     // A row whose allocator did not serve the program says so rather than pass for it.
     if (served && served->served.name != label && label != "built-in")

@@ -171,6 +171,14 @@ nlohmann::json report_json(const CrashReport& r) {
     for (const auto& step : r.traced_steps) j["trace"].push_back(hex_address(step.pc));
   }
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
+  // A clean run without the quarantine watched no frees: jemalloc, tcmalloc
+  // and mimalloc take a double free silently (and glibc one that misses its
+  // tcache check), and a default-on live-pointer check would report libc's
+  // own frees that bypass the wrappers. So it says how to look.
+  j["quarantine"] = {{"blocks", r.quarantine_blocks}};
+  if (!r.quarantine_blocks && r.cls == CrashClass::None)
+    j["quarantine"]["off"] = "frees were not watched: a double free or a write after free that the allocator takes silently "
+                             "is not seen; run with --schedule quarantine=64, or `faultline alloc` on a reproducer (every row has it)";
   if (!r.allocators_served.empty()) {
     j["allocators"] = json::array();
     for (const auto& a : r.allocators_served)

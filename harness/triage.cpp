@@ -246,6 +246,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.pid = run.pid;
   r.argv = req.argv;
   r.schedule = req.schedule.canonical();
+  r.quarantine_blocks = req.schedule.get(FL_KEY_QUARANTINE).value_or(0);
   r.end = run.end;
   r.loader_tunable_added = run.loader_tunable_added;
   r.events_dropped = run.events_dropped;

@@ -79,6 +79,7 @@ struct CrashReport {
     std::string first_process;  // the first one's label
   };
   std::vector<AllocatorServing> allocators_served;
+  uint64_t quarantine_blocks = 0;  // the schedule's quarantine=N (0: off)
   // The run itself.
   pid_t pid = 0;  // the program's process
   std::vector<std::string> argv;
