@@ -173,12 +173,13 @@ nlohmann::json report_json(const CrashReport& r) {
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
   // A clean run without the quarantine watched no frees: jemalloc, tcmalloc
   // and mimalloc take a double free silently (and glibc one that misses its
-  // tcache check), and a default-on live-pointer check would report libc's
-  // own frees that bypass the wrappers. So it says how to look.
+  // tcache check). Neither watch fits the idle budget (bench/heap_watch_cost.sh),
+  // so a clean report says how to look.
   j["quarantine"] = {{"blocks", r.quarantine_blocks}};
   if (!r.quarantine_blocks && r.cls == CrashClass::None)
     j["quarantine"]["off"] = "frees were not watched: a double free or a write after free that the allocator takes silently "
-                             "is not seen; run with --schedule quarantine=64, or `faultline alloc` on a reproducer (every row has it)";
+                             "is not seen; run with --schedule quarantine=64 (or `faultline alloc` on a reproducer: every row "
+                             "has it), or with --schedule 'live-pointers on' to catch a block handed out twice whatever the cause";
   if (!r.allocators_served.empty()) {
     j["allocators"] = json::array();
     for (const auto& a : r.allocators_served)

@@ -134,6 +134,9 @@ static void live_remove(uintptr_t p) {
   }
 }
 
+/* `live-pointers on`: suspect from the start. */
+void fl_watch_live_pointers(void) { __atomic_store_n(&allocator_state_suspect, 1, __ATOMIC_RELAXED); }
+
 static inline int suspect(void) { return __builtin_expect(__atomic_load_n(&allocator_state_suspect, __ATOMIC_RELAXED), 0); }
 
 static void returned(void *p) {

@@ -232,6 +232,7 @@ void fl_init_once(void) {
   /* Ignored: a checkpoint outside a tracer does nothing. */
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
   if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_US)) fl_points_scheduled = 1;
+  if (fl_schedule_has(&fl_sched, FL_KEY_LIVE_POINTERS)) fl_watch_live_pointers();
   fl_pct_init();
   /* Allocator calls and sync points are points only once they are watched. */
   if (fl_points_scheduled || fl_schedule_has(&fl_sched, FL_KEY_CENSUS_POINTS)) __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);

@@ -78,6 +78,8 @@ void fl_take_over_armed_timers(void);
 
 /* The schedule's text: the environment's, or a fuzzer's baked-in one (init only). */
 const char *fl_schedule_line(void);
+/* At init, for `live-pointers on`: every returned pointer is checked from now on. */
+void fl_watch_live_pointers(void);
 /* At init: FL_EVENT_ALLOCATOR, whose malloc serves this process. */
 void fl_emit_allocator(void);
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);

@@ -71,6 +71,9 @@ enum fl_value_kind {
   X(QUARANTINE, "quarantine", "", FL_VAL_UINT, 1,                                             \
     "hold this many freed blocks (at most 4096) before really freeing them, poisoned: a "   \
     "second free or a write to a held block is caught (double-free, use-after-free)")       \
+  X(LIVE_POINTERS, "live-pointers", "on", FL_VAL_FLAG, 1,                                   \
+    "check every pointer the allocator returns against those still live, from the start: "   \
+    "duplicate-allocation whatever caused it (by default the check starts at a reentrancy)") \
   X(DELAY_THREAD, "delay", "thread", FL_VAL_UINT, 0, "thread index to pause (default 0)")    \
   X(DELAY_CALL, "delay", "call", FL_VAL_UINT, 0, "at this allocator call of that thread")    \
   X(DELAY_SYNC, "delay", "sync", FL_VAL_UINT, 0,                                             \

@@ -63,6 +63,22 @@ TEST(OwnAllocator, TheReportNamesTheAllocatorTheProgramLinks) {
   EXPECT_EQ(repro["environment"]["allocator_library"], "libjemalloc.so.2") << repro;
 }
 
+// jemalloc hands the twice-freed block to the next two mallocs and the
+// program exits 0: the default run says none, and how to look; the live
+// pointer check, asked for, names the second handout.
+TEST(OwnAllocator, ASilentDoubleFreeIsNoneByDefaultAndTheReportSaysHowToWatch) {
+  ScratchDir d;
+  auto plain = run_report(d, {"--", linked_jemalloc()});
+  EXPECT_EQ(plain["class"], "none");
+  EXPECT_EQ(plain["quarantine"]["blocks"], 0);
+  EXPECT_NE(plain["quarantine"]["off"].get<std::string>().find("--schedule quarantine=64"), std::string::npos) << plain["quarantine"];
+  auto live = run_report(d, {"--schedule", "live-pointers on", "--", linked_jemalloc()});
+  EXPECT_EQ(live["class"], "duplicate-allocation") << live["findings"];
+  EXPECT_NE(live["findings"][0]["detail"].get<std::string>().find("which is still live"), std::string::npos) << live["findings"];
+  EXPECT_EQ(live["findings"][0]["allocator"], "jemalloc");
+  EXPECT_FALSE(live["quarantine"].contains("off"));
+}
+
 // `alloc glibc` preloads libc.so.6 in front of the program's jemalloc: glibc's
 // own malloc serves it, and glibc's own double-free check then fires.
 TEST(OwnAllocator, AllocGlibcReallyRunsGlibcForAProgramLinkedWithJemalloc) {

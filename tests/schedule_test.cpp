@@ -61,7 +61,7 @@ TEST(Schedule, ErrorsSayWhatIsWrong) {
     const char* message;
   };
   for (const auto& c : std::vector<Case>{
-           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, alloc, quarantine, delay, census, pct, timers, seed)"},
+           {"warp main=1", "unknown schedule item 'warp' (known: malloc-signal, stack, lazy-handler, alloc, quarantine, live-pointers, delay, census, pct, timers, seed)"},
            {"stack size=1", "schedule item 'stack': unknown key 'size' (known: main, threads, force, altstack)"},
            {"stack main=", "bad value ''"},
            {"stack main=64X", "bad value '64X'"},

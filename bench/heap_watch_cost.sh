@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# What watching frees costs (issue 16 point 4): the quarantine (schedule
-# `quarantine=64`) is what finds a double free the allocator takes silently,
-# so what would it cost to have it on by default? Wall time, median of N runs,
-# bare vs the injector idle vs the injector with quarantine=64, on
+# What watching the heap costs (issue 16 point 4): could faultline's default
+# run catch a pointer handed out while still live (`live-pointers on`:
+# duplicate-allocation, whatever caused it), or a double free the allocator
+# takes silently (`quarantine=64`), within the idle budget (<= 1.05x)?
+# Wall time, median of N runs: bare, the injector idle, and each watch, on
 #  1. nested_parser building a 300k-node AST (allocation heavy), and
 #  2. a server: Debian's varnishd (on its own jemalloc) answering 2000
 #     requests from varnishtest (the VCL compile, ~0.8 s, is in every row).
-# Usage: bench/quarantine_cost.sh [build-dir] [runs]   (defaults: build 7)
+# Usage: bench/heap_watch_cost.sh [build-dir] [runs]   (defaults: build 7)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -28,12 +29,13 @@ ratio() { echo "$1 / $2" | bc -l | cut -c1-4; }
 rows() {  # label, then the command
   local label=$1
   shift
-  local bare idle watched
+  local bare idle live held
   bare=$(wall_ms X=1 "$@")
   idle=$(wall_ms LD_PRELOAD="$lib" FAULTLINE_SCHEDULE= "$@")
-  watched=$(wall_ms LD_PRELOAD="$lib" FAULTLINE_SCHEDULE="quarantine=64" "$@")
+  live=$(wall_ms LD_PRELOAD="$lib" FAULTLINE_SCHEDULE="live-pointers on" "$@")
+  held=$(wall_ms LD_PRELOAD="$lib" FAULTLINE_SCHEDULE="quarantine=64" "$@")
   echo "$label: bare ${bare} ms, injector idle ${idle} ms ($(ratio "$idle" "$bare")x)," \
-       "quarantine=64 ${watched} ms ($(ratio "$watched" "$bare")x bare, $(ratio "$watched" "$idle")x idle)"
+       "live-pointers on ${live} ms ($(ratio "$live" "$idle")x idle), quarantine=64 ${held} ms ($(ratio "$held" "$idle")x idle)"
 }
 
 "$build/bin/faultline" gen nested --depth 20000 --shape mixed --seed 3 --output "$work/big.src"
