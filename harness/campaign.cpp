@@ -28,6 +28,7 @@
 #include "progress.h"
 #include "replay.h"
 #include "report.h"
+#include "version.h"
 #include "run_setup.h"
 #include "shell_words.h"
 #include "stack_search.h"
@@ -466,7 +467,7 @@ class Campaign {
   }
 
   Result<bool> write_reports(const fs::path& out) const {
-    nlohmann::json j = {{"faultline_campaign", 1},
+    nlohmann::json j = {{"faultline_campaign", 1}, {"faultline_version", version()},
                         {"project", m_.name},
                         {"manifest", m_.file.string()},
                         {"shard", std::to_string(shard_.index + 1) + "/" + std::to_string(shard_.count)},

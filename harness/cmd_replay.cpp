@@ -6,6 +6,7 @@
 #include "replay.h"
 #include "report.h"
 #include "run_setup.h"
+#include "version.h"
 
 namespace faultline::cli {
 
@@ -24,6 +25,12 @@ int cmd_replay(const Invocation& inv) {
   if (!repro) return bad_input(inv, repro.error().message);
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
+  // Made by another major version: its schedule and classes may not mean what they mean here.
+  if (const auto made_by = repro->environment.find("faultline_version");
+      made_by != repro->environment.end() && made_by->is_string() &&
+      major_version(made_by->get<std::string>()) != major_version(version()))
+    std::cerr << "faultline replay: " << dir.string() << " was made by faultline " << made_by->get<std::string>()
+              << ", this is " << version() << " (another major version: schedules and classes may differ)\n";
   const auto repro_dir = std::filesystem::is_directory(dir) ? dir : dir.parent_path();
   auto project = project_if_any(inv);
   if (!project) return bad_input(inv, project.error().message);

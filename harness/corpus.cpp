@@ -21,6 +21,7 @@
 
 #include "argv_files.h"
 #include "triage.h"
+#include "version.h"
 
 namespace faultline {
 
@@ -320,7 +321,8 @@ nlohmann::json environment_facts(const CrashReport& report) {
   if (!report.findings.empty() && !report.findings.front().allocator.empty())
     for (const auto& a : report.allocators_served)
       if (a.served.name == report.findings.front().allocator) served = &a;
-  nlohmann::json facts = {{"libc", std::string("glibc ") + gnu_get_libc_version()},
+  nlohmann::json facts = {{"faultline_version", version()},
+          {"libc", std::string("glibc ") + gnu_get_libc_version()},
           {"allocator", served ? served->served.name : "unknown"},
           {"kernel", std::string(u.sysname) + " " + u.release},
           {"machine", u.machine},

@@ -3,6 +3,8 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <typeinfo>
 #include <csignal>
 #include <cstdlib>
@@ -11,6 +13,8 @@
 
 #include "cli_options.h"
 #include "commands.h"
+#include "manual.h"
+#include "version.h"
 #include "run_setup.h"
 #include "crash_class.h"
 #include "schedule.h"
@@ -214,9 +218,17 @@ std::string schedule_reference() {
   return s.str();
 }
 
+std::string crash_class_names() {
+  std::string names;
+  for (int c = 0; c <= static_cast<int>(CrashClass::None); c++) names += (names.empty() ? "" : " ") + std::string(to_string(static_cast<CrashClass>(c)));
+  return names;
+}
+
+constexpr const char* kEnvironment = "FAULTLINE_INJECT_LIB   injector to preload instead of the installed one (lib/faultline/, or ../lib in a build tree)\n";
+
 void print_main_help() {
   std::cout << "NAME\n    faultline - make rare crashes happen on purpose, triage them, replay them\n\n"
-               "SYNOPSIS\n    faultline COMMAND [OPTIONS] [-- PROGRAM ARGS...]\n    faultline COMMAND --help\n\n"
+               "SYNOPSIS\n    faultline COMMAND [OPTIONS] [-- PROGRAM ARGS...]\n    faultline COMMAND --help\n    faultline --version\n\n"
                "COMMANDS\n";
   for (const auto& c : kCommands) {
     std::string n = c.name;
@@ -226,8 +238,8 @@ void print_main_help() {
             << schedule_reference()
             << "\nCRASH CLASSES (the `class` of every report)\n   ";
   size_t column = 3;
-  for (int c = 0; c <= static_cast<int>(CrashClass::None); c++) {
-    std::string_view name = to_string(static_cast<CrashClass>(c));
+  std::istringstream classes(crash_class_names());
+  for (std::string name; classes >> name;) {
     if (column + name.size() + 1 > 96) {
       std::cout << "\n   ";
       column = 3;
@@ -238,7 +250,38 @@ void print_main_help() {
   std::cout << "\n\nREPRODUCERS\n    A directory <class>-<stack hash>/ holding repro.json (argv or target, schedule,\n"
                "    expected class and stack hash, environment) and `input` when the program reads one.\n"
                "\nEXIT STATUS\n    0 nothing found, 1 a crash (or regression) found, 2 usage error or bad input.\n"
-               "\nENVIRONMENT\n    FAULTLINE_INJECT_LIB   injector to preload instead of ../lib/libfaultline-inject.so\n";
+               "\nENVIRONMENT\n    " << kEnvironment;
+}
+
+std::vector<CommandDoc> command_docs() {
+  std::vector<CommandDoc> docs;
+  for (const auto& c : kCommands)
+    docs.push_back({c.name, c.synopsis, c.summary, c.description, c.exit_status, c.examples, c.takes_program});
+  return docs;
+}
+
+// The build's `faultline --write-manual DIR`: DIR/man/man1/*.1 and
+// DIR/bash-completion/completions/faultline, from the tables --help uses.
+int write_manual(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const auto docs = command_docs();
+  std::vector<std::pair<fs::path, std::string>> files = {
+      {fs::path(dir) / "man/man1/faultline.1", main_man_page(docs, {schedule_reference(), crash_class_names(), kEnvironment})},
+      {fs::path(dir) / "bash-completion/completions/faultline", bash_completion(docs)}};
+  for (const auto& d : docs) files.push_back({fs::path(dir) / "man/man1" / ("faultline-" + d.name + ".1"), command_man_page(d)});
+  for (const auto& [path, text] : files) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    const fs::path temp = path.string() + ".tmp";
+    std::ofstream out(temp, std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out || (fs::rename(temp, path, ec), ec)) {
+      std::cerr << "faultline: " << path.string() << ": cannot write the manual page\n";
+      return kExitBadInput;
+    }
+  }
+  return kExitClean;
 }
 
 void print_command_help(const Command& c) {
@@ -282,9 +325,10 @@ int main(int argc, char** argv) {
     return kExitClean;
   }
   if (args[0] == "--version") {
-    std::cout << "faultline 0.1.0\n";
+    std::cout << "faultline " << version_described() << "\n";
     return kExitClean;
   }
+  if (args[0] == "--write-manual" && args.size() == 2) return write_manual(args[1]);
   const Command* cmd = find_command(args[0]);
   if (!cmd) return usage("unknown command '" + args[0] + "'");
 

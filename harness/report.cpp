@@ -4,6 +4,7 @@
 
 #include "classify.h"
 #include "deadlock.h"
+#include "version.h"
 
 namespace faultline {
 
@@ -104,6 +105,7 @@ nlohmann::json report_json(const CrashReport& r) {
 
   json j = {
       {"faultline_report", 1},
+      {"faultline_version", version()},
       {"class", to_string(r.cls)},
       {"findings", findings},
       {"signal", r.signo ? json(signal_name(r.signo)) : json(nullptr)},

@@ -2,6 +2,7 @@
 // result per problem row and per regression that still reproduces, located at the top meaningful frame.
 #include "campaign_report.h"
 #include "report.h"
+#include "version.h"
 
 namespace faultline {
 
@@ -75,7 +76,7 @@ nlohmann::json campaign_sarif(const std::vector<CampaignRow>& rows) {
           {"runs",
            {{{"tool",
               {{"driver",
-                {{"name", "faultline"}, {"version", "0.1.0"}, {"informationUri", "https://example.invalid/faultline"},
+                {{"name", "faultline"}, {"version", version()}, {"informationUri", "https://example.invalid/faultline"},
                  {"rules", rules}}}}},
              {"results", results}}}}};
 }

@@ -558,14 +558,17 @@ CrashSnapshot take_snapshot(pid_t pid, pid_t tid, int thread_index, const siginf
   return s;
 }
 
-// <faultline's prefix>/lib: ../lib from the directory of our executable.
+// Where faultline's own libraries are, from the directory of our executable:
+// <prefix>/lib/faultline installed (cmake --install, the .deb), ../lib in a
+// build tree.
 static std::string own_lib_dir() {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n <= 0) return {};
   std::string dir(exe, n);
   dir = dir.substr(0, dir.rfind('/'));
-  return dir.substr(0, dir.rfind('/')) + "/lib";
+  const std::string lib = dir.substr(0, dir.rfind('/')) + "/lib";
+  return access((lib + "/faultline/libfaultline-inject.so").c_str(), R_OK) == 0 ? lib + "/faultline" : lib;
 }
 
 std::string default_inject_library() {

@@ -30,6 +30,7 @@ packages=(
   jq libxml2-utils                            # real parsers for depth bisection (stack --open/--close)
   gdb                                         # opens the cores --core writes (their test)
   varnish                                     # a real daemon that links jemalloc and closes its fds (issue 16's test)
+  dpkg-dev lintian man-db                     # the .deb: dpkg-shlibdeps for its Depends, lintian and man -l in the install test
 )
 
 missing=()
