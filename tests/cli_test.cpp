@@ -1,4 +1,6 @@
 // The CLI contract: manual pages, and one-line errors with exit code 2.
+#include <regex>
+
 #include "test_support.h"
 
 namespace faultline::test {
@@ -30,6 +32,36 @@ TEST(Cli, CommandHelpReadsLikeAManPage) {
                         "--report", "EXIT STATUS", "EXAMPLES"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
   EXPECT_EQ(run_faultline({"replay", "--help"}, d).exit_code, 0);
+}
+
+// The version a CI log shows, and what every report and reproducer records;
+// a reproducer of another major version replays with a warning saying so.
+TEST(Cli, TheVersionIsInLogsReportsAndReproducers) {
+  ScratchDir d;
+  auto v = run_faultline({"--version"}, d);
+  EXPECT_EQ(v.exit_code, 0);
+  // Built from a checkout: git describe too.
+  const bool checkout = fs::exists(fs::path(FAULTLINE_SOURCE_DIR) / ".git");
+  EXPECT_TRUE(std::regex_search(v.out, std::regex(checkout ? "^faultline [0-9]+\\.[0-9]+\\.[0-9]+ \\(git [0-9a-f]{7,}"
+                                                           : "^faultline [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << v.out;
+  auto run = run_faultline({"run", "-q", "--target", "crash_zoo", "--input", zoo_input(d, "null"), "--out", (d / "out").string(),
+                            "--report", (d / "r.json").string()},
+                           d);
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const std::string ours = read_report(d / "r.json")["faultline_version"];
+  EXPECT_EQ(v.out.substr(10, ours.size()), ours);
+  const fs::path repro = entries(d / "out").at(0);
+  auto stored = read_report(repro / "repro.json");
+  EXPECT_EQ(stored["environment"]["faultline_version"], ours);
+  auto same = run_faultline({"replay", repro.string()}, d);
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  EXPECT_EQ(same.err.find("another major version"), std::string::npos) << same.err;
+  stored["environment"]["faultline_version"] = "97.1.0";
+  write_file(repro / "repro.json", stored.dump(2));
+  auto older = run_faultline({"replay", repro.string()}, d);
+  EXPECT_EQ(older.exit_code, 0) << older.out << older.err;
+  EXPECT_NE(older.err.find("was made by faultline 97.1.0, this is " + ours + " (another major version"), std::string::npos) << older.err;
 }
 
 TEST(Cli, UsageErrorsAreOneLineAndExitTwo) {
