@@ -2,16 +2,19 @@
 # faultline installed as a user installs it (issue 17), run from an unrelated
 # directory with the source and build trees hidden (a tmpfs over each, in a
 # mount namespace of its own): a crash triage, its replay, an explore, a stack
-# bisection and a campaign of the example project, once from a prefix
-# install (cmake --install) and once from the .deb (cpack, lintian with no
-# errors, dpkg-deb -x); then the manual pages render and the completion loads.
-#   installed_faultline.sh BUILD_DIR SOURCE_DIR
+# bisection and a campaign of the example project. `prefix`: from
+# cmake --install, then every manual page renders with man -l and the bash
+# completion completes; `deb`: from the .deb (cpack, its Depends and
+# Recommends, lintian with no errors, dpkg-deb -x).
+#   installed_faultline.sh BUILD_DIR SOURCE_DIR prefix|deb
 set -euo pipefail
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
+mode=$3
 work=$(mktemp -d /tmp/faultline-installed.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "installed_faultline: $*" >&2; exit 1; }
+case $mode in prefix | deb) ;; *) fail "usage: installed_faultline.sh BUILD_DIR SOURCE_DIR prefix|deb" ;; esac
 
 # The example project, built outside both trees, as a user has it.
 cp -r "$src/examples/listparse" "$work/listparse"
@@ -56,25 +59,25 @@ tour() {
   echo "installed_faultline: $label: run, replay, explore, stack and campaign ran from the installed files alone"
 }
 
-# 1. A prefix install.
-cmake --install "$build" --prefix "$work/prefix/usr" >/dev/null
-[ ! -e "$work/prefix/usr/bin/faultline_tests" ] && [ -z "$(ls "$work/prefix/usr/lib/faultline" | grep target- || true)" ] ||
-  fail "the install carries tests or targets"
-tour "$work/prefix/usr/bin/faultline" "cmake --install"
-for page in "$work"/prefix/usr/share/man/man1/*.1.gz; do
-  man -l "$page" 2>/dev/null | grep -q 'NAME' || fail "man -l $page rendered nothing"
-done
-[ "$(ls "$work"/prefix/usr/share/man/man1/*.1.gz | wc -l)" -ge 11 ] || fail "a manual page per command is missing"
-bash -c "source '$work/prefix/usr/share/bash-completion/completions/faultline' && complete -p faultline" >/dev/null ||
-  fail "the bash completion does not load"
-bash -c "source '$work/prefix/usr/share/bash-completion/completions/faultline'; COMP_WORDS=(faultline run --sch); COMP_CWORD=2; _faultline; [[ \${COMPREPLY[*]} == --schedule ]]" ||
-  fail "the completion does not complete run's --schedule"
-
-# 2. The Debian package.
-(cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/pkg" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
-deb=$(ls "$work"/pkg/faultline_*_amd64.deb)
-dpkg-deb -f "$deb" Depends | grep -q 'libdw1' || fail "Depends lacks libdw1: $(dpkg-deb -f "$deb" Depends)"
-dpkg-deb -f "$deb" Recommends | grep -q 'afl++' || fail "Recommends lacks the engines"
-lintian --fail-on error "$deb" >"$work/lintian.out" 2>&1 || fail "lintian: $(cat "$work/lintian.out")"
-dpkg-deb -x "$deb" "$work/root"
-tour "$work/root/usr/bin/faultline" "the .deb"
+if [ "$mode" = prefix ]; then
+  cmake --install "$build" --prefix "$work/prefix/usr" >/dev/null
+  [ ! -e "$work/prefix/usr/bin/faultline_tests" ] && [ -z "$(ls "$work/prefix/usr/lib/faultline" | grep target- || true)" ] ||
+    fail "the install carries tests or targets"
+  tour "$work/prefix/usr/bin/faultline" "cmake --install"
+  for page in "$work"/prefix/usr/share/man/man1/*.1.gz; do
+    man -l "$page" 2>/dev/null | grep -q 'NAME' || fail "man -l $page rendered nothing"
+  done
+  [ "$(ls "$work"/prefix/usr/share/man/man1/*.1.gz | wc -l)" -ge 11 ] || fail "a manual page per command is missing"
+  bash -c "source '$work/prefix/usr/share/bash-completion/completions/faultline' && complete -p faultline" >/dev/null ||
+    fail "the bash completion does not load"
+  bash -c "source '$work/prefix/usr/share/bash-completion/completions/faultline'; COMP_WORDS=(faultline run --sch); COMP_CWORD=2; _faultline; [[ \${COMPREPLY[*]} == --schedule ]]" ||
+    fail "the completion does not complete run's --schedule"
+else
+  (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/pkg" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
+  deb=$(ls "$work"/pkg/faultline_*_amd64.deb)
+  dpkg-deb -f "$deb" Depends | grep -q 'libdw1' || fail "Depends lacks libdw1: $(dpkg-deb -f "$deb" Depends)"
+  dpkg-deb -f "$deb" Recommends | grep -q 'afl++' || fail "Recommends lacks the engines"
+  lintian --fail-on error "$deb" >"$work/lintian.out" 2>&1 || fail "lintian: $(cat "$work/lintian.out")"
+  dpkg-deb -x "$deb" "$work/root"
+  tour "$work/root/usr/bin/faultline" "the .deb"
+fi
