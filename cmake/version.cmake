@@ -2,8 +2,21 @@
 # built from a git checkout, what `git describe` says of it. Run at every
 # build (cmake -P); the file is rewritten only when the text changes, so a
 # build without a new commit recompiles nothing.
-execute_process(COMMAND git -C "${SOURCE_DIR}" describe --always --dirty --tags
-                OUTPUT_VARIABLE described OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE failed)
+# Only faultline's own checkout: sources unpacked inside another repository
+# must not take that repository's description.
+execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse --show-toplevel
+                OUTPUT_VARIABLE toplevel OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE failed)
+if(NOT failed)
+  file(REAL_PATH "${toplevel}" toplevel)
+  file(REAL_PATH "${SOURCE_DIR}" source_real)
+  if(NOT toplevel STREQUAL source_real)
+    set(failed 1)
+  endif()
+endif()
+if(NOT failed)
+  execute_process(COMMAND git -C "${SOURCE_DIR}" describe --always --dirty --tags
+                  OUTPUT_VARIABLE described OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE failed)
+endif()
 if(failed OR described STREQUAL "")
   set(full "${VERSION}")
 else()

@@ -1,7 +1,9 @@
 #include "allocators.h"
 
 #include <elf.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <gnu/libc-version.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <set>
+#include <string_view>
 
 namespace faultline {
 
@@ -24,6 +27,31 @@ bool is_static_entry_point(const std::string& symbol) {
     for (const auto& e : a.static_entry_points)
       if (symbol == e) return true;
   return kStaticMarkers.count(symbol) > 0;
+}
+
+// The allocators (other than glibc) among the executable's DT_NEEDED entries.
+std::vector<std::pair<const Allocator*, std::string>> needed_allocators(Elf* e);
+
+// The executable's undefined dynamic symbols that are an allocator's own API.
+std::vector<std::string> own_api_imports(Elf* e, const Allocator& a) {
+  std::vector<std::string> out;
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx != SHN_UNDEF) continue;
+      const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
+      if (!name) continue;
+      for (const auto& prefix : a.own_api)
+        if (std::string_view(name).starts_with(prefix)) {
+          out.emplace_back(name);
+          break;
+        }
+    }
+  }
+  return out;
 }
 
 // The executable's DT_NEEDED entries.
@@ -43,6 +71,13 @@ std::vector<std::string> needed_libraries(Elf* e) {
   return out;
 }
 
+std::vector<std::pair<const Allocator*, std::string>> needed_allocators(Elf* e) {
+  std::vector<std::pair<const Allocator*, std::string>> out;
+  for (const auto& needed : needed_libraries(e))
+    if (const Allocator* a = allocator_of_module(needed); a && a->key != FL_KEY_ALLOC_GLIBC) out.emplace_back(a, needed);
+  return out;
+}
+
 template <typename Visit>
 void with_elf(const std::string& exe, Visit visit) {
   elf_version(EV_CURRENT);
@@ -58,10 +93,12 @@ void with_elf(const std::string& exe, Visit visit) {
 
 const std::vector<Allocator>& allocators() {
   static const std::vector<Allocator> table = {
-      {"glibc", FL_KEY_ALLOC_GLIBC, "libc.so.6", "libc6", "libc.so", {}},
-      {"jemalloc", FL_KEY_ALLOC_JEMALLOC, "libjemalloc.so.2", "libjemalloc2", "libjemalloc", {"je_malloc", "_rjem_malloc"}},
-      {"tcmalloc", FL_KEY_ALLOC_TCMALLOC, "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", "libtcmalloc", {"tc_malloc"}},
-      {"mimalloc", FL_KEY_ALLOC_MIMALLOC, "libmimalloc.so.2", "libmimalloc2.0", "libmimalloc", {"mi_malloc"}},
+      {"glibc", FL_KEY_ALLOC_GLIBC, "libc.so.6", "libc6", "libc.so", {}, {}},
+      {"jemalloc", FL_KEY_ALLOC_JEMALLOC, "libjemalloc.so.2", "libjemalloc2", "libjemalloc", {"je_malloc", "_rjem_malloc"},
+       {"mallocx", "rallocx", "xallocx", "sallocx", "dallocx", "sdallocx", "nallocx", "mallctl"}},
+      {"tcmalloc", FL_KEY_ALLOC_TCMALLOC, "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", "libtcmalloc", {"tc_malloc"},
+       {"tc_"}},
+      {"mimalloc", FL_KEY_ALLOC_MIMALLOC, "libmimalloc.so.2", "libmimalloc2.0", "libmimalloc", {"mi_malloc"}, {"mi_"}},
   };
   return table;
 }
@@ -84,11 +121,22 @@ const Allocator& scheduled_allocator(const Schedule& s) {
 }
 
 Result<std::string> allocator_library_path(const Allocator& a) {
+  // glibc's is the one faultline itself runs on, wherever this system keeps it.
+  if (a.key == FL_KEY_ALLOC_GLIBC) {
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void*>(&gnu_get_libc_version), &info) && info.dli_fname && *info.dli_fname)
+      return std::string(info.dli_fname);
+  }
   for (const char* dir : {"/usr/lib/x86_64-linux-gnu/", "/lib/x86_64-linux-gnu/", "/usr/lib/", "/lib/"}) {
     const std::string path = std::string(dir) + a.library;
     if (access(path.c_str(), R_OK) == 0) return path;
   }
   return Error{std::string("alloc ") + a.name + ": " + a.library + " is not installed (apt-get install " + a.package + ")"};
+}
+
+Result<std::string> allocator_preload(const Schedule& s) {
+  const Allocator* asked = asked_allocator(s);
+  return asked ? allocator_library_path(*asked) : Result<std::string>(std::string());
 }
 
 bool is_allocator_entry(const std::string& symbol) { return kAllocatorSymbols.count(symbol) > 0; }
@@ -127,9 +175,8 @@ std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& 
 std::vector<BroughtAllocator> allocators_brought(const std::string& exe) {
   std::vector<BroughtAllocator> out;
   with_elf(exe, [&](Elf* e) {
-    for (const auto& needed : needed_libraries(e))
-      if (const Allocator* a = allocator_of_module(needed); a && a->key != FL_KEY_ALLOC_GLIBC)
-        out.push_back({a, BroughtAllocator::How::Needed, needed});
+    for (const auto& [a, needed] : needed_allocators(e))
+      out.push_back({a, BroughtAllocator::How::Needed, needed, own_api_imports(e, *a)});
   });
   bool pie = false;
   const auto own = executable_allocator_symbols(exe, &pie);
@@ -140,20 +187,17 @@ std::vector<BroughtAllocator> allocators_brought(const std::string& exe) {
     for (const auto& entry : a.static_entry_points)
       if (own.count(entry))
         out.push_back({&a, defined.empty() ? BroughtAllocator::How::StaticPrefixed : BroughtAllocator::How::StaticMalloc,
-                       entry + (defined.empty() ? "" : ", " + defined)});
+                       entry + (defined.empty() ? "" : ", " + defined), {}});
   if (!defined.empty() && std::none_of(out.begin(), out.end(), [](const BroughtAllocator& b) {
         return b.how == BroughtAllocator::How::StaticMalloc;
       }))
-    out.push_back({nullptr, BroughtAllocator::How::StaticMalloc, defined});
+    out.push_back({nullptr, BroughtAllocator::How::StaticMalloc, defined, {}});
   return out;
 }
 
 bool links_allocator_library(const std::string& exe) {
   bool links = false;
-  with_elf(exe, [&](Elf* e) {
-    for (const auto& needed : needed_libraries(e))
-      if (const Allocator* a = allocator_of_module(needed); a && a->key != FL_KEY_ALLOC_GLIBC) links = true;
-  });
+  with_elf(exe, [&](Elf* e) { links = !needed_allocators(e).empty(); });
   return links;
 }
 
@@ -171,12 +215,14 @@ ServedAllocator served_allocator(const fl_event& e) {
   return s;
 }
 
-std::string served_how(const ServedAllocator& served, const Allocator* asked) {
+std::string served_how(const ServedAllocator& served, const Allocator* asked, const std::string& user_preload) {
   if (served.flags & FL_ALLOCATOR_NOT_INTERPOSED)
     return "the executable's own malloc comes before faultline's: the in-process sentinels cannot see its calls";
   if (served.flags & FL_ALLOCATOR_IN_EXECUTABLE) return "defined in the executable";
+  if (served.library.empty()) return "the loader named no library for it";
   if (asked && served.name == asked->name) return std::string("preloaded by `alloc ") + asked->name + "`";
   if (asked) return std::string("`alloc ") + asked->name + "` preloaded " + asked->library + ", but " + served.library + " served";
+  if (user_preload.find(served.library) != std::string::npos) return "preloaded by the user's LD_PRELOAD";
   if (served.name == "glibc") return "the default";
   return "the program's own: it links " + served.library;
 }

@@ -23,6 +23,9 @@ struct Allocator {
   // prefixes it is built with (jemalloc's --with-jemalloc-prefix, _rjem_ as
   // Rust's tikv-jemallocator builds it).
   std::vector<std::string> static_entry_points;
+  // The names of its own API (prefixes): what a program calls that only it
+  // has, and that no swap moves to another allocator.
+  std::vector<std::string> own_api;
 };
 
 const std::vector<Allocator>& allocators();
@@ -33,6 +36,8 @@ const Allocator& scheduled_allocator(const Schedule& s);
 const Allocator* asked_allocator(const Schedule& s);
 // Where its library is, or an error naming the package to install.
 Result<std::string> allocator_library_path(const Allocator& a);
+// What the schedule's `alloc` item preloads ("" : none asked for).
+Result<std::string> allocator_preload(const Schedule& s);
 // malloc/free/calloc/realloc (and je_malloc, tc_malloc, mi_malloc) defined
 // in the executable itself (a static binary, or a statically linked
 // allocator: no LD_PRELOAD swap can reach them), and whether the executable
@@ -48,8 +53,9 @@ struct ServedAllocator {
   }
 };
 ServedAllocator served_allocator(const fl_event& allocator_event);
-// How it came to serve, in words, given the allocator the schedule asked for (nullptr: none).
-std::string served_how(const ServedAllocator& served, const Allocator* asked);
+// How it came to serve, in words, given the allocator the schedule asked for
+// (nullptr: none) and the user's own LD_PRELOAD.
+std::string served_how(const ServedAllocator& served, const Allocator* asked, const std::string& user_preload);
 
 // What the program brings of its own: an allocator library it links
 // (DT_NEEDED, as Debian's varnishd links libjemalloc.so.2), or one linked
@@ -58,6 +64,7 @@ struct BroughtAllocator {
   const Allocator* allocator = nullptr;  // which one, when known
   enum class How { Needed, StaticMalloc, StaticPrefixed } how = How::Needed;
   std::string evidence;  // the DT_NEEDED entry, or the symbols found
+  std::vector<std::string> own_api_calls;  // its own API the executable imports (mallocx, mallctl, ...)
 };
 std::vector<BroughtAllocator> allocators_brought(const std::string& exe);
 // Only the DT_NEEDED part of it, cheaply: the executable links an allocator library.

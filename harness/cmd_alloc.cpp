@@ -42,8 +42,14 @@ void print_brought(const std::string& exe, const std::vector<BroughtAllocator>& 
       case BroughtAllocator::How::Needed:
         std::cout << exe << " links " << b.evidence << " (DT_NEEDED): without a row its malloc is " << name
                   << "'s. Each row preloads its allocator in front of it (glibc's libc.so.6 too), the " << name
-                  << " row being its own (its " << name
-                  << "-only calls, mallocx or mallctl, still reach " << name << ").\n";
+                  << " row being its own.\n";
+        if (!b.own_api_calls.empty()) {
+          std::string calls;
+          for (const auto& c : b.own_api_calls) calls += (calls.empty() ? "" : ", ") + c;
+          std::cout << "It also calls " << name << "'s own API (" << calls << "), which stays on " << name
+                    << " whatever the row: on the other rows a block that crosses between the two allocators "
+                       "breaks because of the swap, not the program.\n";
+        }
         break;
       case BroughtAllocator::How::StaticPrefixed:
         std::cout << exe << " has " << name << " linked in under a prefix (" << b.evidence
@@ -96,13 +102,7 @@ int cmd_alloc(const Invocation& inv) {
     }
     // Whose malloc the finding's process ran on (varnishd's cache-main under
     // varnishtest), else the program's own process's.
-    const CrashReport::AllocatorServing* served = rep->allocators_served.empty() ? nullptr : &rep->allocators_served.front();
-    for (const auto& f : rep->findings)
-      if (f.sentinel && !f.allocator.empty()) {
-        for (const auto& a : rep->allocators_served)
-          if (a.served.name == f.allocator) served = &a;
-        break;
-      }
+    const CrashReport::AllocatorServing* served = serving_allocator(rep.value());
     std::printf("%-10s %-20s %-40s %-10s %-16s %8.2f\n", label.c_str(), outcome.c_str(), sentinels.empty() ? "-" : sentinels.c_str(),
                 served ? served->served.name.c_str() : "?", rep->stack_hash.c_str(), rep->wall_seconds);
     // A row whose allocator did not serve the program says so rather than pass for it.
@@ -111,7 +111,8 @@ int cmd_alloc(const Invocation& inv) {
     return true;
   };
   if (built_in != brought.end()) {
-    // Its allocator is linked in: no LD_PRELOAD reaches it, and neither do the in-process sentinels.
+    // Its allocator is linked in: no LD_PRELOAD reaches it, and neither do the
+    // in-process sentinels (so no quarantine either): the reproducer as it is.
     auto r = row("built-in", repro->schedule);
     if (!r) return bad_input(inv, r.error().message);
     std::cout << "\nswap impossible: " << exe << " defines " << built_in->evidence

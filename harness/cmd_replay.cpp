@@ -25,10 +25,11 @@ int cmd_replay(const Invocation& inv) {
   if (!repro) return bad_input(inv, repro.error().message);
   auto lib = injector_for(true);
   if (!lib) return bad_input(inv, lib.error().message);
-  // Made by another major version: its schedule and classes may not mean what they mean here.
+  // Made by another major version: its schedule and classes may not mean what
+  // they mean here. The file is untrusted: only a version's characters are printed.
   if (const auto made_by = repro->environment.find("faultline_version");
-      made_by != repro->environment.end() && made_by->is_string() &&
-      major_version(made_by->get<std::string>()) != major_version(version()))
+      made_by != repro->environment.end() && made_by->is_string() && is_version_text(made_by->get<std::string>()) &&
+      compatibility_version(made_by->get<std::string>()) != compatibility_version(version()))
     std::cerr << "faultline replay: " << dir.string() << " was made by faultline " << made_by->get<std::string>()
               << ", this is " << version() << " (another major version: schedules and classes may differ)\n";
   const auto repro_dir = std::filesystem::is_directory(dir) ? dir : dir.parent_path();

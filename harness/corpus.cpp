@@ -316,11 +316,7 @@ nlohmann::json environment_facts(const CrashReport& report) {
   std::time_t now = std::time(nullptr);
   char when[32];
   std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  // The allocator of the process the finding is in, else of the program's own.
-  const CrashReport::AllocatorServing* served = report.allocators_served.empty() ? nullptr : &report.allocators_served.front();
-  if (!report.findings.empty() && !report.findings.front().allocator.empty())
-    for (const auto& a : report.allocators_served)
-      if (a.served.name == report.findings.front().allocator) served = &a;
+  const CrashReport::AllocatorServing* served = serving_allocator(report);
   nlohmann::json facts = {{"faultline_version", version()},
           {"libc", std::string("glibc ") + gnu_get_libc_version()},
           {"allocator", served ? served->served.name : "unknown"},

@@ -359,7 +359,11 @@ class Fuzzer {
     r.expected_hash = c.report.stack_hash;
     r.environment = environment_facts(c.report);
     r.environment["found_by"] = std::string(req_.engine->name);
-    if (is_asan_executable(target_.binary.string())) r.environment["allocator"] = "asan";
+    if (is_asan_executable(target_.binary.string())) {
+      r.environment["allocator"] = "asan";  // its runtime's, linked in
+      r.environment.erase("allocator_library");
+      r.environment.erase("allocator_how");
+    }
     return store_reproducer(store_, r, input);
   }
 

@@ -200,8 +200,7 @@ class AflPlusPlus final : public Engine {
                                     "AFL_ALLOW_TMP=1"};  // the work directory is ours, made fresh
     auto parsed = Schedule::parse(schedule);
     if (!parsed) return parsed.error();
-    const Allocator* asked = asked_allocator(parsed.value());
-    auto allocator = asked ? allocator_library_path(*asked) : Result<std::string>(std::string());
+    auto allocator = allocator_preload(parsed.value());
     if (!allocator) return allocator.error();
     std::string preload = inject_library;
     if (!allocator->empty()) preload += (preload.empty() ? "" : ":") + allocator.value();

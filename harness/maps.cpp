@@ -69,9 +69,18 @@ pid_t innermost_id(pid_t host_tid, const std::string& key, pid_t fallback) {
 
 pid_t innermost_tid(pid_t host_tid) { return innermost_id(host_tid, "NSpid", host_tid); }
 
+std::string executable_of(pid_t pid) {
+  char buf[4096];
+  const ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
 std::string process_name(pid_t pid) {
   std::string name = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);
   if (!name.empty() && name.back() == '\n') name.pop_back();
+  // The program sets it (PR_SET_NAME): no control characters reach a terminal through a verdict line.
+  for (char& c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   return name;
 }
 

@@ -33,6 +33,8 @@ pid_t innermost_tid(pid_t host_tid);
 // The same for another of its ids in /proc/<tid>/status ("NSpgid", "NSsid"); `fallback` when absent.
 pid_t innermost_id(pid_t host_tid, const std::string& key, pid_t fallback);
 // Its /proc/<pid>/comm, "" once it is gone.
+// What the process runs: /proc/<pid>/exe ("" when it is gone).
+std::string executable_of(pid_t pid);
 std::string process_name(pid_t pid);
 const MapEntry* mapping_containing(const std::vector<MapEntry>& maps, uint64_t a);
 // "/usr/lib/x86_64-linux-gnu/libc.so.6 (rw-p) at offset 0x1b0", "unmapped address 0x..."

@@ -44,10 +44,8 @@ bool PtraceInjector::write_byte(pid_t pid, uint64_t addr, uint8_t byte, uint8_t*
 
 void PtraceInjector::on_exec(pid_t pid, RunResult& r) {
   if (!active_ || !breakpoints_.empty()) return;
-  char buf[4096];
-  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf - 1);
-  if (n <= 0) return;
-  const std::string exe(buf, n);
+  const std::string exe = executable_of(pid);
+  if (exe.empty()) return;
   bool pie = false;
   const auto symbols = executable_allocator_symbols(exe, &pie);
   const uint64_t bias = pie ? load_bias(pid, exe) : 0;

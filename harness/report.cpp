@@ -155,7 +155,8 @@ nlohmann::json report_json(const CrashReport& r) {
   if (r.event_pipe_lost)
     j["injector"]["event_pipe_lost"] =
         "a process of the program closed faultline's event pipe (or put another file at its fd, or was started "
-        "without it): its injector's records came with checkpoints instead, a stop each";
+        "without it): findings, holds and its few per-process records came with checkpoints instead; its "
+        "per-step, per-thread and pct wait records are missing";
   j["fence"] = {{"pid_namespace", r.pid_namespace}};
   if (r.processes_refused) j["fence"]["processes_refused"] = r.processes_refused;
   if (!r.loader_tunable_added.empty()) j["injector"]["glibc_tunables_added"] = r.loader_tunable_added;
@@ -179,14 +180,16 @@ nlohmann::json report_json(const CrashReport& r) {
   // so a clean report says how to look.
   j["quarantine"] = {{"blocks", r.quarantine_blocks}};
   if (!r.quarantine_blocks && r.cls == CrashClass::None)
-    j["quarantine"]["off"] = "frees were not watched: a double free or a write after free that the allocator takes silently "
-                             "is not seen; run with --schedule quarantine=64 (or `faultline alloc` on a reproducer: every row "
-                             "has it), or with --schedule 'live-pointers on' to catch a block handed out twice whatever the cause";
+    j["quarantine"]["off"] = std::string(
+                                 "frees were not watched: a double free or a write after free that the allocator takes silently "
+                                 "is not seen; run with --schedule quarantine=64 (or `faultline alloc` on a reproducer: every row "
+                                 "has it)") +
+                             (r.live_pointers ? "" : ", or with --schedule 'live-pointers on' to catch a block handed out twice whatever the cause");
   if (!r.allocators_served.empty()) {
     j["allocators"] = json::array();
     for (const auto& a : r.allocators_served)
       j["allocators"].push_back({{"allocator", a.served.name}, {"library", a.served.library}, {"how", a.how},
-                                 {"images", a.processes}, {"first_process", a.first_process}});
+                                 {"images", a.images}, {"first_process", a.first_process}});
   }
   if (r.held) {
     json frames = json::array();

@@ -25,6 +25,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -121,7 +122,7 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
   if (!audit_lib.empty()) {
     env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
-    if (auto added = loader_tunable_needed(tunables, static_tls_needed || !allocator_library.empty() || preload_given ||
+    if (auto added = loader_tunable_needed(tunables, static_tls_needed || preload_given ||
                                                          links_allocator_library(resolve_program(req.argv[0], req.cwd)))) {
       tunables += std::string(tunables.empty() ? "" : ":") + *added;
       tunable_added = *added;
@@ -608,7 +609,7 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
 
   std::vector<std::string> argv_s = req.argv;
   const Allocator* asked = asked_allocator(req.schedule);
-  auto allocator_library = asked ? allocator_library_path(*asked) : Result<std::string>(std::string());
+  auto allocator_library = allocator_preload(req.schedule);
   if (!allocator_library) {
     close_all();
     close(in_fd);
@@ -619,7 +620,9 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
   const bool asan = is_asan_executable(resolve_program(req.argv[0], req.cwd));
   std::string tunable_added;
   std::vector<std::string> env_s =
-      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan, static_tls_needed, tunable_added);
+      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan,
+                        static_tls_needed || (asked && asked->key != FL_KEY_ALLOC_GLIBC),  // glibc's libc.so.6 is loaded anyway
+                        tunable_added);
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
   const std::string own_uid_map = std::to_string(geteuid()) + " " + std::to_string(geteuid()) + " 1\n",
@@ -811,8 +814,9 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
   std::string event_bytes;
   bool program_started = false;  // the exec event of the program's own process
   // Processes that exec'd (with how many injector records had come before
-  // their last exec), and those of them that then exited 127.
+  // their last exec, and what they exec'd), and those of them that then exited 127.
   std::map<pid_t, size_t> records_before_exec;
+  std::map<pid_t, std::string> execed;
   std::set<pid_t> exited_127;
   const int echo_out = req.forward_output ? 1 : -1, echo_err = req.forward_output ? 2 : -1;
   const size_t cap = req.limits.output_cap_bytes;
@@ -848,6 +852,7 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
       drain(ev[0], nullptr, &event_bytes, 0, -1);  // the old image's records are in the pipe by now
       decode_events(event_bytes, r, host_ids);
       records_before_exec[task.tgid] = r.events.size();
+      execed[task.tgid] = executable_of(w);
       if (task.tgid == pid) ptrace_injector.on_exec(pid, r), program_started = true;
       ptrace(PTRACE_CONT, w, nullptr, nullptr);
       return;
@@ -954,10 +959,12 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
   for (int fd : {out[0], err[0], ev[0], status[0]}) close(fd);
   restore();
   // Exit 127 right after an exec, before the injector's constructor said
-  // hello: the dynamic loader refused the program (it exits 127 then).
+  // hello: the dynamic loader refused the program (it exits 127 then). For
+  // one that links an allocator library, the static TLS surplus is why.
   for (size_t i = 0; i < r.events.size(); i++)
     if (r.events[i].kind == FL_EVENT_HELLO && i >= records_before_exec[r.events[i].pid]) exited_127.erase(r.events[i].pid);
-  r.process_failed_to_load = !exited_127.empty();
+  r.static_tls_refused = std::any_of(exited_127.begin(), exited_127.end(),
+                                     [&](pid_t p) { return links_allocator_library(execed[p]); });
   if (exec_errno)
     return Error{"cannot execute '" + req.argv[0] + "': " + std::strerror(*exec_errno)};
   // Killed inside execve, past its point of no return (no room for the
@@ -983,15 +990,29 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
 
 Result<RunResult> run_program(const RunRequest& req) {
   if (req.argv.empty()) return Error{"no program to run"};
-  auto r = run_attempt(req, false);
   // With the audit namespace, a library with initial-exec TLS fails to load
   // ("cannot allocate memory in static TLS block") unless the loader's surplus
-  // is raised; faultline raises it up front only when it can see the need
-  // (a preload, an executable that links an allocator). A process deeper in
-  // the tree that failed so gets one more run with the surplus raised.
-  if (r && r->process_failed_to_load && r->loader_tunable_added.empty() && !req.inject_library.empty()) {
+  // is raised; faultline raises it up front when it can see the need (a
+  // preload, an executable that links an allocator). A process deeper in the
+  // tree that links one and was refused (varnishtest's varnishd) gets its run
+  // made once more with the surplus raised, and every later run of the same
+  // program in this faultline gets it from the start.
+  static std::mutex known_mutex;
+  static std::set<std::string> known_to_need_it;
+  const std::string program = resolve_program(req.argv[0], req.cwd);
+  bool known;
+  {
+    std::lock_guard<std::mutex> lock(known_mutex);
+    known = known_to_need_it.count(program) > 0;
+  }
+  auto r = run_attempt(req, known);
+  if (!known && r && r->static_tls_refused && r->loader_tunable_added.empty() && !req.inject_library.empty()) {
     auto again = run_attempt(req, true);
-    if (again && !again->loader_tunable_added.empty()) return again;
+    if (again && !again->loader_tunable_added.empty()) {
+      std::lock_guard<std::mutex> lock(known_mutex);
+      known_to_need_it.insert(program);
+      return again;
+    }
   }
   return r;
 }

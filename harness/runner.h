@@ -155,8 +155,9 @@ struct RunResult {
   std::vector<InjectorFinding> injector_findings;
   // What faultline added to the child's GLIBC_TUNABLES ("": nothing; the user's own are passed as they are).
   std::string loader_tunable_added;
-  // A process exited 127 right after its exec, before the injector started in it: the loader refused it.
-  bool process_failed_to_load = false;
+  // A process that links an allocator library exited 127 right after its
+  // exec, before the injector started in it: the loader refused its static TLS.
+  bool static_tls_refused = false;
   // `delay` holds (FL_EVENT_DELAYED, not pct's waits): each checkpoints too, so the held stack is read.
   std::vector<InjectorFinding> delay_holds;
   int ptrace_allocator_symbols = -1;  // malloc-signal ptrace: breakpoints armed (-1: not used)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "classify.h"
@@ -46,17 +47,19 @@ std::string unsafe_call_detail(uint64_t d, const std::string& handler) {
   return out + "; not async-signal-safe";
 }
 
+// "main", "child <pid> (<comm>)", or "child <pid>" when its name is not known.
 std::string process_label(pid_t pid, const std::string& program, pid_t main_pid) {
-  return pid == main_pid ? "main" : "child " + std::to_string(pid) + " (" + program + ")";
+  if (pid == main_pid) return "main";
+  return "child " + std::to_string(pid) + (program.empty() ? "" : " (" + program + ")");
 }
 
-Finding injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid, const std::string& allocator) {
+Finding injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid, const std::optional<ServedAllocator>& served) {
   const auto& e = f.event;
   Finding out;
   out.sentinel = true;
-  out.process = f.snapshot ? process_label(f.snapshot->pid, f.snapshot->program, main_pid)
-                : e.pid == main_pid ? "main" : "child " + std::to_string(e.pid);
-  out.allocator = allocator;
+  out.process = f.snapshot ? process_label(f.snapshot->pid, f.snapshot->program, main_pid) : process_label(e.pid, "", main_pid);
+  out.served = served;
+  if (served) out.allocator = served->name;
   out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
   const std::string at_call = " (allocator call " + std::to_string(e.arg[2]) + " of thread " + std::to_string(out.thread) + ")";
   switch (e.arg[0]) {
@@ -108,10 +111,18 @@ Finding injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid, co
   return out;
 }
 
+// The LD_PRELOAD the program would have had without faultline: the request's, else ours.
+std::string user_preload(const RunRequest& req) {
+  for (const auto& kv : req.extra_env)
+    if (kv.rfind("LD_PRELOAD=", 0) == 0) return kv.substr(11);
+  const char* ours = std::getenv("LD_PRELOAD");
+  return ours ? ours : "";
+}
+
 // The processes' allocators, grouped, the program's own process first.
 std::vector<CrashReport::AllocatorServing> allocators_serving(pid_t main_pid,
                                                               std::vector<std::pair<int32_t, ServedAllocator>> order,
-                                                              const Allocator* asked) {
+                                                              const Allocator* asked, const std::string& user_preload) {
   std::vector<CrashReport::AllocatorServing> out;
   // The program's own process first: its last image, the one the run is about.
   auto last_main = std::find_if(order.rbegin(), order.rend(), [&](const auto& p) { return p.first == main_pid; });
@@ -119,10 +130,10 @@ std::vector<CrashReport::AllocatorServing> allocators_serving(pid_t main_pid,
   for (const auto& [pid, served] : order) {
     auto same = std::find_if(out.begin(), out.end(), [&](const auto& a) { return !(a.served < served) && !(served < a.served); });
     if (same != out.end()) {
-      same->processes++;
+      same->images++;
       continue;
     }
-    out.push_back({served, served_how(served, asked), 1, pid == main_pid ? "main" : "child " + std::to_string(pid)});
+    out.push_back({served, served_how(served, asked, user_preload), 1, process_label(pid, "", main_pid)});
   }
   return out;
 }
@@ -247,6 +258,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.argv = req.argv;
   r.schedule = req.schedule.canonical();
   r.quarantine_blocks = req.schedule.get(FL_KEY_QUARANTINE).value_or(0);
+  r.live_pointers = req.schedule.get(FL_KEY_LIVE_POINTERS).has_value();
   r.end = run.end;
   r.loader_tunable_added = run.loader_tunable_added;
   r.events_dropped = run.events_dropped;
@@ -264,7 +276,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   // and so the allocator under each sentinel finding, in event order.
   std::map<int32_t, ServedAllocator> serving_now;
   std::vector<std::pair<int32_t, ServedAllocator>> images;
-  std::vector<std::string> finding_allocators;
+  std::vector<std::optional<ServedAllocator>> finding_allocators;
   // Several processes may match the schedule (process=sh under make): the
   // first one the injection reached is the one its trace, signal and call
   // count describe.
@@ -282,7 +294,7 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
         break;
       case FL_EVENT_FINDING: {
         auto now = serving_now.find(e.pid);
-        finding_allocators.push_back(now == serving_now.end() ? "" : now->second.name);
+        finding_allocators.push_back(now == serving_now.end() ? std::nullopt : std::optional<ServedAllocator>(now->second));
         break;
       }
       case FL_EVENT_THREAD_STACK: (e.arg[0] ? r.thread_stacks_shrunk : r.thread_stacks_kept)++; break;
@@ -323,8 +335,8 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   // Sentinel findings come first: they happened before any crash they led to.
   for (size_t i = 0; i < run.injector_findings.size(); i++)
     r.findings.push_back(injector_finding(run.injector_findings[i], run.pid,
-                                          i < finding_allocators.size() ? finding_allocators[i] : std::string()));
-  r.allocators_served = allocators_serving(run.pid, images, asked_allocator(req.schedule));
+                                          i < finding_allocators.size() ? finding_allocators[i] : std::nullopt));
+  r.allocators_served = allocators_serving(run.pid, images, asked_allocator(req.schedule), user_preload(req));
   r.injected_processes = static_cast<int>(injected.size());
   // A wrapper that execs the program (env, a shell's exec) passed the call
   // first, with no handler: the program itself got the signal.
@@ -412,6 +424,16 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
                         : "the program's own process did not die of a crash signal (a core is written at that stop only)";
   }
   return r;
+}
+
+const CrashReport::AllocatorServing* serving_allocator(const CrashReport& r) {
+  for (const auto& f : r.findings) {
+    if (!f.sentinel || !f.served) continue;
+    for (const auto& a : r.allocators_served)
+      if (!(a.served < *f.served) && !(*f.served < a.served)) return &a;
+    break;
+  }
+  return r.allocators_served.empty() ? nullptr : &r.allocators_served.front();
 }
 
 Result<CrashReport> run_and_triage(const RunRequest& req) {

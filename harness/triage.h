@@ -25,6 +25,7 @@ struct Finding {
   // Sentinel findings: the process it was in ("main", "child <pid> (<comm>)")
   // and whose malloc served that process.
   std::string process, allocator;
+  std::optional<ServedAllocator> served;  // the whole of it: allocator is its name
   // Injector findings: the thread's stack when the sentinel fired; for a
   // reentrancy, split at the signal frame into the handler's part and the
   // interrupted code's part.
@@ -75,11 +76,12 @@ struct CrashReport {
   struct AllocatorServing {
     ServedAllocator served;
     std::string how;  // served_how
-    int processes = 0;
+    int images = 0;  // process images it served: each exec, and each fork (it says so again)
     std::string first_process;  // the first one's label
   };
   std::vector<AllocatorServing> allocators_served;
   uint64_t quarantine_blocks = 0;  // the schedule's quarantine=N (0: off)
+  bool live_pointers = false;      // the schedule's `live-pointers on`
   // The run itself.
   pid_t pid = 0;  // the program's process
   std::vector<std::string> argv;
@@ -152,6 +154,10 @@ struct CrashReport {
 CrashReport triage(const RunRequest& req, const RunResult& run);
 
 // One run, triaged. Fails only when the program cannot be started.
+// The allocator the report is about: the one under its first sentinel
+// finding that has one, else the program's own process's (nullptr: none reported).
+const CrashReport::AllocatorServing* serving_allocator(const CrashReport& r);
+
 Result<CrashReport> run_and_triage(const RunRequest& req);
 // The same run under another schedule line; fails too when the line does not parse.
 Result<CrashReport> run_and_triage(const RunRequest& base, const std::string& schedule);

@@ -63,30 +63,30 @@ static int bind_allocator(void) {
 /* Which malloc serves this process: the next definition after ours (the
    allocator the program links, libjemalloc for Debian's varnishd, or the one
    `alloc` preloaded in front of it), unless one before ours takes the calls
-   (the executable's own). Found at init; a forked child says it again from
-   what init found (dladdr is no call for an atfork handler). */
-void fl_emit_allocator(void) {
-  static uint64_t record[4];
-  static int found;
-  if (!found) {
-    if (!real.malloc) bind_allocator();
-    void *program_malloc = dlsym(RTLD_DEFAULT, "malloc");
-    const int interposed = fl_pc_is_ours((uint64_t)(uintptr_t)program_malloc);
-    const void *serving = interposed ? (const void *)real.malloc : program_malloc;
-    char name[FL_ALLOCATOR_NAME_BYTES] = {0};
-    Dl_info info;
-    struct link_map *map = 0;
-    record[0] = interposed ? 0 : FL_ALLOCATOR_NOT_INTERPOSED;
-    if (serving && dladdr1(serving, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {
-      if (!map->l_name[0]) record[0] |= FL_ALLOCATOR_IN_EXECUTABLE;
-      const char *base = strrchr(map->l_name, '/');
-      base = base ? base + 1 : map->l_name;
-      for (size_t i = 0; i < sizeof name && base[i]; i++) name[i] = base[i];
-    }
-    memcpy(&record[1], name, sizeof name);
-    found = 1;
+   (the executable's own). Found once at init; a forked child says it again
+   from the record (dladdr is no call for an atfork handler). */
+static uint64_t allocator_record[4];
+
+void fl_find_allocator(void) {
+  if (!real.malloc) bind_allocator();
+  void *program_malloc = dlsym(RTLD_DEFAULT, "malloc");  // allowed: init only
+  const int interposed = fl_pc_is_ours((uint64_t)(uintptr_t)program_malloc);
+  const void *serving = interposed ? (const void *)real.malloc : program_malloc;
+  char name[FL_ALLOCATOR_NAME_BYTES] = {0};
+  Dl_info info;
+  struct link_map *map = 0;
+  allocator_record[0] = interposed ? 0 : FL_ALLOCATOR_NOT_INTERPOSED;
+  if (serving && dladdr1(serving, &info, (void **)&map, RTLD_DL_LINKMAP) && map) {  // allowed: init only
+    if (!map->l_name[0]) allocator_record[0] |= FL_ALLOCATOR_IN_EXECUTABLE;
+    const char *base = strrchr(map->l_name, '/');  // allowed: init only
+    base = base ? base + 1 : map->l_name;
+    for (size_t i = 0; i < sizeof name && base[i]; i++) name[i] = base[i];
   }
-  fl_emit(FL_EVENT_ALLOCATOR, record[0], record[1], record[2], record[3]);
+  memcpy(&allocator_record[1], name, sizeof name);
+}
+
+void fl_emit_allocator(void) {
+  fl_emit(FL_EVENT_ALLOCATOR, allocator_record[0], allocator_record[1], allocator_record[2], allocator_record[3]);
 }
 
 /* ---- live set: pointers the allocator handed out and that were not freed ---- */
@@ -95,10 +95,12 @@ void fl_emit_allocator(void) {
 #define LIVE_PROBES 64
 #define TOMBSTONE ((uintptr_t)1)
 static uintptr_t live[LIVE_SLOTS];
-/* Tracking starts when a reentrancy is seen: from then on the allocator's
-   state is suspect and every pointer it hands out is checked. Before, the
-   set costs nothing (and could not be trusted: libc frees some pointers
-   internally, getline's realloc for one, past our interposition). */
+/* Tracking starts when a reentrancy is seen (or from the start, under
+   `live-pointers on`): from then on the allocator's state is suspect and
+   every pointer it hands out is checked. Before, the set costs nothing. Every
+   way a block is freed must reach released(): our free and realloc, and the
+   sized deletes and sdallocx, whose next definition may free it past our
+   free (sized_delete.c). */
 static int allocator_state_suspect;
 
 static size_t slot_of(uintptr_t p) { return (size_t)((p >> 4) * 0x9E3779B97F4A7C15ull >> 44) & (LIVE_SLOTS - 1); }
@@ -147,6 +149,8 @@ static void returned(void *p) {
 static void released(void *p) {
   if (p && suspect()) live_remove((uintptr_t)p);
 }
+
+void fl_block_released(void *p) { released(p); }
 
 /* ---- quarantine: freed blocks held back, poisoned, so a second free or a
    write after free is seen (schedule `quarantine=N`) ---- */

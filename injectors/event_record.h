@@ -69,8 +69,11 @@ enum fl_event_kind {
      number over all threads, arg[3] = the thread index that passed it. */
   FL_EVENT_PCT_CHANGE = 13,
   /* The event pipe is gone from this process (it closed the fd, closefrom(3),
-     or put another file in its place): nothing more is written to it, and only
-     the records that come with a checkpoint reach the harness. arg[0] = the fd. */
+     put another file in its place, or was started without it): nothing more
+     is written to it. Records that come with a checkpoint still reach the
+     harness, and so do the ones a process makes only a few of (HELLO,
+     ALLOCATOR, HANDLER_INSTALLED, ...: inject.c); per-step, per-thread and pct
+     wait records are dropped. arg[0] = the fd. */
   FL_EVENT_PIPE_LOST = 14,
   /* At init, and in a forked child: whose malloc serves this process. arg[0] = FL_ALLOCATOR_* flags,
      arg[1..3] = the first 24 bytes of the file name (no directory) of the

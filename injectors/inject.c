@@ -38,6 +38,20 @@ static int event_pipe_still_ours(void) {
   return fl_sys_fstat(fl_event_fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == event_pipe_inode;
 }
 
+static int few_per_process(uint16_t kind) {
+  switch (kind) {
+    case FL_EVENT_HELLO:
+    case FL_EVENT_ALLOCATOR:
+    case FL_EVENT_HANDLER_INSTALLED:
+    case FL_EVENT_TIMER_SUPPRESSED:
+    case FL_EVENT_SIGNAL_RAISED:
+    case FL_EVENT_POINT_MISSED:
+    case FL_EVENT_PCT_CHANGE:
+    case FL_EVENT_ALTSTACK: return 1;
+    default: return 0;
+  }
+}
+
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
   if (fl_event_fd < 0) return;
   if (!event_pipe_still_ours()) {
@@ -45,8 +59,10 @@ void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) 
     const int pid = (int)fl_sys_getpid();
     if (__atomic_exchange_n(&lost_by, pid, __ATOMIC_RELAXED) != pid)
       fl_emit_checkpointed(FL_EVENT_PIPE_LOST, (uint64_t)fl_event_fd, 0, 0, 0);
-    /* The record still reaches the tracer, at the cost of a stop. */
-    fl_emit_checkpointed(kind, a0, a1, a2, a3);
+    /* A record a process makes a few of still reaches the tracer, at the cost
+       of a stop; one per step, thread or pct wait would change the timing
+       the run is about, and is dropped. */
+    if (few_per_process(kind)) fl_emit_checkpointed(kind, a0, a1, a2, a3);
     return;
   }
   struct fl_event ev = {FL_EVENT_MAGIC, FL_EVENT_VERSION, kind, (int32_t)fl_sys_getpid(),
@@ -245,6 +261,7 @@ void fl_init_once(void) {
   pthread_atfork(0, 0, forked_child);  // allowed: init only
   fl_watch_thread_ends();
   find_own_text();
+  fl_find_allocator(); /* after find_own_text: it asks whether malloc is ours */
   fl_self.alloc_calls = program_calls;
   fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
   fl_emit_allocator();

@@ -80,8 +80,13 @@ void fl_take_over_armed_timers(void);
 const char *fl_schedule_line(void);
 /* At init, for `live-pointers on`: every returned pointer is checked from now on. */
 void fl_watch_live_pointers(void);
-/* At init: FL_EVENT_ALLOCATOR, whose malloc serves this process. */
+/* At init: whose malloc serves this process (dlsym, dladdr: before the
+   program's call count is restored). */
+void fl_find_allocator(void);
+/* FL_EVENT_ALLOCATOR from what fl_find_allocator found: at init, and in a forked child. */
 void fl_emit_allocator(void);
+/* A block is being freed by a path that may not reach our free (sized deletes, sdallocx). */
+void fl_block_released(void *p);
 void fl_emit(uint16_t kind, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
 /* Reports a finding (first of each kind per process) and checkpoints the stack. */
 void fl_report_finding(enum fl_finding what, uint64_t detail);

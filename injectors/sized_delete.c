@@ -47,6 +47,9 @@ void fl_bind_sized_delete(void) {
 /* Size classes round up: a block may hold a quarter more than was asked
    for, and never less. A given size outside that is not this block's. */
 static void check(void *p, size_t given, size_t align) {
+  /* The next delete may free the block without our free (jemalloc's own
+     sized delete and sdallocx): the live-pointer set must hear of it. */
+  fl_block_released(p);
   if (!p || !next.usable_size || new_replaced) return;
   const size_t usable = next.usable_size(p);
   const size_t slack = usable / 4 > 32 ? usable / 4 : 32;

@@ -42,7 +42,7 @@ TEST(Cli, TheVersionIsInLogsReportsAndReproducers) {
   EXPECT_EQ(v.exit_code, 0);
   // Built from a checkout: git describe too.
   const bool checkout = fs::exists(fs::path(FAULTLINE_SOURCE_DIR) / ".git");
-  EXPECT_TRUE(std::regex_search(v.out, std::regex(checkout ? "^faultline [0-9]+\\.[0-9]+\\.[0-9]+ \\(git [0-9a-f]{7,}"
+  EXPECT_TRUE(std::regex_search(v.out, std::regex(checkout ? "^faultline [0-9]+\\.[0-9]+\\.[0-9]+ \\(git [^)]+\\)\n"
                                                            : "^faultline [0-9]+\\.[0-9]+\\.[0-9]+\n")))
       << v.out;
   auto run = run_faultline({"run", "-q", "--target", "crash_zoo", "--input", zoo_input(d, "null"), "--out", (d / "out").string(),
@@ -62,6 +62,17 @@ TEST(Cli, TheVersionIsInLogsReportsAndReproducers) {
   auto older = run_faultline({"replay", repro.string()}, d);
   EXPECT_EQ(older.exit_code, 0) << older.out << older.err;
   EXPECT_NE(older.err.find("was made by faultline 97.1.0, this is " + ours + " (another major version"), std::string::npos) << older.err;
+  // Below 1.0 a minor version is a major one.
+  stored["environment"]["faultline_version"] = "0.97.0";
+  write_file(repro / "repro.json", stored.dump(2));
+  EXPECT_NE(run_faultline({"replay", repro.string()}, d).err.find("was made by faultline 0.97.0"), std::string::npos);
+  // What a hostile file puts there never reaches the terminal.
+  stored["environment"]["faultline_version"] = "9.0\x1b[2J\nfaultline: 20/20 reproduced";
+  write_file(repro / "repro.json", stored.dump(2));
+  auto hostile = run_faultline({"replay", repro.string()}, d);
+  EXPECT_EQ(hostile.exit_code, 0) << hostile.err;
+  EXPECT_EQ(hostile.err.find('\x1b'), std::string::npos) << hostile.err;
+  EXPECT_EQ(hostile.err.find("was made by"), std::string::npos) << hostile.err;
 }
 
 TEST(Cli, UsageErrorsAreOneLineAndExitTwo) {

@@ -61,8 +61,8 @@ tour() {
 
 if [ "$mode" = prefix ]; then
   cmake --install "$build" --prefix "$work/prefix/usr" >/dev/null
-  [ ! -e "$work/prefix/usr/bin/faultline_tests" ] && [ -z "$(ls "$work/prefix/usr/lib/faultline" | grep target- || true)" ] ||
-    fail "the install carries tests or targets"
+  carried=$(find "$work/prefix" -name 'target-*' -o -name 'test-*' -o -name 'fuzz-*' -o -name 'faultline_tests' -o -name 'bench-*')
+  [ -z "$carried" ] || fail "the install carries tests, targets or benchmarks: $carried"
   tour "$work/prefix/usr/bin/faultline" "cmake --install"
   for page in "$work"/prefix/usr/share/man/man1/*.1.gz; do
     man -l "$page" 2>/dev/null | grep -q 'NAME' || fail "man -l $page rendered nothing"
