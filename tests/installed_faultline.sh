@@ -73,11 +73,18 @@ if [ "$mode" = prefix ]; then
   bash -c "source '$work/prefix/usr/share/bash-completion/completions/faultline'; COMP_WORDS=(faultline run --sch); COMP_CWORD=2; _faultline; [[ \${COMPREPLY[*]} == --schedule ]]" ||
     fail "the completion does not complete run's --schedule"
 else
-  (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/pkg" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
+  # The package of the build's own CPack configuration, made from a stripped
+  # staging install: a plain `cpack` first builds the tree's `preinstall`
+  # target, which must not relink what the other tests are running.
+  cmake --install "$build" --prefix "$work/stage/usr" --strip >/dev/null
+  (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work/pkg" -D CPACK_INSTALL_CMAKE_PROJECTS= \
+     -D "CPACK_INSTALLED_DIRECTORIES=$work/stage/usr;/usr" >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
   deb=$(ls "$work"/pkg/faultline_*_amd64.deb)
   dpkg-deb -f "$deb" Depends | grep -q 'libdw1' || fail "Depends lacks libdw1: $(dpkg-deb -f "$deb" Depends)"
   dpkg-deb -f "$deb" Recommends | grep -q 'afl++' || fail "Recommends lacks the engines"
   lintian --fail-on error "$deb" >"$work/lintian.out" 2>&1 || fail "lintian: $(cat "$work/lintian.out")"
+  dpkg-deb -c "$deb" >"$work/contents"
+  grep -q ' ./usr/lib/faultline/libfaultline-inject.so$' "$work/contents" || fail "the package has no usr/lib/faultline/libfaultline-inject.so"
   dpkg-deb -x "$deb" "$work/root"
   tour "$work/root/usr/bin/faultline" "the .deb"
 fi
