@@ -34,6 +34,14 @@ std::string with_allocator(const std::string& schedule, const Allocator& a) {
   return join_schedule_items(items);
 }
 
+// Text from the reproducer (an untrusted file), with no control characters for the terminal.
+std::string printable(std::string text) {
+  if (text.size() > 200) text.resize(200);
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return text;
+}
+
 // What the program brings of its own, and so what the rows mean.
 void print_brought(const std::string& exe, const std::vector<BroughtAllocator>& brought) {
   for (const auto& b : brought) {
@@ -84,6 +92,14 @@ int cmd_alloc(const Invocation& inv) {
   const auto built_in = std::find_if(brought.begin(), brought.end(),
                                      [](const BroughtAllocator& b) { return b.how == BroughtAllocator::How::StaticMalloc; });
   print_brought(exe, brought);
+  // A process the program starts may bring its own (varnishtest's varnishd):
+  // the reproducer says what its finding's process ran on when it was captured.
+  const auto& env = repro->environment;
+  if (brought.empty() && env.contains("allocator") && env["allocator"].is_string() && env.contains("allocator_how") &&
+      env["allocator_how"].is_string() && env["allocator_how"].get<std::string>().starts_with("the program's own"))
+    std::cout << "Captured on " << printable(env["allocator"].get<std::string>()) << " ("
+              << printable(env["allocator_how"].get<std::string>())
+              << ") in the finding's process: each row preloads its allocator in front of that one too.\n";
   // OUTCOME is how the program ended on that allocator; SENTINELS what the
   // injector saw on the way, comma-separated (the same on every allocator, for a deterministic
   // bug); SERVED BY whose malloc the program's own process really ran on.

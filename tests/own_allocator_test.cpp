@@ -200,6 +200,9 @@ TEST(OwnAllocator, VarnishdsDoubleFreeIsFoundInCacheMainOnJemalloc) {
   // varnishd's cache process on each allocator in turn: every row has the double free.
   auto table = run_faultline_as_given({"alloc", "--trust-argv", "--timeout", "60", only_reproducer(d / "out").string()}, d);
   EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Captured on jemalloc (the program's own: it links libjemalloc.so.2) in the finding's process"),
+            std::string::npos)
+      << table.out;
   const auto rows = table_rows(table.out);
   for (const std::string a : {"glibc", "jemalloc", "tcmalloc", "mimalloc"}) {
     ASSERT_TRUE(rows.count(a)) << a << "\n" << table.out;
