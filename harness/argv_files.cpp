@@ -9,6 +9,7 @@
 
 #include "allocators.h"
 #include "corpus.h"
+#include "one_line.h"
 
 namespace faultline {
 
@@ -17,13 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
-
-// A path as it goes into a one-line message: control characters as '?'.
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return s;
-}
 
 // The file's bytes, or why it is not stored: it is read once, by one open, so
 // what is checked (a regular file, its size) is what is read.

@@ -10,6 +10,7 @@
 #include "corpus.h"
 #include "run_setup.h"
 #include "triage.h"
+#include "one_line.h"
 
 namespace faultline::cli {
 
@@ -34,13 +35,8 @@ std::string with_allocator(const std::string& schedule, const Allocator& a) {
   return join_schedule_items(items);
 }
 
-// Text from the reproducer (an untrusted file), with no control characters for the terminal.
-std::string printable(std::string text) {
-  if (text.size() > 200) text.resize(200);
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return text;
-}
+// Text from the reproducer (an untrusted file), short and with no control characters for the terminal.
+std::string printable(const std::string& text) { return one_line(text.substr(0, 200)); }
 
 // What the program brings of its own, and so what the rows mean.
 void print_brought(const std::string& exe, const std::vector<BroughtAllocator>& brought) {

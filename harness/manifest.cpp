@@ -17,6 +17,7 @@
 #include "reproducer_json.h"
 #include "schedule.h"
 #include "schedule.hpp"
+#include "one_line.h"
 
 namespace faultline {
 
@@ -26,13 +27,6 @@ namespace {
 
 constexpr size_t kMaxManifestBytes = 1 << 20;
 constexpr size_t kMaxTargets = 1000;
-
-// A message quotes values from the file: control characters would break the one line.
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return s;
-}
 
 // Everything a parse error needs to name: the file, the line, the key.
 class Reader {

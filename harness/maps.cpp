@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "one_line.h"
+
 namespace faultline {
 
 std::vector<MapEntry> parse_maps(std::string_view text) {
@@ -79,9 +81,7 @@ std::string process_name(pid_t pid) {
   std::string name = read_proc_file("/proc/" + std::to_string(pid) + "/comm", 64);
   if (!name.empty() && name.back() == '\n') name.pop_back();
   // The program sets it (PR_SET_NAME): no control characters reach a terminal through a verdict line.
-  for (char& c : name)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return name;
+  return one_line(name);
 }
 
 std::vector<MapEntry> read_maps(pid_t pid) {
