@@ -3,7 +3,6 @@
 #pragma once
 #include <cstdint>
 #include <map>
-#include <tuple>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,9 +47,7 @@ struct ServedAllocator {
   std::string name;     // "glibc", "jemalloc", ...; "built-in": the executable's own; else the library's file name
   std::string library;  // the file name of the object defining malloc ("" : the executable)
   uint64_t flags = 0;   // FL_ALLOCATOR_*
-  bool operator<(const ServedAllocator& o) const {
-    return std::tie(name, library, flags) < std::tie(o.name, o.library, o.flags);
-  }
+  bool operator==(const ServedAllocator&) const = default;
 };
 ServedAllocator served_allocator(const fl_event& allocator_event);
 // How it came to serve, in words, given the allocator the schedule asked for

@@ -92,7 +92,7 @@ nlohmann::json report_json(const CrashReport& r) {
     json j = {{"class", to_string(f.cls)}, {"detail", f.detail}};
     if (f.thread >= 0) j["thread"] = f.thread;
     if (!f.process.empty()) j["process"] = f.process;
-    if (!f.allocator.empty()) j["allocator"] = f.allocator;
+    if (f.served) j["allocator"] = f.served->name;
     if (!f.frames.empty()) j["stack"] = stack_summary(f.frames);
     if (!f.handler_stack.empty()) j["handler_stack"] = stack_summary(f.handler_stack);
     if (!f.interrupted_stack.empty()) j["interrupted_stack"] = stack_summary(f.interrupted_stack);
@@ -255,7 +255,7 @@ std::string verdict_line(const CrashReport& r) {
     const Finding& first = r.findings.front();
     line += " - " + first.detail;
     if (!first.process.empty() && first.process != "main") line += " in " + first.process;
-    if (!first.allocator.empty() && is_heap_class(first.cls)) line += ", on " + first.allocator;
+    if (first.served && is_heap_class(first.cls)) line += ", on " + first.served->name;
   }
   // What the first finding led to: the crash it ended in (a double free that
   // then broke jemalloc), when that is another class.

@@ -59,7 +59,6 @@ Finding injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid, co
   out.sentinel = true;
   out.process = f.snapshot ? process_label(f.snapshot->pid, f.snapshot->program, main_pid) : process_label(e.pid, "", main_pid);
   out.served = served;
-  if (served) out.allocator = served->name;
   out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
   const std::string at_call = " (allocator call " + std::to_string(e.arg[2]) + " of thread " + std::to_string(out.thread) + ")";
   switch (e.arg[0]) {
@@ -128,7 +127,7 @@ std::vector<CrashReport::AllocatorServing> allocators_serving(pid_t main_pid,
   auto last_main = std::find_if(order.rbegin(), order.rend(), [&](const auto& p) { return p.first == main_pid; });
   if (last_main != order.rend()) std::rotate(order.begin(), std::prev(last_main.base()), last_main.base());
   for (const auto& [pid, served] : order) {
-    auto same = std::find_if(out.begin(), out.end(), [&](const auto& a) { return !(a.served < served) && !(served < a.served); });
+    auto same = std::find_if(out.begin(), out.end(), [&](const auto& a) { return a.served == served; });
     if (same != out.end()) {
       same->images++;
       continue;
@@ -430,7 +429,7 @@ const CrashReport::AllocatorServing* serving_allocator(const CrashReport& r) {
   for (const auto& f : r.findings) {
     if (!f.sentinel || !f.served) continue;
     for (const auto& a : r.allocators_served)
-      if (!(a.served < *f.served) && !(*f.served < a.served)) return &a;
+      if (a.served == *f.served) return &a;
     break;
   }
   return r.allocators_served.empty() ? nullptr : &r.allocators_served.front();

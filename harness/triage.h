@@ -24,8 +24,8 @@ struct Finding {
   bool sentinel = false;  // reported by an injector sentinel, not by how the program ended
   // Sentinel findings: the process it was in ("main", "child <pid> (<comm>)")
   // and whose malloc served that process.
-  std::string process, allocator;
-  std::optional<ServedAllocator> served;  // the whole of it: allocator is its name
+  std::string process;
+  std::optional<ServedAllocator> served;
   // Injector findings: the thread's stack when the sentinel fired; for a
   // reentrancy, split at the signal frame into the handler's part and the
   // interrupted code's part.
