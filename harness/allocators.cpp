@@ -20,37 +20,46 @@ namespace faultline {
 namespace {
 // The allocator's entry points, as the in-process injector counts them.
 const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
-const std::set<std::string> kStaticMarkers = {"__asan_init"};
 
 bool is_static_entry_point(const std::string& symbol) {
   for (const auto& a : allocators())
     for (const auto& e : a.static_entry_points)
       if (symbol == e) return true;
-  return kStaticMarkers.count(symbol) > 0;
+  return false;
 }
 
-// The allocators (other than glibc) among the executable's DT_NEEDED entries.
-std::vector<std::pair<const Allocator*, std::string>> needed_allocators(Elf* e);
+// Every named symbol in the sections of these types (SHT_SYMTAB, SHT_DYNSYM): visit(sym, name).
+template <typename Visit>
+void for_each_symbol(Elf* e, std::initializer_list<Elf64_Word> types, Visit visit) {
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || std::find(types.begin(), types.end(), sh.sh_type) == types.end() || !sh.sh_entsize)
+      continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
+      if (const char* name = elf_strptr(e, sh.sh_link, sym.st_name)) visit(sym, name);
+    }
+  }
+}
+
+// A function the executable itself defines (not an import).
+bool defined_function(const GElf_Sym& sym) {
+  return GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF && sym.st_value;
+}
 
 // The executable's undefined dynamic symbols that are an allocator's own API.
 std::vector<std::string> own_api_imports(Elf* e, const Allocator& a) {
   std::vector<std::string> out;
-  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
-      GElf_Sym sym;
-      if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx != SHN_UNDEF) continue;
-      const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
-      if (!name) continue;
-      for (const auto& prefix : a.own_api)
-        if (std::string_view(name).starts_with(prefix)) {
-          out.emplace_back(name);
-          break;
-        }
-    }
-  }
+  for_each_symbol(e, {SHT_DYNSYM}, [&](const GElf_Sym& sym, const char* name) {
+    if (sym.st_shndx != SHN_UNDEF) return;
+    for (const auto& prefix : a.own_api)
+      if (std::string_view(name).starts_with(prefix)) {
+        out.emplace_back(name);
+        return;
+      }
+  });
   return out;
 }
 
@@ -153,21 +162,11 @@ std::map<std::string, uint64_t> executable_allocator_symbols(const std::string& 
   with_elf(exe, [&](Elf* e) {
     GElf_Ehdr eh;
     *pie = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
-    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(e, scn));) {
-      GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize) continue;
-      Elf_Data* data = elf_getdata(scn, nullptr);
-      for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
-        GElf_Sym sym;
-        if (!gelf_getsym(data, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-            sym.st_shndx == SHN_UNDEF || !sym.st_value)
-          continue;
-        const char* name = elf_strptr(e, sh.sh_link, sym.st_name);
-        // malloc & co. get breakpoints in ptrace mode; an allocator's own entry
-        // points (je_/_rjem_/tc_/mi_) only tell that it is linked in.
-        if (name && (kAllocatorSymbols.count(name) || is_static_entry_point(name))) found.emplace(name, sym.st_value);
-      }
-    }
+    for_each_symbol(e, {SHT_SYMTAB, SHT_DYNSYM}, [&](const GElf_Sym& sym, const char* name) {
+      // malloc & co. get breakpoints in ptrace mode; an allocator's own entry
+      // points (je_/_rjem_/tc_/mi_) only tell that it is linked in.
+      if (defined_function(sym) && (kAllocatorSymbols.count(name) || is_static_entry_point(name))) found.emplace(name, sym.st_value);
+    });
   });
   return found;
 }
@@ -195,11 +194,18 @@ std::vector<BroughtAllocator> allocators_brought(const std::string& exe) {
   return out;
 }
 
-bool links_allocator_library(const std::string& exe) {
-  bool links = false;
-  with_elf(exe, [&](Elf* e) { links = !needed_allocators(e).empty(); });
-  return links;
+ExecutableFacts executable_facts(const std::string& exe) {
+  ExecutableFacts facts;
+  with_elf(exe, [&](Elf* e) {
+    facts.links_allocator = !needed_allocators(e).empty();
+    for_each_symbol(e, {SHT_SYMTAB, SHT_DYNSYM}, [&](const GElf_Sym& sym, const char* name) {
+      facts.asan = facts.asan || (defined_function(sym) && std::string_view(name) == "__asan_init");
+    });
+  });
+  return facts;
 }
+
+bool links_allocator_library(const std::string& exe) { return executable_facts(exe).links_allocator; }
 
 ServedAllocator served_allocator(const fl_event& e) {
   ServedAllocator s;
@@ -227,10 +233,7 @@ std::string served_how(const ServedAllocator& served, const Allocator* asked, co
   return "the program's own: it links " + served.library;
 }
 
-bool is_asan_executable(const std::string& exe) {
-  bool pie = false;
-  return executable_allocator_symbols(exe, &pie).count("__asan_init") > 0;
-}
+bool is_asan_executable(const std::string& exe) { return executable_facts(exe).asan; }
 
 std::string resolve_program(const std::string& name, const std::string& cwd) {
   std::error_code ec;

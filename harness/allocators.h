@@ -64,10 +64,14 @@ struct BroughtAllocator {
   std::vector<std::string> own_api_calls;  // its own API the executable imports (mallocx, mallctl, ...)
 };
 std::vector<BroughtAllocator> allocators_brought(const std::string& exe);
-// Only the DT_NEEDED part of it, cheaply: the executable links an allocator library.
+// What a run needs to know of the executable before it starts, from one read of its ELF.
+struct ExecutableFacts {
+  bool asan = false;             // an AddressSanitizer build (its runtime, allocator included, is linked in)
+  bool links_allocator = false;  // DT_NEEDED libjemalloc, ...: its initial-exec TLS needs the loader's surplus
+};
+ExecutableFacts executable_facts(const std::string& exe);
 bool links_allocator_library(const std::string& exe);
 
-// An AddressSanitizer build (its runtime, allocator included, is linked in).
 bool is_asan_executable(const std::string& exe);
 // The program as execvp would find it after a chdir to cwd ("" : here): PATH
 // searched when it has no '/', a relative path (or PATH entry) taken against

@@ -122,8 +122,7 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
   if (!audit_lib.empty()) {
     env.push_back("LD_AUDIT=" + audit_lib + (audit_env.empty() ? "" : ":" + audit_env));
-    if (auto added = loader_tunable_needed(tunables, static_tls_needed || preload_given ||
-                                                         links_allocator_library(resolve_program(req.argv[0], req.cwd)))) {
+    if (auto added = loader_tunable_needed(tunables, static_tls_needed || preload_given)) {
       tunables += std::string(tunables.empty() ? "" : ":") + *added;
       tunable_added = *added;
     }
@@ -588,9 +587,9 @@ static const std::string& fence_reaper() {
 }
 
 namespace {
-// One run. static_tls_needed: a process of the program could not load last
-// time (a descendant that links jemalloc, varnishtest's varnishd).
-Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
+// One run of `program` (req.argv[0] resolved). static_tls_needed: a process
+// of it could not load before (a descendant that links jemalloc, varnishtest's varnishd).
+Result<RunResult> run_attempt(const RunRequest& req, const std::string& program, bool static_tls_needed) {
   reap_earlier_inits();
   int out[2] = {-1, -1}, err[2] = {-1, -1}, ev[2] = {-1, -1}, status[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(ev, O_CLOEXEC) || pipe2(status, O_CLOEXEC))
@@ -617,11 +616,12 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
   }
   // AddressSanitizer reserves terabytes of shadow address space: RLIMIT_AS
   // would kill it at start. It gets its own options instead.
-  const bool asan = is_asan_executable(resolve_program(req.argv[0], req.cwd));
+  const ExecutableFacts facts = executable_facts(program);
   std::string tunable_added;
   std::vector<std::string> env_s =
-      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), asan,
-                        static_tls_needed || (asked && asked->key != FL_KEY_ALLOC_GLIBC),  // glibc's libc.so.6 is loaded anyway
+      child_environment(req, ev[1], ev_stat.st_ino, allocator_library.value(), facts.asan,
+                        static_tls_needed || facts.links_allocator ||
+                            (asked && asked->key != FL_KEY_ALLOC_GLIBC),  // glibc's libc.so.6 is loaded anyway
                         tunable_added);
   std::vector<char*> argv_c = c_strings(argv_s), env_c = c_strings(env_s);
 
@@ -630,7 +630,7 @@ Result<RunResult> run_attempt(const RunRequest& req, bool static_tls_needed) {
   const bool root = geteuid() == 0;
   ChildPlan plan{in_fd, out[1], err[1], ev[1], status[1], argv_c.data(), env_c.data(),
                  req.cwd.empty() ? nullptr : req.cwd.c_str(), root_pid_digits(env_s), limit_of(req.limits.address_space_bytes), limit_of(req.limits.file_size_bytes),
-                 limit_of(req.limits.max_processes), {}, false, !asan, !req.supervise_only, {},
+                 limit_of(req.limits.max_processes), {}, false, !facts.asan, !req.supervise_only, {},
                  false, -1, root ? nullptr : own_uid_map.c_str(), root ? nullptr : own_gid_map.c_str(),
                  fence_reaper().empty() ? nullptr : fence_reaper().c_str()};
   if (auto stack = req.schedule.get(FL_KEY_STACK_MAIN)) {
@@ -1005,9 +1005,9 @@ Result<RunResult> run_program(const RunRequest& req) {
     std::lock_guard<std::mutex> lock(known_mutex);
     known = known_to_need_it.count(program) > 0;
   }
-  auto r = run_attempt(req, known);
+  auto r = run_attempt(req, program, known);
   if (!known && r && r->static_tls_refused && r->loader_tunable_added.empty() && !req.inject_library.empty()) {
-    auto again = run_attempt(req, true);
+    auto again = run_attempt(req, program, true);
     if (again && !again->loader_tunable_added.empty()) {
       std::lock_guard<std::mutex> lock(known_mutex);
       known_to_need_it.insert(program);
