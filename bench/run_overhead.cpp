@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "runner.h"
-#include "triage.h"
+#include "process/runner.h"
+#include "triage/triage.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "classify.h"
+#include "triage/classify.h"
 
 namespace faultline {
 namespace {

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <regex>
 
-#include "core_file.h"
-#include "corpus.h"
+#include "process/core_file.h"
+#include "store/corpus.h"
 #include "test_support.h"
 
 namespace faultline::test {

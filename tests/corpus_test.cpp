@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "argv_files.h"
-#include "corpus.h"
+#include "store/argv_files.h"
+#include "store/corpus.h"
 #include "test_support.h"
 
 namespace faultline {

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "dedup.h"
+#include "triage/dedup.h"
 
 namespace faultline {
 namespace {

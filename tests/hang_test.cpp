@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "deadlock.h"
+#include "triage/deadlock.h"
 #include "test_support.h"
 
 namespace faultline::test {

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "test_support.h"
-#include "runner.h"
+#include "process/runner.h"
 
 namespace faultline::test {
 namespace {

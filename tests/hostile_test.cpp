@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
-#include "corpus.h"
-#include "event_decode.h"
+#include "store/corpus.h"
+#include "process/event_decode.h"
 #include "test_support.h"
-#include "triage.h"
+#include "triage/triage.h"
 
 namespace faultline::test {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <toml++/toml.h>
 
-#include "corpus.h"
-#include "engines.h"
-#include "fuzz_binaries.h"
+#include "store/corpus.h"
+#include "base/engines.h"
+#include "search/fuzz_binaries.h"
 #include "test_support.h"
 
 namespace faultline::test {

@@ -2,7 +2,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "maps.h"
+#include "process/maps.h"
 
 namespace faultline {
 namespace {

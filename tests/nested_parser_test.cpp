@@ -15,7 +15,7 @@
 
 #include "ast.h"
 #include "nested_parser.h"
-#include "nested_source.h"
+#include "base/nested_source.h"
 
 namespace nested_test {
 namespace {

@@ -2,7 +2,7 @@
 // separator, the template form, and the size bound.
 #include <gtest/gtest.h>
 
-#include "nesting.h"
+#include "base/nesting.h"
 
 namespace faultline {
 namespace {

@@ -3,7 +3,7 @@
 // names are stored beside it (argv-<i>-<name>), and a replay that cannot find
 // an input says which one, in one line, exit 2. A repro.json is untrusted: the
 // names it gives cannot reach outside its directory.
-#include "reproducer_json.h"
+#include "store/reproducer_json.h"
 #include "test_support.h"
 
 namespace faultline::test {

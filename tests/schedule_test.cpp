@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "schedule.hpp"
+#include "base/schedule.hpp"
 
 namespace faultline {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "stack_search.h"
+#include "search/stack_search.h"
 
 namespace faultline {
 namespace {

@@ -3,7 +3,7 @@
 // the same path loads at the same address (ASLR is off in children), so only
 // the build-id tells the two apart: the second must get its own names.
 #include "test_support.h"
-#include "triage.h"
+#include "triage/triage.h"
 
 namespace faultline::test {
 namespace {

@@ -1,7 +1,7 @@
 // signal-unsafe-call on a target shaped like CVE-2024-6387
 // (targets/login_timeout): a SIGALRM login-timeout handler that calls
 // syslog(), while the session it interrupts calls syslog and malloc.
-#include "schedule.hpp"
+#include "base/schedule.hpp"
 #include "test_support.h"
 
 namespace faultline::test {

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "event_decode.h"
-#include "manifest.h"
-#include "reproducer_json.h"
-#include "schedule.hpp"
+#include "process/event_decode.h"
+#include "store/manifest.h"
+#include "store/reproducer_json.h"
+#include "base/schedule.hpp"
 
 namespace {
 
