@@ -29,6 +29,7 @@ packages=(
   cargo librust-stacker-dev                   # a real stacker segment (rustc's mechanism), built offline
   jq libxml2-utils                            # real parsers for depth bisection (stack --open/--close)
   gdb                                         # opens the cores --core writes (their test)
+  universal-ctags                             # function lengths in the architecture test
   varnish                                     # a real daemon that links jemalloc and closes its fds (issue 16's test)
   dpkg-dev lintian man-db                     # the .deb: dpkg-shlibdeps for its Depends, lintian and man -l in the install test
 )

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "base/allocators.h"
-#include "store/corpus.h"
+#include "base/files.h"
 #include "base/text.h"
 
 namespace faultline {

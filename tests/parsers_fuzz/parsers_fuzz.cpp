@@ -60,7 +60,7 @@ void event_records(const std::string& bytes) {
 
 }  // namespace
 
-// The first byte picks the parser (seeds in harness/fuzz/seeds start with it).
+// The first byte picks the parser (seeds in tests/parsers_fuzz/seeds start with it).
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
