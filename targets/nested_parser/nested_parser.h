@@ -1,6 +1,6 @@
 // nested_parser: a recursive-descent parser for a small C-like language. Its
 // generator of deeply nested source is faultline's nested-source module
-// (harness/nested_source.h), which any target's `stack` table can use.
+// (harness/base/nested_source.h), which any target's `stack` table can use.
 //
 // The bug this target exists for: a parser compiling large generated source
 // recurses once (several frames) per nesting level and runs out of a small
