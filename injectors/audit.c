@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "event_record.h"
+#include "protocol.h"
 
 static int (*handler_depth)(void);
 static void (*report)(int how);
@@ -20,10 +21,10 @@ unsigned int la_version(unsigned int version) { return version < LAV_CURRENT ? v
 /* Everything is loaded and relocated: bind to the injector now, never later. */
 void la_preinit(uintptr_t *cookie) {
   (void)cookie;
-  void *inject = dlmopen(LM_ID_BASE, "libfaultline-inject.so", RTLD_NOLOAD | RTLD_NOW);
+  void *inject = dlmopen(LM_ID_BASE, FL_INJECT_LIBRARY, RTLD_NOLOAD | RTLD_NOW);
   if (!inject) return;
-  report = (void (*)(int))dlsym(inject, "faultline_report_lazy_binding");
-  handler_depth = (int (*)(void))dlsym(inject, "faultline_handler_depth");
+  report = (void (*)(int))dlsym(inject, FL_SYMBOL_NAME(FL_REPORT_LAZY_BINDING_FN));
+  handler_depth = (int (*)(void))dlsym(inject, FL_SYMBOL_NAME(FL_HANDLER_DEPTH_FN));
 }
 
 static void check(int how) {

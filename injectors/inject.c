@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "inject_internal.h"
+#include "protocol.h"
 #include "raw_syscall.h"
 #include "signal_context.h"
 
@@ -25,7 +26,7 @@ static int fl_aborting; /* a finding is ending the process */
 
 /* A fuzz target linked with the injector may define this: its schedule when
    FAULTLINE_SCHEDULE is not set (OSS-Fuzz / ClusterFuzzLite run the binary alone). */
-extern const char faultline_builtin_schedule[] __attribute__((weak));
+extern const char FL_BUILTIN_SCHEDULE_VAR[] __attribute__((weak));
 struct fl_schedule fl_sched;
 FL_TLS struct fl_thread fl_self;
 
@@ -176,7 +177,7 @@ int fl_pc_is_ours(uint64_t pc) { return pc >= own_text_start && pc < own_text_en
 
 const char *fl_schedule_line(void) {
   const char *line = getenv(FL_ENV_SCHEDULE);  // allowed: init only
-  return line || !faultline_builtin_schedule ? line : faultline_builtin_schedule;
+  return line || !FL_BUILTIN_SCHEDULE_VAR ? line : FL_BUILTIN_SCHEDULE_VAR;
 }
 
 /* Which process malloc-signal interrupts: the one faultline started (its pid
@@ -240,7 +241,7 @@ void fl_init_once(void) {
   fl_event_fd = inherited_event_fd();
   const char *line = fl_schedule_line();
   const char *abort_env = getenv(FL_ENV_ABORT_ON_FINDING);  // allowed: constructor only
-  fl_abort_on_finding = fl_event_fd < 0 && ((abort_env && abort_env[0] == '1') || (faultline_builtin_schedule && line == faultline_builtin_schedule));
+  fl_abort_on_finding = fl_event_fd < 0 && ((abort_env && abort_env[0] == '1') || (FL_BUILTIN_SCHEDULE_VAR && line == FL_BUILTIN_SCHEDULE_VAR));
   char err[256];
   /* The harness validated the line before exec; a bad one here means someone
      set the variable by hand, and running without faults is the safe answer. */

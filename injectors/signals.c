@@ -12,6 +12,7 @@
 #include <ucontext.h>
 
 #include "inject_internal.h"
+#include "protocol.h"
 #include "raw_syscall.h"
 #include "signal_context.h"
 
@@ -75,7 +76,7 @@ void fl_bind_signals(void) {
   if (dladdr((void *)fl_bind_signals, &self) && self.dli_fname) {
     const char *slash = strrchr(self.dli_fname, '/');
     size_t dir = slash ? (size_t)(slash - self.dli_fname) : 0;
-    const char name[] = "/libfaultline-probe.so";
+    const char name[] = "/" FL_PROBE_LIBRARY;
     if (dir + sizeof name < sizeof probe_path) {
       memcpy(probe_path, self.dli_fname, dir);
       memcpy(probe_path + dir, name, sizeof name);
@@ -87,7 +88,7 @@ int fl_program_handles(int sig) { return sig > 0 && sig < FL_NSIG && __atomic_lo
 
 /* For the rtld-audit module (another namespace, same threads): are we in a
    program handler right now? Our own probe load does not count. */
-FL_EXPORT int faultline_handler_depth(void) { return fl_self.in_probe ? 0 : fl_handler_depth(); }
+FL_EXPORT int FL_HANDLER_DEPTH_FN(void) { return fl_self.in_probe ? 0 : fl_handler_depth(); }
 
 /* A level whose wrapper frame lies below the current frame (stacks grow down)
    was left without returning: a siglongjmp out of the handler. */
@@ -115,7 +116,7 @@ const struct fl_handler_level *fl_interrupting_handler(void) {
 /* For the rtld-audit module: a load (1) or a symbol binding (2) it saw in a
    handler. A load takes the loader lock and allocates: a finding. glibc's
    lazy PLT binding itself takes neither, so a binding is only counted. */
-FL_EXPORT void faultline_report_lazy_binding(int how) {
+FL_EXPORT void FL_REPORT_LAZY_BINDING_FN(int how) {
   if (how == 1) fl_report_finding(FL_FINDING_LAZY_BINDING, (uint64_t)how);
   else fl_emit(FL_EVENT_LAZY_SYMBOL_IN_HANDLER, 0, fl_self.alloc_calls, 0, (uint64_t)(int64_t)fl_thread_index());
 }

@@ -36,6 +36,7 @@
 #include "process/hang.h"
 #include "process/ptrace_injector.h"
 #include "process/unwind.h"
+#include "protocol.h"
 
 extern char** environ;
 
@@ -116,7 +117,7 @@ std::vector<std::string> child_environment(const RunRequest& req, int event_fd, 
   if (!req.inject_library.empty()) {
     preload = req.inject_library + (preload.empty() ? "" : ":" + preload);
     // The rtld-audit module sits next to the injector.
-    const std::string audit = req.inject_library.substr(0, req.inject_library.rfind('/') + 1) + "libfaultline-audit.so";
+    const std::string audit = req.inject_library.substr(0, req.inject_library.rfind('/') + 1) + FL_AUDIT_LIBRARY;
     if (access(audit.c_str(), R_OK) == 0) audit_lib = audit;
   }
   if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
@@ -568,12 +569,12 @@ static std::string own_lib_dir() {
   std::string dir(exe, n);
   dir = dir.substr(0, dir.rfind('/'));
   const std::string lib = dir.substr(0, dir.rfind('/')) + "/lib";
-  return access((lib + "/faultline/libfaultline-inject.so").c_str(), R_OK) == 0 ? lib + "/faultline" : lib;
+  return access((lib + "/faultline/" FL_INJECT_LIBRARY).c_str(), R_OK) == 0 ? lib + "/faultline" : lib;
 }
 
 std::string default_inject_library() {
   const std::string lib = own_lib_dir();
-  return lib.empty() ? lib : lib + "/libfaultline-inject.so";
+  return lib.empty() ? lib : lib + "/" FL_INJECT_LIBRARY;
 }
 
 // faultline-reaper beside the injector, found once ("" when it is not there).

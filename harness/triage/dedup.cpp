@@ -1,5 +1,7 @@
 #include "triage/dedup.h"
 
+#include "protocol.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -16,7 +18,7 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 bool is_runtime_frame(const Frame& f) {
   static constexpr std::array<std::string_view, 12> kRuntimeModules = {
       "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so", "libpthread.so", "linux-vdso",
-      "libfaultline-",  // our injector, audit module and probe
+      FL_OWN_LIBRARY_PREFIX,  // our injector, audit module and probe
       "libjemalloc", "libtcmalloc", "libmimalloc"};  // swapped-in allocators: same bug, other allocator
   // The same code linked statically into the executable: named, not by module.
   static const std::set<std::string_view> kRuntimeFunctions = {

@@ -10,6 +10,7 @@
 
 #include "triage/classify.h"
 #include "triage/dedup.h"
+#include "protocol.h"
 #include "unsafe_calls.h"
 #include "triage/deadlock.h"
 #include "base/text.h"
@@ -230,7 +231,7 @@ CrashReport::Hold describe_hold(const RunResult::InjectorFinding& h) {
   if (!h.snapshot) return out;
   out.frames = h.snapshot->frames;
   for (const Frame& f : out.frames) {
-    if (f.module.find("libfaultline-inject") == std::string::npos) {
+    if (f.module.find(FL_INJECT_LIBRARY) == std::string::npos) {
       out.where = frame_label(f);
       break;
     }
