@@ -9,20 +9,20 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "allocator_table.h"
 #include "inject_internal.h"
 #include "raw_syscall.h"
 
+/* The calls we interpose (allocator_table.h), each defined below... */
+#define FL_X(name, traced, ret, params) FL_EXPORT ret name params;
+FL_ALLOCATOR_ENTRIES(FL_X)
+#undef FL_X
+
+/* ...and their next definitions. */
 static struct {
-  void *(*malloc)(size_t);
-  void (*free)(void *);
-  void *(*calloc)(size_t, size_t);
-  void *(*realloc)(void *, size_t);
-  void *(*reallocarray)(void *, size_t, size_t);
-  void *(*memalign)(size_t, size_t);
-  void *(*aligned_alloc)(size_t, size_t);
-  int (*posix_memalign)(void **, size_t, size_t);
-  void *(*valloc)(size_t);
-  void *(*pvalloc)(size_t);
+#define FL_X(name, traced, ret, params) ret(*name) params;
+  FL_ALLOCATOR_ENTRIES(FL_X)
+#undef FL_X
   size_t (*usable_size)(void *);
 } real;
 
@@ -45,15 +45,11 @@ static void *boot_alloc(size_t n) {
 static int bind_allocator(void) {
   if (real.malloc) return 1;
   if (__atomic_exchange_n(&binding, 1, __ATOMIC_ACQUIRE)) return 0; /* dlsym re-entering us */
-  real.calloc = dlsym(RTLD_NEXT, "calloc");
-  real.free = dlsym(RTLD_NEXT, "free");
-  real.realloc = dlsym(RTLD_NEXT, "realloc");
-  real.reallocarray = dlsym(RTLD_NEXT, "reallocarray");
-  real.memalign = dlsym(RTLD_NEXT, "memalign");
-  real.aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
-  real.posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
-  real.valloc = dlsym(RTLD_NEXT, "valloc");
-  real.pvalloc = dlsym(RTLD_NEXT, "pvalloc");
+  /* malloc last: once it is set, the wrappers take every other one as bound. */
+#define FL_X(name, traced, ret, params) \
+  if ((void *)&real.name != (void *)&real.malloc) real.name = dlsym(RTLD_NEXT, #name);
+  FL_ALLOCATOR_ENTRIES(FL_X)
+#undef FL_X
   real.usable_size = dlsym(RTLD_NEXT, "malloc_usable_size");
   void *m = dlsym(RTLD_NEXT, "malloc");
   __atomic_store_n(&real.malloc, m, __ATOMIC_RELEASE);

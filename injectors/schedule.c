@@ -314,9 +314,11 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     sb_puts(err, "' is required");
     return -1;
   }
-  if (span_eq(name, name_len, "alloc") && fl_schedule_has(out, FL_KEY_ALLOC_GLIBC) + fl_schedule_has(out, FL_KEY_ALLOC_JEMALLOC) +
-                                               fl_schedule_has(out, FL_KEY_ALLOC_TCMALLOC) +
-                                               fl_schedule_has(out, FL_KEY_ALLOC_MIMALLOC) != 1) {
+  int allocators_asked = 0;
+#define FL_X(P, id, ...) allocators_asked += fl_schedule_has(out, FL_KEY_ALLOC_##id);
+  FL_ALLOCATORS(FL_X, _)
+#undef FL_X
+  if (span_eq(name, name_len, "alloc") && allocators_asked != 1) {
     item_error(err, name, name_len);
     sb_puts(err, "give exactly one allocator");
     return -1;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "allocator_table.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,7 +28,10 @@ enum fl_value_kind {
 /* The one table of schedule keys. X(ID, item, key, kind, required, help), in
    canonical order. key "" is the item's own value, written item=value; a
    required key must be given whenever its item is.
-   Add a row here and everything else (parser, formatter, --help) follows. */
+   Add a row here and everything else (parser, formatter, --help) follows.
+   The `alloc` item has a flag per allocator, from allocator_table.h. */
+#define FL_ALLOC_SCHEDULE_KEY(X, id, name, library, package, module_prefix, help, ...) \
+  X(ALLOC_##id, "alloc", name, FL_VAL_FLAG, 0, help(name, library))
 #define FL_SCHEDULE_KEYS(X)                                                                  \
   X(MS_SIG, "malloc-signal", "sig", FL_VAL_SIGNAL, 1,                                        \
     "signal raised on the thread while the allocator is paused (the program must handle it)") \
@@ -61,13 +66,7 @@ enum fl_value_kind {
   X(LAZY_HANDLER, "lazy-handler", "on", FL_VAL_FLAG, 1,                                      \
     "every handler the program installs first dlopen()s a fresh library, as backtrace() "    \
     "does on first use")                                                                     \
-  X(ALLOC_GLIBC, "alloc", "glibc", FL_VAL_FLAG, 0, "run on glibc's malloc (the default)")   \
-  X(ALLOC_JEMALLOC, "alloc", "jemalloc", FL_VAL_FLAG, 0,                                     \
-    "preload Debian's libjemalloc.so.2 under the injector")                                 \
-  X(ALLOC_TCMALLOC, "alloc", "tcmalloc", FL_VAL_FLAG, 0,                                     \
-    "preload Debian's libtcmalloc_minimal.so.4 under the injector")                         \
-  X(ALLOC_MIMALLOC, "alloc", "mimalloc", FL_VAL_FLAG, 0,                                     \
-    "preload Debian's libmimalloc.so.2 under the injector")                                 \
+  FL_ALLOCATORS(FL_ALLOC_SCHEDULE_KEY, X)                                                    \
   X(QUARANTINE, "quarantine", "", FL_VAL_UINT, 1,                                             \
     "hold this many freed blocks (at most 4096) before really freeing them, poisoned: a "   \
     "second free or a write to a held block is caught (double-free, use-after-free)")       \

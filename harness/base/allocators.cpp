@@ -18,8 +18,15 @@
 namespace faultline {
 
 namespace {
-// The allocator's entry points, as the in-process injector counts them.
-const std::set<std::string> kAllocatorSymbols = {"malloc", "free", "calloc", "realloc"};
+// The allocator entry points ptrace mode breaks on (allocator_table.h).
+const std::set<std::string> kAllocatorSymbols = [] {
+  std::set<std::string> traced_entries;
+#define FL_X(name, traced, ret, params) \
+  if (traced) traced_entries.insert(#name);
+  FL_ALLOCATOR_ENTRIES(FL_X)
+#undef FL_X
+  return traced_entries;
+}();
 
 bool is_static_entry_point(const std::string& symbol) {
   for (const auto& a : allocators())
@@ -102,12 +109,19 @@ void with_elf(const std::string& exe, Visit visit) {
 
 const std::vector<Allocator>& allocators() {
   static const std::vector<Allocator> table = {
-      {"glibc", FL_KEY_ALLOC_GLIBC, "libc.so.6", "libc6", "libc.so", {}, {}},
-      {"jemalloc", FL_KEY_ALLOC_JEMALLOC, "libjemalloc.so.2", "libjemalloc2", "libjemalloc", {"je_malloc", "_rjem_malloc"},
-       {"mallocx", "rallocx", "xallocx", "sallocx", "dallocx", "sdallocx", "nallocx", "mallctl"}},
-      {"tcmalloc", FL_KEY_ALLOC_TCMALLOC, "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", "libtcmalloc", {"tc_malloc"},
-       {"tc_"}},
-      {"mimalloc", FL_KEY_ALLOC_MIMALLOC, "libmimalloc.so.2", "libmimalloc2.0", "libmimalloc", {"mi_malloc"}, {"mi_"}},
+#define FL_X(P, id, name, library, package, module_prefix, help, static_entry_points, own_api, frame_functions, \
+             abort_messages)                                                                                 \
+  {name,                                                                                                     \
+   FL_KEY_ALLOC_##id,                                                                                        \
+   library,                                                                                                  \
+   package,                                                                                                  \
+   module_prefix,                                                                                            \
+   {FL_ALLOC_LIST static_entry_points},                                                                      \
+   {FL_ALLOC_LIST own_api},                                                                                  \
+   frame_functions,                                                                                          \
+   {FL_ALLOC_LIST abort_messages}},
+      FL_ALLOCATORS(FL_X, _)
+#undef FL_X
   };
   return table;
 }

@@ -1,5 +1,5 @@
 // The allocators faultline can swap in (Debian packages) and how to tell one
-// from its frames and messages. One table: names, libraries, schedule keys.
+// from its frames and messages: the harness's view of allocator_table.h.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -7,24 +7,23 @@
 #include <string>
 #include <vector>
 
+#include "allocator_table.h"
 #include "event_record.h"
 #include "base/schedule.hpp"
 
 namespace faultline {
 
+// One row of FL_ALLOCATORS (allocator_table.h says what each field is).
 struct Allocator {
-  const char* name;          // as in `alloc <name>` and in reports
-  fl_schedule_key key;       // its schedule key
-  const char* library;       // soname preloaded right after the injector (for glibc: in front of an allocator the program links)
-  const char* package;       // the Debian package providing it
-  const char* module_prefix; // how its frames' module names start (and its libraries' file names)
-  // Its malloc as a program links it in statically: plain, or with the
-  // prefixes it is built with (jemalloc's --with-jemalloc-prefix, _rjem_ as
-  // Rust's tikv-jemallocator builds it).
+  const char* name;
+  fl_schedule_key key;  // its schedule key
+  const char* library;
+  const char* package;
+  const char* module_prefix;
   std::vector<std::string> static_entry_points;
-  // The names of its own API (prefixes): what a program calls that only it
-  // has, and that no swap moves to another allocator.
   std::vector<std::string> own_api;
+  const char* frame_functions;  // a regex; "" : every function in its module
+  std::vector<std::string> abort_messages;  // regexes
 };
 
 const std::vector<Allocator>& allocators();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -120,24 +121,19 @@ struct AllocatorPattern {
   std::regex line;
 };
 
-// glibc malloc.c malloc_printerr() messages (2.36), e.g.
-// "free(): double free detected in tcache 2", "corrupted size vs. prev_size".
+// Every allocator's abort messages (allocator_table.h), then AddressSanitizer's.
 const std::vector<AllocatorPattern>& allocator_patterns() {
-  static const std::vector<AllocatorPattern> patterns = {
-      {"glibc", std::regex(R"(^(malloc|free|realloc|calloc|munmap_chunk|mremap_chunk|malloc_consolidate|)"
-                           R"(tcache_thread_shutdown|_int_malloc|_int_free|_int_realloc|memalign|)"
-                           R"(posix_memalign|aligned_alloc|pvalloc|valloc)\(\): .+)")},
-      {"glibc", std::regex(R"(^(double free or corruption.*|corrupted size vs\. prev_size.*|)"
-                           R"(corrupted double-linked list.*))")},
-      {"jemalloc", std::regex(R"(^<jemalloc>: .+)")},
-      {"tcmalloc", std::regex(R"((src/tcmalloc\.cc.*\] .+|Attempt to free invalid pointer.*|tcmalloc: .+))")},
-      {"mimalloc", std::regex(R"(^mimalloc: error: .+)")},
-      // AddressSanitizer's heap reports (its allocator checks them), e.g.
-      // "==12==ERROR: AddressSanitizer: attempting double-free on 0x6020...".
-      {"asan", std::regex(R"(ERROR: AddressSanitizer: (attempting double-free|attempting free on address|)"
-                          R"(new-delete-type-mismatch|alloc-dealloc-mismatch|heap-use-after-free|)"
-                          R"(heap-buffer-overflow|malloc_usable_size|invalid-free|bad-free).*)")},
-  };
+  static const std::vector<AllocatorPattern> patterns = [] {
+    std::vector<AllocatorPattern> out;
+    for (const Allocator& a : allocators())
+      for (const std::string& message : a.abort_messages) out.push_back({a.name, std::regex(message)});
+    // AddressSanitizer's heap reports (its allocator checks them), e.g.
+    // "==12==ERROR: AddressSanitizer: attempting double-free on 0x6020...".
+    out.push_back({"asan", std::regex(R"(ERROR: AddressSanitizer: (attempting double-free|attempting free on address|)"
+                                      R"(new-delete-type-mismatch|alloc-dealloc-mismatch|heap-use-after-free|)"
+                                      R"(heap-buffer-overflow|malloc_usable_size|invalid-free|bad-free).*)")});
+    return out;
+  }();
   return patterns;
 }
 
@@ -204,15 +200,18 @@ std::optional<AllocatorAbort> find_allocator_abort(const std::string& stderr_tex
   return std::nullopt;
 }
 
+// Allocator code: a frame in an allocator's module, and in libc only malloc's functions.
 std::optional<std::string> allocator_of_frame(const Frame& f) {
-  static const std::regex glibc_malloc(
-      R"(^(malloc|free|cfree|realloc|calloc|_int_malloc|_int_free|_int_realloc|_int_memalign|)"
-      R"(malloc_consolidate|unlink_chunk|tcache_get|tcache_put|sysmalloc|__libc_(malloc|free|realloc|calloc|memalign)|)"
-      R"(__GI___libc_(malloc|free|realloc)|_mid_memalign|aligned_alloc|posix_memalign|memalign)$)");
+  static const std::map<const Allocator*, std::regex> frame_functions = [] {
+    std::map<const Allocator*, std::regex> out;
+    for (const Allocator& a : allocators())
+      if (*a.frame_functions) out.emplace(&a, std::regex(a.frame_functions));
+    return out;
+  }();
   const Allocator* a = allocator_of_module(f.module);
   if (!a) return std::nullopt;
-  // Everything in a swapped-in allocator's library is allocator code; in libc, only malloc's.
-  if (std::string(a->name) != "glibc" || std::regex_search(f.function, glibc_malloc)) return std::string(a->name);
+  const auto only = frame_functions.find(a);
+  if (only == frame_functions.end() || std::regex_search(f.function, only->second)) return std::string(a->name);
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 #include "triage/dedup.h"
 
+#include "base/allocators.h"
 #include "protocol.h"
 
 #include <algorithm>
@@ -16,10 +17,14 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 }  // namespace
 
 bool is_runtime_frame(const Frame& f) {
-  static constexpr std::array<std::string_view, 12> kRuntimeModules = {
-      "libc.so", "libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so", "libpthread.so", "linux-vdso",
-      FL_OWN_LIBRARY_PREFIX,  // our injector, audit module and probe
-      "libjemalloc", "libtcmalloc", "libmimalloc"};  // swapped-in allocators: same bug, other allocator
+  static const std::vector<std::string_view> kRuntimeModules = [] {
+    std::vector<std::string_view> modules = {"libc-", "ld-linux", "libstdc++.so", "libgcc_s.so", "libm.so",
+                                             "libpthread.so", "linux-vdso",
+                                             FL_OWN_LIBRARY_PREFIX};  // our injector, audit module and probe
+    // glibc's libc.so, and the swapped-in allocators: same bug, other allocator.
+    for (const Allocator& a : allocators()) modules.emplace_back(a.module_prefix);
+    return modules;
+  }();
   // The same code linked statically into the executable: named, not by module.
   static const std::set<std::string_view> kRuntimeFunctions = {
       "__restore_rt", "malloc", "free", "calloc", "realloc", "_int_malloc", "_int_free", "__libc_malloc",
