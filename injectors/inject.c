@@ -215,6 +215,10 @@ static void forked_child(void) {
 }
 
 
+static void bind_next_definitions(void);
+static void read_environment(void);
+static void arm_schedule(void);
+
 /* At our constructor, or earlier: another library's constructor may install
    a handler or arm a timer before ours runs (gperftools' profiler does), and
    our wrappers call this first. Runs once; a second thread waits for the
@@ -234,10 +238,32 @@ void fl_init_once(void) {
   /* dlsym and friends allocate (dlerror strings): those calls are ours, not
      the program's, and must not move the program's call numbers. */
   const uint64_t program_calls = fl_self.alloc_calls;
+  bind_next_definitions();
+  read_environment();
+  arm_schedule();
+  fl_in_target_process = is_target_process();
+  pthread_atfork(0, 0, forked_child);  // allowed: init only
+  fl_watch_thread_ends();
+  find_own_text();
+  fl_find_allocator(); /* after find_own_text: it asks whether malloc is ours */
+  fl_self.alloc_calls = program_calls;
+  fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
+  fl_emit_allocator();
+  fl_adopt_installed_handlers();
+  fl_take_over_armed_timers();
+  __atomic_store_n(&fl_ready, 1, __ATOMIC_RELEASE);
+}
+
+/* The next definitions of everything we wrap. */
+static void bind_next_definitions(void) {
   fl_bind_signals(); /* first: a handler running on this thread may call sigaction */
   fl_bind_stack();
   fl_bind_sized_delete();
   fl_bind_unsafe_calls();
+}
+
+/* The pipe to faultline, the schedule, and whether a finding aborts. */
+static void read_environment(void) {
   fl_event_fd = inherited_event_fd();
   const char *line = fl_schedule_line();
   const char *abort_env = getenv(FL_ENV_ABORT_ON_FINDING);  // allowed: constructor only
@@ -246,6 +272,10 @@ void fl_init_once(void) {
   /* The harness validated the line before exec; a bad one here means someone
      set the variable by hand, and running without faults is the safe answer. */
   if (line && fl_schedule_parse(line, &fl_sched, err, sizeof err) != 0) fl_sched.present = 0;
+}
+
+/* What the schedule turns on. */
+static void arm_schedule(void) {
   /* Ignored: a checkpoint outside a tracer does nothing. */
   signal(FL_CHECKPOINT_SIGNAL, SIG_IGN);
   if (fl_schedule_has(&fl_sched, FL_KEY_DELAY_US)) fl_points_scheduled = 1;
@@ -258,17 +288,6 @@ void fl_init_once(void) {
     fl_install_step_handler();
     __atomic_store_n(&fl_watching, 1, __ATOMIC_RELAXED);
   }
-  fl_in_target_process = is_target_process();
-  pthread_atfork(0, 0, forked_child);  // allowed: init only
-  fl_watch_thread_ends();
-  find_own_text();
-  fl_find_allocator(); /* after find_own_text: it asks whether malloc is ours */
-  fl_self.alloc_calls = program_calls;
-  fl_emit(FL_EVENT_HELLO, fl_sched.present, 0, 0, 0);
-  fl_emit_allocator();
-  fl_adopt_installed_handlers();
-  fl_take_over_armed_timers();
-  __atomic_store_n(&fl_ready, 1, __ATOMIC_RELEASE);
 }
 
 /* Whichever thread ran fl_init first, the constructor runs on the main thread. */

@@ -221,89 +221,84 @@ static void list_unsafe_families(struct sbuf *b) {
   }
 }
 
-/* One item: "name key=value flag key=value" or "name=value". */
-static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct sbuf *err) {
-  size_t i = 0;
-  while (i < n && !is_space(s[i]) && s[i] != '=') i++;
-  const char *name = s;
-  size_t name_len = i;
-  if (!item_known(name, name_len)) {
-    sb_puts(err, "unknown schedule item '");
-    sb_putn(err, name, name_len);
-    sb_puts(err, "' (known: ");
-    list_items(err);
-    sb_puts(err, ")");
-    return -1;
+/* "schedule item 'ITEM': REASON". Returns -1. */
+static int item_fails(struct sbuf *err, const char *item, const char *reason) {
+  item_error(err, item, str_len(item));
+  sb_puts(err, reason);
+  return -1;
+}
+
+static int unknown_item(struct sbuf *err, const char *name, size_t name_len) {
+  sb_puts(err, "unknown schedule item '");
+  sb_putn(err, name, name_len);
+  sb_puts(err, "' (known: ");
+  list_items(err);
+  sb_puts(err, ")");
+  return -1;
+}
+
+static int unknown_key(struct sbuf *err, const char *name, size_t name_len, const char *key, size_t key_len) {
+  item_error(err, name, name_len);
+  sb_puts(err, "unknown key '");
+  sb_putn(err, key, key_len);
+  sb_puts(err, "' (known: ");
+  list_keys_of(err, name, name_len);
+  sb_puts(err, ")");
+  return -1;
+}
+
+/* "'KEY' is a bare word and takes no value", "expected key=value, got 'KEY'": the key quoted. */
+static int key_fails(struct sbuf *err, const char *name, size_t name_len, const char *before, const char *key,
+                     size_t key_len, const char *after) {
+  item_error(err, name, name_len);
+  sb_puts(err, before);
+  sb_putn(err, key, key_len);
+  sb_puts(err, after);
+  return -1;
+}
+
+static const char *value_wanted(enum fl_value_kind kind) {
+  return kind == FL_VAL_SIZE     ? "' (want a size such as 4096, 64K, 1M)"
+         : kind == FL_VAL_SIGNAL ? "' (want a signal such as SIGPROF or 27)"
+         : kind == FL_VAL_WORD   ? "' (want a name of at most 31 letters, digits, '_', '.', '+', '-')"
+                                 : "' (want a number, decimal or 0x-hex)";
+}
+
+/* Key k's value at s[*i] (just past its '='), up to the next space. */
+static int parse_key_value(const char *s, size_t n, size_t *i, int k, const char *name, size_t name_len,
+                           struct fl_schedule *out, struct sbuf *err) {
+  const char *val = s + *i;
+  while (*i < n && !is_space(s[*i])) (*i)++;
+  const size_t val_len = (size_t)(s + *i - val);
+  uint64_t v = 0;
+  const enum fl_value_kind kind = fl_schedule_keys[k].kind;
+  if (kind == FL_VAL_WORD ? parse_word(val, val_len, out->word[k]) != 0 : parse_value(val, val_len, kind, &v) != 0)
+    return key_fails(err, name, name_len, "bad value '", val, val_len, value_wanted(kind));
+  return set_key(out, k, v, name, name_len, err);
+}
+
+/* One "key", "key=value" or, when own_value, "value" (the item's own, key ""),
+   at s[*i]; the table says which keys the item has and of what kind. */
+static int parse_key(const char *s, size_t n, size_t *i, int own_value, const char *name, size_t name_len,
+                     struct fl_schedule *out, struct sbuf *err) {
+  const char *key = s + *i;
+  size_t key_len = 0;
+  if (!own_value) {
+    while (*i < n && !is_space(s[*i]) && s[*i] != '=') (*i)++;
+    key_len = (size_t)(s + *i - key);
   }
-  int given = 0;
-  int own_value = i < n && s[i] == '='; /* name=value: the item's own value, key "" */
-  while (i < n) {
-    while (i < n && is_space(s[i])) i++;
-    if (i >= n) break;
-    const char *key = s + i;
-    size_t key_len = 0;
-    if (own_value) own_value = 0;
-    else {
-      while (i < n && !is_space(s[i]) && s[i] != '=') i++;
-      key_len = (size_t)(s + i - key);
-    }
-    int k = find_key(name, name_len, key, key_len);
-    int has_value = i < n && s[i] == '=';
-    if (k < 0) {
-      item_error(err, name, name_len);
-      sb_puts(err, "unknown key '");
-      sb_putn(err, key, key_len);
-      sb_puts(err, "' (known: ");
-      list_keys_of(err, name, name_len);
-      sb_puts(err, ")");
-      return -1;
-    }
-    if (k >= 0 && fl_schedule_keys[k].kind == FL_VAL_FLAG) {
-      if (has_value) {
-        item_error(err, name, name_len);
-        sb_puts(err, "'");
-        sb_putn(err, key, key_len);
-        sb_puts(err, "' is a bare word and takes no value");
-        return -1;
-      }
-      if (set_key(out, k, 1, name, name_len, err) != 0) return -1;
-      given++;
-      continue;
-    }
-    if (!has_value) {
-      item_error(err, name, name_len);
-      sb_puts(err, "expected key=value, got '");
-      sb_putn(err, key, key_len);
-      sb_puts(err, "'");
-      return -1;
-    }
-    i++; /* '=' */
-    const char *val = s + i;
-    while (i < n && !is_space(s[i])) i++;
-    size_t val_len = (size_t)(s + i - val);
-    uint64_t v = 0;
-    const enum fl_value_kind kind = fl_schedule_keys[k].kind;
-    if (kind == FL_VAL_WORD ? parse_word(val, val_len, out->word[k]) != 0
-                            : parse_value(val, val_len, kind, &v) != 0) {
-      item_error(err, name, name_len);
-      sb_puts(err, "bad value '");
-      sb_putn(err, val, val_len);
-      sb_puts(err, kind == FL_VAL_SIZE     ? "' (want a size such as 4096, 64K, 1M)"
-                   : kind == FL_VAL_SIGNAL ? "' (want a signal such as SIGPROF or 27)"
-                   : kind == FL_VAL_WORD   ? "' (want a name of at most 31 letters, digits, '_', '.', '+', '-')"
-                                           : "' (want a number, decimal or 0x-hex)");
-      return -1;
-    }
-    if (set_key(out, k, v, name, name_len, err) != 0) return -1;
-    given++;
-  }
-  if (!given) {
-    item_error(err, name, name_len);
-    sb_puts(err, "needs a value (keys: ");
-    list_keys_of(err, name, name_len);
-    sb_puts(err, ")");
-    return -1;
-  }
+  const int k = find_key(name, name_len, key, key_len);
+  const int has_value = *i < n && s[*i] == '=';
+  if (k < 0) return unknown_key(err, name, name_len, key, key_len);
+  if (fl_schedule_keys[k].kind == FL_VAL_FLAG)
+    return has_value ? key_fails(err, name, name_len, "'", key, key_len, "' is a bare word and takes no value")
+                     : set_key(out, k, 1, name, name_len, err);
+  if (!has_value) return key_fails(err, name, name_len, "expected key=value, got '", key, key_len, "'");
+  (*i)++; /* '=' */
+  return parse_key_value(s, n, i, k, name, name_len, out, err);
+}
+
+static int check_required(const char *name, size_t name_len, const struct fl_schedule *out, struct sbuf *err) {
   for (int k = 0; k < FL_KEY_COUNT; k++) {
     if (!fl_schedule_keys[k].required || fl_schedule_has(out, (enum fl_schedule_key)k) ||
         !span_eq(name, name_len, fl_schedule_keys[k].item))
@@ -314,50 +309,85 @@ static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct s
     sb_puts(err, "' is required");
     return -1;
   }
-  int allocators_asked = 0;
-#define FL_X(P, id, ...) allocators_asked += fl_schedule_has(out, FL_KEY_ALLOC_##id);
+  return 0;
+}
+
+/* What an item needs of its keys together, beyond the required ones. */
+static int check_alloc(const struct fl_schedule *s, struct sbuf *err) {
+  int asked = 0;
+#define FL_X(P, id, ...) asked += fl_schedule_has(s, FL_KEY_ALLOC_##id);
   FL_ALLOCATORS(FL_X, _)
 #undef FL_X
-  if (span_eq(name, name_len, "alloc") && allocators_asked != 1) {
-    item_error(err, name, name_len);
-    sb_puts(err, "give exactly one allocator");
-    return -1;
+  return asked == 1 ? 0 : item_fails(err, "alloc", "give exactly one allocator");
+}
+
+/* delay pauses at an allocator call or at a sync point: one of the two. */
+static int check_delay(const struct fl_schedule *s, struct sbuf *err) {
+  if (fl_schedule_has(s, FL_KEY_DELAY_CALL) != fl_schedule_has(s, FL_KEY_DELAY_SYNC)) return 0;
+  return item_fails(err, "delay", "give exactly one of call=N and sync=N");
+}
+
+static int check_pct(const struct fl_schedule *s, struct sbuf *err) {
+  const uint64_t depth = s->value[FL_KEY_PCT_DEPTH];
+  if (depth >= 1 && depth <= FL_PCT_MAX_DEPTH && s->value[FL_KEY_PCT_POINTS] >= 1) return 0;
+  return item_fails(err, "pct", "depth= is 1..8 and points= at least 1");
+}
+
+static int check_malloc_signal(const struct fl_schedule *s, struct sbuf *err) {
+  const char *const item = "malloc-signal";
+  /* It raises at an instruction or traces the call: one of the two. */
+  if (fl_schedule_has(s, FL_KEY_MS_INSN) == fl_schedule_has(s, FL_KEY_MS_TRACE))
+    return item_fails(err, item, "give exactly one of insn=K and trace");
+  if (!fl_schedule_has(s, FL_KEY_MS_IN)) return 0;
+  if (fl_schedule_has(s, FL_KEY_MS_PTRACE))
+    return item_fails(err, item, "in= is stepped in-process: not with ptrace");
+  if (fl_unsafe_family_of(s->word[FL_KEY_MS_IN]) >= 0) return 0;
+  item_error(err, item, str_len(item));
+  sb_puts(err, "in='");
+  sb_puts(err, s->word[FL_KEY_MS_IN]);
+  sb_puts(err, "' is not a signal-unsafe function faultline interposes (");
+  list_unsafe_families(err);
+  sb_puts(err, ")");
+  return -1;
+}
+
+static const struct {
+  const char *item;
+  int (*check)(const struct fl_schedule *, struct sbuf *);
+} item_checks[] = {
+    {"alloc", check_alloc}, {"delay", check_delay}, {"pct", check_pct}, {"malloc-signal", check_malloc_signal}};
+
+static int check_item(const char *name, size_t name_len, const struct fl_schedule *out, struct sbuf *err) {
+  if (check_required(name, name_len, out, err) != 0) return -1;
+  for (size_t c = 0; c < sizeof item_checks / sizeof *item_checks; c++)
+    if (span_eq(name, name_len, item_checks[c].item)) return item_checks[c].check(out, err);
+  return 0;
+}
+
+/* One item: "name key=value flag key=value" or "name=value". */
+static int parse_item(const char *s, size_t n, struct fl_schedule *out, struct sbuf *err) {
+  size_t i = 0;
+  while (i < n && !is_space(s[i]) && s[i] != '=') i++;
+  const char *name = s;
+  const size_t name_len = i;
+  if (!item_known(name, name_len)) return unknown_item(err, name, name_len);
+  int given = 0;
+  int own_value = i < n && s[i] == '='; /* name=value: the item's own value, key "" */
+  while (i < n) {
+    while (i < n && is_space(s[i])) i++;
+    if (i >= n) break;
+    if (parse_key(s, n, &i, own_value, name, name_len, out, err) != 0) return -1;
+    own_value = 0;
+    given++;
   }
-  /* delay pauses at an allocator call or at a sync point: one of the two. */
-  if (span_eq(name, name_len, "delay") &&
-      fl_schedule_has(out, FL_KEY_DELAY_CALL) == fl_schedule_has(out, FL_KEY_DELAY_SYNC)) {
+  if (!given) {
     item_error(err, name, name_len);
-    sb_puts(err, "give exactly one of call=N and sync=N");
-    return -1;
-  }
-  if (span_eq(name, name_len, "pct") && (out->value[FL_KEY_PCT_DEPTH] < 1 || out->value[FL_KEY_PCT_DEPTH] > FL_PCT_MAX_DEPTH ||
-                                          out->value[FL_KEY_PCT_POINTS] < 1)) {
-    item_error(err, name, name_len);
-    sb_puts(err, "depth= is 1..8 and points= at least 1");
-    return -1;
-  }
-  /* malloc-signal raises at an instruction or traces the call: one of the two. */
-  if (span_eq(name, name_len, "malloc-signal") &&
-      fl_schedule_has(out, FL_KEY_MS_INSN) == fl_schedule_has(out, FL_KEY_MS_TRACE)) {
-    item_error(err, name, name_len);
-    sb_puts(err, "give exactly one of insn=K and trace");
-    return -1;
-  }
-  if (fl_schedule_has(out, FL_KEY_MS_IN) && fl_schedule_has(out, FL_KEY_MS_PTRACE)) {
-    item_error(err, name, name_len);
-    sb_puts(err, "in= is stepped in-process: not with ptrace");
-    return -1;
-  }
-  if (fl_schedule_has(out, FL_KEY_MS_IN) && fl_unsafe_family_of(out->word[FL_KEY_MS_IN]) < 0) {
-    item_error(err, name, name_len);
-    sb_puts(err, "in='");
-    sb_puts(err, out->word[FL_KEY_MS_IN]);
-    sb_puts(err, "' is not a signal-unsafe function faultline interposes (");
-    list_unsafe_families(err);
+    sb_puts(err, "needs a value (keys: ");
+    list_keys_of(err, name, name_len);
     sb_puts(err, ")");
     return -1;
   }
-  return 0;
+  return check_item(name, name_len, out, err);
 }
 
 int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size_t errlen) {
