@@ -243,7 +243,7 @@ std::string served_how(const ServedAllocator& served, const Allocator* asked, co
   if (asked && served.name == asked->name) return std::string("preloaded by `alloc ") + asked->name + "`";
   if (asked) return std::string("`alloc ") + asked->name + "` preloaded " + asked->library + ", but " + served.library + " served";
   if (user_preload.find(served.library) != std::string::npos) return "preloaded by the user's LD_PRELOAD";
-  if (served.name == "glibc") return "the default";
+  if (served.name == allocators().front().name) return "the default";  // glibc: what runs without `alloc`
   return "the program's own: it links " + served.library;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "protocol.h"
+
 namespace faultline::cli {
 
 namespace {
@@ -53,7 +55,7 @@ const std::vector<OptionRow>& option_table() {
       {"run", "file-size-limit-mb", value<uint64_t>("MB", 64), "largest file the child may write (RLIMIT_FSIZE), 0 to 16777216"},
       {"run", "output-limit-kb", value<uint64_t>("KB", 1024),
        "output kept and echoed per stream (stdout, stderr); the rest is drained and dropped"},
-      {"run", "no-inject", {}, "do not preload libfaultline-inject.so"},
+      {"run", "no-inject", {}, "do not preload " FL_INJECT_LIBRARY},
       {"run", "quiet,q", {}, "do not echo the program's output; print only the verdict"},
       {"stack gen", "open", value<std::string>("TEXT"),
        "any parser: what opens one nesting level (with --close); the input at depth N is N opens, the leaf, "

@@ -17,6 +17,7 @@
 #include "base/version.h"
 #include "cli/run_setup.h"
 #include "triage/crash_class.h"
+#include "protocol.h"
 #include "schedule.h"
 
 namespace faultline::cli {
@@ -40,7 +41,7 @@ const Command kCommands[] = {
      "run any program once under a fault schedule and triage the result",
      "Runs PROGRAM in a child process with its own process group, rlimits (address space, core 0,\n"
      "file size, processes), a timeout that kills every descendant, captured and capped output,\n"
-     "and libfaultline-inject.so preloaded. The child is held at its first crash signal so its\n"
+     "and " FL_INJECT_LIBRARY " preloaded. The child is held at its first crash signal so its\n"
      "registers, memory maps and stack are read before it dies; frames are symbolized with libdw.\n"
      "Prints a one-line verdict on stderr: class, evidence, top meaningful frame, stack hash.",
      "0 the program exited without a crash; 1 it crashed, hung or was killed (any class but `none`);\n"
@@ -136,7 +137,7 @@ const Command kCommands[] = {
      "fuzz a target under an injector schedule; triage, dedup, minimize and store new crashes",
      "Runs the engine on the target's binary (its `libfuzzer` or `afl` key in the manifest; or a\n"
      "one-off --fuzzer BINARY) with the schedule in force (libFuzzer: in-process with\n"
-     "libfaultline-inject.so preloaded, -fork=N; AFL++: AFL_PRELOAD, -M main / -S workerN sharing one\n"
+     FL_INJECT_LIBRARY " preloaded, -fork=N; AFL++: AFL_PRELOAD, -M main / -S workerN sharing one\n"
      "sync directory), starting from <target>/seeds/ and <target>/corpus/, with its dict and the\n"
      "engine's section of its .options. Under the engine a sentinel finding aborts, so the engine\n"
      "saves it. Every saved crash is replayed under triage and bucketed by class and stack hash\n"
