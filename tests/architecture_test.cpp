@@ -179,7 +179,7 @@ TEST(Architecture, FunctionsAreShort) {
     ASSERT_TRUE(std::regex_search(tidy, m, std::regex(R"(LineThreshold\s+value:\s*(\d+))")))
         << folder << "/.clang-tidy sets no readability-function-size.LineThreshold";
     const int limit = std::stoi(m[1]);
-    const std::string command = "ctags-universal -x '--_xformat=%{line} %{end} %N %F' --kinds-c=f --kinds-c++=f -R " +
+    const std::string command = "ctags-universal -x '--_xformat=%{line} %{end} %N %F' --languages=C,C++ --kinds-c=f --kinds-c++=f -R " +
                                 shell_quote((kSource / folder).string());
     std::string listing;
     FILE* ctags = popen(command.c_str(), "r");
