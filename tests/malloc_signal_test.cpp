@@ -258,6 +258,22 @@ TEST(PtraceMode, AWorkerThreadOfAStaticBinaryWhileMainIsBlocked) {
   EXPECT_EQ(rep["thread"], 1);
 }
 
+// fork copies the tracer's int3 bytes into the child: they are taken out
+// of it, so the child's calls are its own and the scheduled call is the
+// program's, not the child's (which runs first here).
+TEST(PtraceMode, AForkedChildKeepsNoBreakpointsOfItsParent) {
+  ScratchDir d;
+  auto r = run_faultline({"run", "-q", "--report", (d / "r.json").string(), "--schedule",
+                          "malloc-signal sig=SIGPROF call=200 insn=5 ptrace", "--", static_profiler(), "forked"},
+                         d);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto rep = read_report(d / "r.json");
+  EXPECT_EQ(rep["class"], "signal-unsafe-reentrancy") << rep["findings"];
+  // Before, the child took the injection, then died of a stale int3 (SIGTRAP).
+  ASSERT_EQ(rep["findings"].size(), 1u) << rep["findings"];
+  EXPECT_EQ(rep["findings"][0]["process"], "main") << rep["findings"];
+}
+
 TEST(PtraceMode, AnInstructionPastTheEndOfTheCallRaisesNothing) {
   ScratchDir d;
   // Stepping stops when the call returns (and the other breakpoints are not stepped into).

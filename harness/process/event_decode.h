@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "process/runner.h"
+#include "process/run_result.h"
 
 namespace faultline {
 

@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "process/runner.h"
+#include "process/run_result.h"
 
 namespace faultline {
 

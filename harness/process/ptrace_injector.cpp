@@ -1,14 +1,19 @@
 #include "process/ptrace_injector.h"
 
 #include "base/allocators.h"
+#include "process/maps.h"
+#include "process/snapshot.h"
 
 #include <fcntl.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <linux/kcmp.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <utility>
 
 
@@ -64,10 +69,16 @@ void PtraceInjector::disarm_all(pid_t stopped_tid) {
 }
 
 void PtraceInjector::on_new_process(pid_t pid) {
+  if (breakpoints_.empty()) return;
+  // A vfork child shares its parent's memory: the bytes are the parent's, and
+  // stay. kcmp orders two different memories 1, 2 or 3; 0 is the same one,
+  // -1 cannot tell (then they stay too).
+  const auto parent = static_cast<pid_t>(std::strtol(proc_status_field(pid, "PPid").c_str(), nullptr, 10));
+  if (syscall(SYS_kcmp, parent, pid, KCMP_VM, 0, 0) <= 0) return;
   for (const auto& [addr, old] : breakpoints_) write_byte(pid, addr, old, nullptr);
 }
 
-std::vector<std::pair<pid_t, int>> PtraceInjector::take_deferred() { return std::exchange(deferred_, {}); }
+std::vector<WaitStatus> PtraceInjector::take_deferred() { return std::exchange(deferred_, {}); }
 
 bool PtraceInjector::step(pid_t tid, std::chrono::steady_clock::time_point deadline) {
   if (ptrace(PTRACE_SINGLESTEP, tid, nullptr, nullptr) != 0) return false;
@@ -94,100 +105,108 @@ bool PtraceInjector::step(pid_t tid, std::chrono::steady_clock::time_point deadl
   return false;
 }
 
-bool PtraceInjector::on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r,
-                               std::chrono::steady_clock::time_point deadline) {
+bool PtraceInjector::on_signal(const TracedStop& stop, RunResult& r, std::chrono::steady_clock::time_point deadline) {
   if (!active_) return false;
   // The schedule is the only source of this signal: swallow the program's own.
-  if (sig == signo_ && si.si_code != SI_TKILL && si.si_code != SI_USER) {
-    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+  if (stop.sig == signo_ && stop.si.si_code != SI_TKILL && stop.si.si_code != SI_USER) {
+    ptrace(PTRACE_CONT, stop.tid, nullptr, nullptr);
     return true;
   }
-  if (sig != SIGTRAP || si.si_code != SI_KERNEL) return false;
+  if (stop.sig != SIGTRAP || stop.si.si_code != SI_KERNEL) return false;
   user_regs_struct regs{};
-  if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0) return false;
+  if (ptrace(PTRACE_GETREGS, stop.tid, nullptr, &regs) != 0) return false;
   const uint64_t addr = regs.rip - 1;
-  const bool at_return = interrupted_ && tid == injected_tid_ && addr == return_address_;
+  const bool at_return = interrupted_ && stop.tid == injected_tid_ && addr == return_address_;
   auto bp = breakpoints_.find(addr);
   if (bp == breakpoints_.end() && !at_return) return false;
-
   if (at_return && regs.rsp > entry_sp_) {
-    // The interrupted call returned: nothing left to watch, run at full speed.
-    interrupted_ = false;
-    regs.rip = addr;
-    ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
-    disarm_all(tid);
-    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    on_interrupted_call_returned(stop.tid, regs, addr);
     return true;
   }
-  const uint64_t calls = ++calls_[tid];
+  const uint64_t calls = ++calls_[stop.tid];
   // Step over the breakpoint: original byte back, one instruction, int3 again.
-  const uint8_t original = bp != breakpoints_.end() ? bp->second : 0;
-  write_byte(tid, addr, original, nullptr);
+  write_byte(stop.tid, addr, bp != breakpoints_.end() ? bp->second : 0, nullptr);
+  regs.rip = addr;
+  ptrace(PTRACE_SETREGS, stop.tid, nullptr, &regs);
+  // Read after the original byte is back: the stack is the one at the call.
+  if (interrupted_ && stop.tid == injected_tid_ && !reported_) note_reentrancy(stop, calls, r);
+  if (is_scheduled_call(stop, calls, r)) inject_into_call(stop, addr, calls, regs.rsp, r, deadline);
+  else step_over_breakpoint(stop.tid, addr, deadline);
+  return true;
+}
+
+// The interrupted call returned: nothing left to watch, run at full speed.
+void PtraceInjector::on_interrupted_call_returned(pid_t tid, user_regs_struct& regs, uint64_t addr) {
+  interrupted_ = false;
   regs.rip = addr;
   ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
-  // Read after the original byte is back: the stack is the one at the call.
-  if (interrupted_ && tid == injected_tid_ && !reported_) {
-    reported_ = true;  // the allocator entered again, on top of the call we interrupted
-    fl_event e{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_FINDING, tgid, tid,
-               {FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, static_cast<uint64_t>(signo_), calls,
-                static_cast<uint64_t>(thread_index)}};
-    r.events.push_back(e);
-    r.injector_findings.push_back({e, take_snapshot(tgid, tid, thread_index, si, max_frames_)});
-  }
-  bool scheduled = !injected_ && thread_index == thread_ && calls == call_;
-  if (scheduled && !signal_caught(tid, signo_)) {  // no handler yet: raising it would only kill the program
-    r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_POINT_MISSED, tgid, tid,
-                                {static_cast<uint64_t>(signo_), 0, calls, 0}});
-    scheduled = false;
-    injected_ = true;  // the point has passed
-  }
-  const uint64_t steps = scheduled ? insn_ : 1;
-  uint64_t return_address = 0;
-  if (scheduled) {
-    errno = 0;
-    return_address = static_cast<uint64_t>(ptrace(PTRACE_PEEKDATA, tid, reinterpret_cast<void*>(regs.rsp), nullptr));
-    entry_sp_ = regs.rsp;
-  }
+  disarm_all(tid);
+  ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+}
+
+// The allocator entered again, on top of the call we interrupted.
+void PtraceInjector::note_reentrancy(const TracedStop& stop, uint64_t calls, RunResult& r) {
+  reported_ = true;
+  const fl_event e{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_FINDING, stop.tgid, stop.tid,
+                   {FL_FINDING_SIGNAL_UNSAFE_REENTRANCY, static_cast<uint64_t>(signo_), calls,
+                    static_cast<uint64_t>(stop.thread_index)}};
+  r.events.push_back(e);
+  r.injector_findings.push_back({e, take_snapshot(stop.tgid, stop.tid, stop.thread_index, stop.si, max_frames_)});
+}
+
+bool PtraceInjector::is_scheduled_call(const TracedStop& stop, uint64_t calls, RunResult& r) {
+  if (injected_ || stop.thread_index != thread_ || calls != call_) return false;
+  if (signal_caught(stop.tid, signo_)) return true;
+  // No handler yet: raising it would only kill the program.
+  r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_POINT_MISSED, stop.tgid, stop.tid,
+                              {static_cast<uint64_t>(signo_), 0, calls, 0}});
+  injected_ = true;  // the point has passed
+  return false;
+}
+
+void PtraceInjector::step_over_breakpoint(pid_t tid, uint64_t addr, std::chrono::steady_clock::time_point deadline) {
+  if (!step(tid, deadline)) return;  // it stopped for something else, or died: the runner sees it
+  // Once the point has passed with nothing left to watch, every breakpoint goes:
+  // counting the rest of the program's calls would only slow it down.
+  if (injected_ && !interrupted_) disarm_all(tid);
+  else write_byte(tid, addr, 0xcc, nullptr);
+  ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+}
+
+// The scheduled call: K instructions into it, the signal, with the allocator paused right there.
+void PtraceInjector::inject_into_call(const TracedStop& stop, uint64_t addr, uint64_t calls, uint64_t sp, RunResult& r,
+                                      std::chrono::steady_clock::time_point deadline) {
+  const pid_t tid = stop.tid;
+  errno = 0;
+  const auto return_address = static_cast<uint64_t>(ptrace(PTRACE_PEEKDATA, tid, reinterpret_cast<void*>(sp), nullptr));
+  entry_sp_ = sp;
   bool call_ended = false;
-  for (uint64_t k = 0; k < steps && !call_ended; k++) {
-    if (!step(tid, deadline)) return true;  // it stopped for something else, or died: the runner sees it
-    if (scheduled) {
-      user_regs_struct now{};
-      ptrace(PTRACE_GETREGS, tid, nullptr, &now);
-      call_ended = now.rip == return_address && now.rsp > entry_sp_;  // fewer instructions than insn
-    }
-  }
-  if (call_ended) {
-    r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_POINT_MISSED, tgid, tid,
-                                {static_cast<uint64_t>(signo_), 0, calls, 0}});
-    injected_ = true;  // the point has passed
-    write_byte(tid, addr, 0xcc, nullptr);
-    disarm_all(tid);
-    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
-    return true;
-  }
-  if (!scheduled) {
-    // Once the point has passed with nothing left to watch, every breakpoint goes:
-    // counting the rest of the program's calls would only slow it down.
-    if (injected_ && !interrupted_) disarm_all(tid);
-    else write_byte(tid, addr, 0xcc, nullptr);
-    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
-    return true;
+  for (uint64_t k = 0; k < insn_ && !call_ended; k++) {
+    if (!step(tid, deadline)) return;  // it stopped for something else, or died: the runner sees it
+    user_regs_struct now{};
+    ptrace(PTRACE_GETREGS, tid, nullptr, &now);
+    call_ended = now.rip == return_address && now.rsp > entry_sp_;  // fewer instructions than insn
   }
   write_byte(tid, addr, 0xcc, nullptr);
+  injected_ = true;  // the point has passed
+  if (call_ended) {
+    r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_POINT_MISSED, stop.tgid, tid,
+                                {static_cast<uint64_t>(signo_), 0, calls, 0}});
+    disarm_all(tid);
+    ptrace(PTRACE_CONT, tid, nullptr, nullptr);
+    return;
+  }
   user_regs_struct at{};
   ptrace(PTRACE_GETREGS, tid, nullptr, &at);
-  injected_ = interrupted_ = true;
+  interrupted_ = true;
   injected_tid_ = tid;
   return_address_ = return_address;
   uint8_t old = 0;
   if (return_address && !breakpoints_.count(return_address) && write_byte(tid, return_address, 0xcc, &old))
     breakpoints_[return_address] = old;
-  r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_SIGNAL_RAISED, tgid, tid,
+  r.events.push_back(fl_event{FL_EVENT_MAGIC, FL_EVENT_VERSION, FL_EVENT_SIGNAL_RAISED, stop.tgid, tid,
                               {static_cast<uint64_t>(signo_), at.rip, calls, insn_}});
-  // Delivered now, with the allocator paused right here.
   ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<uintptr_t>(signo_)));
-  return true;
 }
 
 }  // namespace faultline

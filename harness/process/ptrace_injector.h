@@ -8,6 +8,7 @@
 #pragma once
 #include <signal.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <chrono>
 #include <cstdint>
@@ -16,31 +17,36 @@
 #include <utility>
 #include <vector>
 
-#include "process/runner.h"
+#include "base/schedule.hpp"
+#include "process/run_result.h"
+#include "process/trace_observer.h"
 
 namespace faultline {
 
-class PtraceInjector {
+class PtraceInjector final : public TraceObserver {
  public:
   PtraceInjector(const Schedule& s, size_t max_frames);
   bool active() const { return active_; }
   // At the program's exec: find the allocator in the executable, arm breakpoints.
-  void on_exec(pid_t pid, RunResult& r);
-  // A SIGTRAP or the scheduled signal stopped `tid`. Returns true when it was
-  // ours (the thread has been resumed, or its next stop is in take_deferred()).
-  bool on_signal(pid_t tgid, pid_t tid, int thread_index, int sig, const siginfo_t& si, RunResult& r,
-                 std::chrono::steady_clock::time_point deadline);
-  // A forked process, at its first stop: fork copied our int3 bytes into it.
-  void on_new_process(pid_t pid);
-  // Wait statuses collected while single-stepping that were not steps (an
-  // event, a signal, an exit): the runner handles them as if just waited for.
-  std::vector<std::pair<pid_t, int>> take_deferred();
+  void on_exec(pid_t pid, RunResult& r) override;
+  // Fork copied our int3 bytes into it: they go, or its own calls would trap.
+  void on_new_process(pid_t pid) override;
+  // A SIGTRAP at one of our breakpoints, or the scheduled signal sent by the program itself.
+  bool on_signal(const TracedStop& stop, RunResult& r, std::chrono::steady_clock::time_point deadline) override;
+  std::vector<WaitStatus> take_deferred() override;
 
  private:
   void disarm_all(pid_t stopped_tid);
   // PTRACE_SINGLESTEP and wait for it; false if something else happened (deferred) or time ran out.
   bool step(pid_t tid, std::chrono::steady_clock::time_point deadline);
   bool write_byte(pid_t pid, uint64_t addr, uint8_t byte, uint8_t* old);
+  // The steps of one breakpoint stop: the scheduled call's own, or any other.
+  void note_reentrancy(const TracedStop& stop, uint64_t calls, RunResult& r);
+  bool is_scheduled_call(const TracedStop& stop, uint64_t calls, RunResult& r);
+  void step_over_breakpoint(pid_t tid, uint64_t addr, std::chrono::steady_clock::time_point deadline);
+  void inject_into_call(const TracedStop& stop, uint64_t addr, uint64_t calls, uint64_t sp, RunResult& r,
+                        std::chrono::steady_clock::time_point deadline);
+  void on_interrupted_call_returned(pid_t tid, user_regs_struct& regs, uint64_t addr);
 
   bool active_ = false;
   int signo_ = 0, thread_ = 0;
@@ -52,7 +58,7 @@ class PtraceInjector {
   pid_t injected_tid_ = 0;
   uint64_t return_address_ = 0, entry_sp_ = 0;
   bool interrupted_ = false, injected_ = false, reported_ = false;
-  std::vector<std::pair<pid_t, int>> deferred_;
+  std::vector<WaitStatus> deferred_;
 };
 
 }  // namespace faultline

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "profiler.h"
 
@@ -28,7 +30,9 @@ static void *static_profiler_worker(void *sum) {
 }
 
 /* Any argument: no natural timer. "threaded": the workload runs on a worker
-   thread (thread 1) while main waits in pthread_join. */
+   thread (thread 1) while main waits in pthread_join. "forked": a forked
+   child runs the workload first (with fork's copy of the tracer's
+   breakpoints, which are not its own), then main does. */
 int main(int argc, char **argv) {
   profiler_install(static_profiler_on_sigprof, argc < 2 ? 1000 : 0);
   unsigned long long sum = 0;
@@ -36,6 +40,15 @@ int main(int argc, char **argv) {
     pthread_t worker;
     pthread_create(&worker, 0, static_profiler_worker, &sum);
     pthread_join(worker, 0);
+  } else if (argc > 1 && strcmp(argv[1], "forked") == 0) {
+    const pid_t child = fork();
+    if (child == 0) {
+      printf("child checksum=%llu\n", (unsigned long long)workload_run(0, 0, 2000));
+      fflush(stdout);
+      _exit(0);
+    }
+    waitpid(child, 0, 0);
+    sum = workload_run(0, 0, 2000);
   } else {
     sum = workload_run(0, 0, 2000);
   }
