@@ -79,6 +79,11 @@ enum fl_event_kind {
      arg[1..3] = the first 24 bytes of the file name (no directory) of the
      object that defines it, NUL-padded ("" with FL_ALLOCATOR_IN_EXECUTABLE). */
   FL_EVENT_ALLOCATOR = 15,
+  /* A thread the program started with pthread_create begins, with the number
+     the injector gave it (creation order: what a schedule's thread= means).
+     The harness takes thread numbers from these, not from the order it sees
+     clones in, which counts threads libc starts itself. arg[3] = thread index. */
+  FL_EVENT_THREAD_NUMBERED = 16,
 };
 /* The program's malloc is not ours: a definition that comes before the
    injector (the executable's own) serves it, and the sentinels see nothing. */

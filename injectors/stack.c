@@ -174,6 +174,7 @@ static void *numbered_start(void *p) {
       pthread_setspecific(ending_key, (void *)(intptr_t)(slot->index + 1)) == 0)
     __atomic_store_n(&running[slot->index], &fl_self, __ATOMIC_RELEASE);
   __atomic_store_n(&slot->used, 0, __ATOMIC_RELEASE);
+  fl_emit(FL_EVENT_THREAD_NUMBERED, 0, 0, 0, (uint64_t)(int64_t)(fl_self.index_plus1 - 1));
   fl_thread_starting(-1);
   void *result = start(arg);
   fl_thread_ends();
@@ -225,10 +226,11 @@ static int create_sized(pthread_t *thread, const pthread_attr_t *attr, void *(*s
 FL_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *), void *arg) {
   if (fl_not_ready()) fl_bind_stack();
   fl_pass_sync_point();
-  const int index = __atomic_fetch_add(&next_thread_index, 1, __ATOMIC_RELAXED);
   for (int i = 0; i < FL_START_SLOTS; i++) {
     struct start_slot *slot = &start_slots[i];
     if (__atomic_exchange_n(&slot->used, 1, __ATOMIC_ACQUIRE)) continue;
+    /* Numbered once it has a slot: a thread left unnumbered takes no number. */
+    const int index = __atomic_fetch_add(&next_thread_index, 1, __ATOMIC_RELAXED);
     slot->index = index;
     slot->start = start;
     slot->arg = arg;

@@ -46,6 +46,24 @@ TEST(RunCrashes, NullDereferenceNamesClassThreadAndFrame) {
   EXPECT_TRUE(r.cli.err.starts_with("faultline: null-dereference")) << r.cli.err;
 }
 
+// Thread numbers come from one side: the injector numbers the program's
+// pthread_create calls (what a schedule's thread= means); the tracer also
+// sees the threads glibc starts itself (a SIGEV_THREAD timer's) and counts
+// them, so its number stands only where no injector runs.
+TEST(RunCrashes, AThreadIsNumberedAsTheProgramStartedIt) {
+  ScratchDir d;
+  const std::string target = std::string(FAULTLINE_BIN_DIR) + "/target-thread_numbers";
+  auto injected = run_faultline({"run", "-q", "--report", (d / "r.json").string(), "--", target}, d);
+  EXPECT_EQ(injected.exit_code, 1) << injected.err;
+  auto rep = nlohmann::json::parse(read_file(d / "r.json"));
+  EXPECT_EQ(rep["class"], "null-dereference");
+  EXPECT_EQ(rep["thread"], 1) << injected.err;
+  auto traced_only = run_faultline({"run", "-q", "--no-inject", "--report", (d / "t.json").string(), "--", target}, d);
+  EXPECT_EQ(traced_only.exit_code, 1) << traced_only.err;
+  EXPECT_GT(nlohmann::json::parse(read_file(d / "t.json"))["thread"].get<int>(), 1)
+      << "the tracer counts glibc's timer threads: the case the injector's numbers are for";
+}
+
 TEST(RunCrashes, AbortIsBlamedOnTheCallerNotLibc) {
   ScratchDir d;
   auto r = run_zoo(d, "abort");

@@ -29,4 +29,14 @@ pid_t host_id(const HostIds& host, pid_t own);
 // findings or delay holds) they are counted in r.events_dropped, not kept.
 void decode_events(std::string& bytes, RunResult& r, const HostIds& host = {});
 
+// A thread the injector runs in but did not number (libc's own, one past its
+// pool of starts): no schedule's thread= can name it.
+constexpr int kUnnumberedThread = -1;
+
+// Thread numbers from one side: where the injector runs, its numbers
+// (FL_EVENT_THREAD_NUMBERED) replace the tracer's in every snapshot and hung
+// thread of r. The tracer's stand in a process without the injector, or one
+// whose records did not all arrive (its pipe lost, the cap reached).
+void adopt_injector_thread_numbers(RunResult& r);
+
 }  // namespace faultline

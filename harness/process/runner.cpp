@@ -10,6 +10,7 @@
 #include <set>
 
 #include "base/allocators.h"
+#include "process/event_decode.h"
 #include "process/launch.h"
 #include "process/output_pump.h"
 #include "process/ptrace_injector.h"
@@ -63,6 +64,7 @@ Result<RunResult> run_attempt(const RunRequest& req, const std::string& program,
   if (end.only_the_init_is_left && !end.init_done) reap_later(fence->init);
   else reap_fence(*fence, end.init_done);
   pump.finish(r, loop.host_ids());
+  adopt_injector_thread_numbers(r);
   std::optional<int> exec_errno;
   for (const fl_fence_record& record : later_records(*fence))
     if (record.kind == FL_FENCE_EXEC_FAILED) exec_errno = record.value;

@@ -2,6 +2,7 @@
 
 #include "base/allocators.h"
 #include "base/text.h"
+#include "process/event_decode.h"
 
 #include <signal.h>
 #include <string.h>
@@ -229,7 +230,10 @@ std::string given_thread_name(const CrashSnapshot& s) {
   return s.thread_index != 0 && s.thread_name != s.program ? s.thread_name : "";
 }
 
-std::string thread_phrase(int index) { return index == 0 ? "the main thread" : "thread " + std::to_string(index); }
+std::string thread_phrase(int index) {
+  if (index == kUnnumberedThread) return "a thread faultline could not number";
+  return index == 0 ? "the main thread" : "thread " + std::to_string(index);
+}
 
 const char* to_string(StackKind kind) {
   switch (kind) {
