@@ -119,9 +119,15 @@ enum fl_finding {
 /* heap-size-mismatch detail: the size the program gave (low 32 bits, saturated),
    what the block really holds (high 31 bits), and whether it is the alignment
    that is wrong (top bit). */
-#define FL_MISMATCH(given, usable, bad_alignment)                                                     \
-  ((uint64_t)((given) > 0xffffffffu ? 0xffffffffu : (given)) |                                        \
-   ((uint64_t)((usable) > 0x7fffffffu ? 0x7fffffffu : (usable)) << 32) | ((uint64_t)(bad_alignment) << 63))
+#define FL_MISMATCH_GIVEN_MAX 0xffffffffu
+#define FL_MISMATCH_USABLE_MAX 0x7fffffffu
+#define FL_MISMATCH(given, usable, bad_alignment)                                                          \
+  ((uint64_t)((given) > FL_MISMATCH_GIVEN_MAX ? FL_MISMATCH_GIVEN_MAX : (given)) |                         \
+   ((uint64_t)((usable) > FL_MISMATCH_USABLE_MAX ? FL_MISMATCH_USABLE_MAX : (usable)) << 32) |             \
+   ((uint64_t)(bad_alignment) << 63))
+#define FL_MISMATCH_GIVEN(d) ((uint64_t)(d) & FL_MISMATCH_GIVEN_MAX)
+#define FL_MISMATCH_USABLE(d) (((uint64_t)(d) >> 32) & FL_MISMATCH_USABLE_MAX)
+#define FL_MISMATCH_BAD_ALIGNMENT(d) ((int)((uint64_t)(d) >> 63))
 
 /* Raised by the injector right after a finding so the tracer can read the
    thread's stack at that moment. Set to SIG_IGN, so outside a tracer it is a no-op. */

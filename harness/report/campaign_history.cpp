@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "report/campaign_report.h"
+#include "report/campaign_row.h"
 #include "report/report.h"
 #include "store/corpus.h"
 

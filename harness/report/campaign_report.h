@@ -3,29 +3,13 @@
 // frame) and JUnit XML (one testcase per regression replayed or seed run).
 #pragma once
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "report/campaign_history.h"
-#include "triage/triage.h"
+#include "report/campaign_row.h"
 
 namespace faultline {
-
-struct CampaignRow {
-  std::string target, kind, item;  // kind: "regression", "seed" or "fuzz"
-  std::string cls, hash, status;   // status: reproduces, fixed, flaky k/N, new, known, duplicate, clean
-  double seconds = 0;
-  std::optional<CrashReport> report;  // the (last) run's triage
-  std::string reproducer;             // where the reproducer is (regressions, new crashes)
-  bool problem = false;               // a new crash, or a regression that no longer reproduces
-  uint64_t runs = 1;                  // executions behind the row (a fuzz slot: the engine's count)
-  std::string error;                  // status "error": what went wrong (the campaign goes on, exits 2)
-  // New fields go last: campaign.cpp builds rows positionally.
-  std::string replay_command;          // the one shell line that replays the reproducer ("" without one)
-  std::optional<uint64_t> input_bytes;  // the reproducer's input size, when it has an input file
-  size_t similar = 0;  // a fuzz bucket: other whole stacks that share its hashed frames
-};
 
 // The stack a generated nesting shape needs: for each stack budget, the
 // smallest nesting depth that exhausts it (nested_parser, `stack threads=`).

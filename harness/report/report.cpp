@@ -77,25 +77,29 @@ std::string json_text(nlohmann::json j, int indent) {
   return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-nlohmann::json report_json(const CrashReport& r) {
+namespace {
+
+nlohmann::json finding_json(const Finding& f) {
+  nlohmann::json j = {{"class", to_string(f.cls)}, {"detail", f.detail}};
+  if (f.thread >= 0) j["thread"] = f.thread;
+  if (!f.process.empty()) j["process"] = f.process;
+  if (f.served) j["allocator"] = f.served->name;
+  if (!f.frames.empty()) j["stack"] = stack_summary(f.frames);
+  if (!f.handler_stack.empty()) j["handler_stack"] = stack_summary(f.handler_stack);
+  if (!f.interrupted_stack.empty()) j["interrupted_stack"] = stack_summary(f.interrupted_stack);
+  return j;
+}
+
+// The fields every report has, in their order: the class, the findings, the
+// fatal stop, the stack and its hashes, the run, the injector's counters.
+nlohmann::json core_fields(const CrashReport& r) {
   using nlohmann::json;
   json findings = json::array();
-  for (const auto& f : r.findings) {
-    json j = {{"class", to_string(f.cls)}, {"detail", f.detail}};
-    if (f.thread >= 0) j["thread"] = f.thread;
-    if (!f.process.empty()) j["process"] = f.process;
-    if (f.served) j["allocator"] = f.served->name;
-    if (!f.frames.empty()) j["stack"] = stack_summary(f.frames);
-    if (!f.handler_stack.empty()) j["handler_stack"] = stack_summary(f.handler_stack);
-    if (!f.interrupted_stack.empty()) j["interrupted_stack"] = stack_summary(f.interrupted_stack);
-    findings.push_back(j);
-  }
-  json frames = frames_json(r.frames);
+  for (const auto& f : r.findings) findings.push_back(finding_json(f));
   json exit = {{"kind", end_name(r.end)}};
   if (r.end == RunResult::End::Exited) exit["code"] = r.exit_code;
   else exit["signal"] = signal_name(r.term_signal);
-
-  json j = {
+  return {
       {"faultline_report", 1},
       {"faultline_version", version()},
       {"class", to_string(r.cls)},
@@ -106,7 +110,7 @@ nlohmann::json report_json(const CrashReport& r) {
       {"fault_region", r.fault_region},
       {"process", r.process.empty() ? json(nullptr) : json(r.process)},
       {"thread", r.thread >= 0 ? json(r.thread) : json(nullptr)},
-      {"frames", frames},
+      {"frames", frames_json(r.frames)},
       {"frames_truncated", r.frames_truncated},
       {"stack_hash", r.stack_hash},
       {"full_stack_hash", r.full_stack_hash},
@@ -121,17 +125,22 @@ nlohmann::json report_json(const CrashReport& r) {
         {"thread_stacks_kept", r.thread_stacks_kept},
         {"altstacks_shrunk", r.altstacks_shrunk}}},
   };
+}
+
+// The stack that ran out: which one and its bounds.
+void add_stack(const CrashReport& r, nlohmann::json& j) {
   if (r.thread_stack_size) j["thread_stack_size"] = r.thread_stack_size;
   if (!r.thread_name.empty()) j["thread_name"] = r.thread_name;
-  if (r.stack && r.stack->high) {
-    j["stack"] = {{"kind", to_string(r.stack->kind)},
-                  {"low", hex_address(r.stack->low)},
-                  {"high", hex_address(r.stack->high)},
-                  {"size", r.stack->stack_size}};
-    if (!r.stack->base_function.empty()) j["stack"]["base_function"] = r.stack->base_function;
-  }
-  if (!r.note.empty()) j["note"] = r.note;
-  if (r.core) j["core"] = core_json(*r.core);
+  if (!r.stack || !r.stack->high) return;
+  j["stack"] = {{"kind", to_string(r.stack->kind)},
+                {"low", hex_address(r.stack->low)},
+                {"high", hex_address(r.stack->high)},
+                {"size", r.stack->stack_size}};
+  if (!r.stack->base_function.empty()) j["stack"]["base_function"] = r.stack->base_function;
+}
+
+// What the malloc-signal injector raised, and where the allocator was paused.
+void add_injection(const CrashReport& r, nlohmann::json& j) {
   if (r.injection) {
     j["injection"] = {{"signal", signal_name(r.injection->signo)}, {"pc", hex_address(r.injection->pc)},
                       {"call", r.injection->call}, {"insn", r.injection->insn}};
@@ -141,6 +150,10 @@ nlohmann::json report_json(const CrashReport& r) {
         j["injection"]["where"] = frame_label(f.interrupted_stack.front()) + " in " + f.interrupted_stack.front().module;
   }
   if (r.injection_missed) j["injection_missed"] = "the scheduled call came before the program had a handler for the signal";
+}
+
+// The injector's counters beyond the core ones, and the fence around the run.
+void add_injector_and_fence(const CrashReport& r, nlohmann::json& j) {
   if (r.timers_suppressed) j["injector"]["timers_suppressed"] = r.timers_suppressed;
   if (r.delays) j["injector"]["delays"] = r.delays;
   if (r.events_dropped) j["injector"]["events_dropped"] = r.events_dropped;
@@ -155,16 +168,20 @@ nlohmann::json report_json(const CrashReport& r) {
   if (r.ptrace_allocator_symbols >= 0) j["ptrace_allocator_breakpoints"] = r.ptrace_allocator_symbols;
   if (r.lazy_symbols_in_handlers) j["injector"]["lazy_symbols_bound_in_handlers"] = r.lazy_symbols_in_handlers;
   if (!r.handlers_installed.empty()) {
-    j["injector"]["handlers_installed"] = json::array();
+    j["injector"]["handlers_installed"] = nlohmann::json::array();
     for (const auto& h : r.handlers_installed)
       j["injector"]["handlers_installed"].push_back({{"signal", signal_name(h.signo)}, {"at_call", h.at_call}, {"thread", h.thread},
                                                      {"pid", h.pid}, {"target_process", h.in_target_process},
                                                      {"found_at_start", h.found_at_start}});
   }
   if (!r.traced_steps.empty()) {
-    j["trace"] = json::array();
+    j["trace"] = nlohmann::json::array();
     for (const auto& step : r.traced_steps) j["trace"].push_back(hex_address(step.pc));
   }
+}
+
+// Whose malloc it was, and whether frees were watched.
+void add_heap(const CrashReport& r, nlohmann::json& j) {
   if (!r.allocator.empty()) j["allocator"] = r.allocator;
   // A clean run without the quarantine watched no frees: jemalloc, tcmalloc
   // and mimalloc take a double free silently (and glibc one that misses its
@@ -178,28 +195,34 @@ nlohmann::json report_json(const CrashReport& r) {
                                  "has it)") +
                              (r.live_pointers ? "" : ", or with --schedule 'live-pointers on' to catch a block handed out twice whatever the cause");
   if (!r.allocators_served.empty()) {
-    j["allocators"] = json::array();
+    j["allocators"] = nlohmann::json::array();
     for (const auto& a : r.allocators_served)
       j["allocators"].push_back({{"allocator", a.served.name}, {"library", a.served.library}, {"how", a.how},
                                  {"images", a.images}, {"first_process", a.first_process}});
   }
-  if (r.held) {
-    json frames = json::array();
-    for (const auto& f : r.held->frames) frames.push_back(frame_json(f));
+}
+
+// The interleaving: the `delay` hold, pct's change points and waits.
+void add_interleaving(const CrashReport& r, nlohmann::json& j) {
+  if (r.held)
     j["held"] = {{"thread", r.held->thread}, {"at", r.held->at_sync ? "sync" : "call"}, {"n", r.held->n},
-                 {"us", r.held->us}, {"call", r.held->call}, {"where", r.held->where}, {"frames", frames},
+                 {"us", r.held->us}, {"call", r.held->call}, {"where", r.held->where}, {"frames", frames_json(r.held->frames)},
                  {"summary", hold_phrase(*r.held)}};
-  }
   if (!r.pct_changes.empty()) {
-    j["pct_changes"] = json::array();
+    j["pct_changes"] = nlohmann::json::array();
     for (const auto& c : r.pct_changes)
       j["pct_changes"].push_back({{"thread", c.thread}, {"point", c.point}, {"priority", c.priority}});
   }
   if (!r.pct_waits.empty()) {
-    j["pct_waits"] = json::array();
+    j["pct_waits"] = nlohmann::json::array();
     for (const auto& w : r.pct_waits)
       j["pct_waits"].push_back({{"thread", w.thread}, {"at", w.at_sync ? "sync" : "call"}, {"n", w.n}, {"us", w.us}});
   }
+}
+
+// What the stack hash is of: the reentrant pair, the deadlock and the hung
+// threads, the recursion cycle.
+void add_what_is_hashed(const CrashReport& r, nlohmann::json& j) {
   if (r.reentrancy) j["reentrancy"] = {{"handler", r.reentrancy->handler}, {"interrupted", r.reentrancy->interrupted}};
   if (r.deadlock)
     j["deadlock"] = {{"handler", r.deadlock->pair.handler}, {"interrupted", r.deadlock->pair.interrupted},
@@ -209,14 +232,27 @@ nlohmann::json report_json(const CrashReport& r) {
     j["hang_snapshot"] = {{"seconds", r.hang_snapshot_seconds}, {"threads_left_out", r.threads_left_out},
                           {"threads_unstopped", r.threads_unstopped}};
   }
-  if (r.recursion_cycle) {
-    j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},
-                            {"bytes_per_level", r.recursion_cycle->bytes_per_level},
-                            {"irregular", r.recursion_cycle->irregular}};
-    if (r.recursion_cycle->irregular) j["recursion_cycle"]["entry"] = r.recursion_cycle->entry;
-    if (r.recursion_cycle->bytes_per_level && r.thread_stack_size)
-      j["recursion_cycle"]["levels_that_fit"] = r.thread_stack_size / r.recursion_cycle->bytes_per_level;
-  }
+  if (!r.recursion_cycle) return;
+  j["recursion_cycle"] = {{"functions", r.recursion_cycle->functions},
+                          {"bytes_per_level", r.recursion_cycle->bytes_per_level},
+                          {"irregular", r.recursion_cycle->irregular}};
+  if (r.recursion_cycle->irregular) j["recursion_cycle"]["entry"] = r.recursion_cycle->entry;
+  if (r.recursion_cycle->bytes_per_level && r.thread_stack_size)
+    j["recursion_cycle"]["levels_that_fit"] = r.thread_stack_size / r.recursion_cycle->bytes_per_level;
+}
+
+}  // namespace
+
+nlohmann::json report_json(const CrashReport& r) {
+  nlohmann::json j = core_fields(r);
+  add_stack(r, j);
+  if (!r.note.empty()) j["note"] = r.note;
+  if (r.core) j["core"] = core_json(*r.core);
+  add_injection(r, j);
+  add_injector_and_fence(r, j);
+  add_heap(r, j);
+  add_interleaving(r, j);
+  add_what_is_hashed(r, j);
   return j;
 }
 

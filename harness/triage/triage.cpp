@@ -54,55 +54,63 @@ std::string process_label(pid_t pid, const std::string& program, pid_t main_pid)
   return "child " + std::to_string(pid) + (program.empty() ? "" : " (" + program + ")");
 }
 
-Finding injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid, const std::optional<ServedAllocator>& served) {
-  const auto& e = f.event;
-  Finding out;
-  out.sentinel = true;
-  out.process = f.snapshot ? process_label(f.snapshot->pid, f.snapshot->program, main_pid) : process_label(e.pid, "", main_pid);
-  out.served = served;
-  out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
+std::string heap_size_mismatch_detail(uint64_t d) {
+  const std::string usable = std::to_string(FL_MISMATCH_USABLE(d));
+  if (FL_MISMATCH_BAD_ALIGNMENT(d)) return "aligned delete of a block that is not aligned as it says (usable " + usable + " bytes)";
+  return "sized delete or free of " + std::to_string(FL_MISMATCH_GIVEN(d)) + " bytes on a block of " + usable + " usable bytes";
+}
+
+// The class and the words of an injector finding. False for a kind this
+// harness does not know (an injector newer than it): no class is claimed.
+// A signal-unsafe call's words name the handler, so they wait for its stack.
+bool classify_injector_finding(const fl_event& e, Finding& out) {
   const std::string at_call = " (allocator call " + std::to_string(e.arg[2]) + " of thread " + std::to_string(out.thread) + ")";
   switch (e.arg[0]) {
     case FL_FINDING_SIGNAL_UNSAFE_REENTRANCY:
       out.cls = CrashClass::SignalUnsafeReentrancy;
-      out.detail = "allocator entered from a " + signal_name(static_cast<int>(e.arg[1])) +
-                   " handler that interrupted it" + at_call;
-      break;
+      out.detail = "allocator entered from a " + signal_name(static_cast<int>(e.arg[1])) + " handler that interrupted it" + at_call;
+      return true;
     case FL_FINDING_DUPLICATE_ALLOCATION:
       out.cls = CrashClass::DuplicateAllocation;
       out.detail = "allocator returned " + hex_address(e.arg[1]) + ", which is still live" + at_call;
-      break;
-    case FL_FINDING_HEAP_SIZE_MISMATCH: {
+      return true;
+    case FL_FINDING_HEAP_SIZE_MISMATCH:
       out.cls = CrashClass::HeapSizeMismatch;
-      const uint64_t given = e.arg[1] & 0xffffffffu, usable = (e.arg[1] >> 32) & 0x7fffffffu;
-      out.detail = (e.arg[1] >> 63) ? "aligned delete of a block that is not aligned as it says (usable " +
-                                          std::to_string(usable) + " bytes)"
-                                    : "sized delete or free of " + std::to_string(given) + " bytes on a block of " +
-                                          std::to_string(usable) + " usable bytes";
-      break;
-    }
+      out.detail = heap_size_mismatch_detail(e.arg[1]);
+      return true;
     case FL_FINDING_DOUBLE_FREE: {
       out.cls = CrashClass::DoubleFree;
       const int first_by = FL_DOUBLE_FREE_FIRST_BY(e.arg[1]);
       const std::string by = first_by == 0 ? "" : " by " + thread_phrase(first_by - 1);
       out.detail = "free of " + hex_address(FL_DOUBLE_FREE_POINTER(e.arg[1])) + ", already freed" + by +
                    " and still in quarantine (then both frees went to the allocator)";
-      break;
+      return true;
     }
     case FL_FINDING_USE_AFTER_FREE:
       out.cls = CrashClass::UseAfterFree;
       out.detail = "block " + hex_address(e.arg[1]) + " was written after it was freed (its poison changed in quarantine)";
-      break;
-    case FL_FINDING_SIGNAL_UNSAFE_CALL:
-      out.cls = CrashClass::SignalUnsafeCall;
-      break;  // the detail names the handler: after the stacks below
-    default:
+      return true;
+    case FL_FINDING_SIGNAL_UNSAFE_CALL: out.cls = CrashClass::SignalUnsafeCall; return true;
+    case FL_FINDING_LAZY_BINDING:
       out.cls = CrashClass::LazyBindingInSignalHandler;
       out.detail = e.arg[1] == 0   ? "dlopen() called from a signal handler"
                    : e.arg[1] == 1 ? "the dynamic linker loaded a library while a signal handler ran"
                                    : "the dynamic linker resolved a symbol while a signal handler ran";
-      break;
+      return true;
   }
+  return false;
+}
+
+// A sentinel's finding with the thread's stack at that moment; nothing for an unknown kind.
+std::optional<Finding> injector_finding(const RunResult::InjectorFinding& f, pid_t main_pid,
+                                        const std::optional<ServedAllocator>& served) {
+  const auto& e = f.event;
+  Finding out;
+  out.sentinel = true;
+  out.process = f.snapshot ? process_label(f.snapshot->pid, f.snapshot->program, main_pid) : process_label(e.pid, "", main_pid);
+  out.served = served;
+  out.thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
+  if (!classify_injector_finding(e, out)) return std::nullopt;
   if (f.snapshot) {
     out.frames = f.snapshot->frames;
     split_at_signal_frame(out);
@@ -250,9 +258,9 @@ Finding finding_from(const CrashSnapshot& s, const Classification& c, pid_t main
   std::string where = s.pid == main_pid || s.pid == 0 ? "" : "in child process " + std::to_string(s.pid) + " (" + s.program + "): ";
   return {c.cls, where + c.detail, s.thread_index};
 }
-}  // namespace
 
-CrashReport triage(const RunRequest& req, const RunResult& run) {
+// What the request asked for and how the run ended, copied as they are.
+CrashReport report_of_run(const RunRequest& req, const RunResult& run) {
   CrashReport r;
   r.pid = run.pid;
   r.argv = req.argv;
@@ -271,58 +279,72 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   r.stderr_tail = err.size() > kReportedStderrBytes ? err.substr(err.size() - kReportedStderrBytes) : err;
   r.ptrace_allocator_symbols = run.ptrace_allocator_symbols;
   r.threads_started = run.threads_started;
-  std::set<int32_t> injected;
+  return r;
+}
+
+// Several processes may match the schedule (process=sh under make): the
+// first one the injection reached is the one its trace, signal and call
+// count describe.
+struct TargetProcess {
+  int32_t pid = 0;
+  bool sent(const fl_event& e) {
+    if (!pid) pid = e.pid;
+    return e.pid == pid;
+  }
+};
+
+// What the event records tell beyond the report's own fields.
+struct EventFacts {
+  std::set<int32_t> injected;  // processes the injector reported in from
   // Whose malloc each process image ran on (a pid that execs gets a new one),
   // and so the allocator under each sentinel finding, in event order.
-  std::map<int32_t, ServedAllocator> serving_now;
   std::vector<std::pair<int32_t, ServedAllocator>> images;
   std::vector<std::optional<ServedAllocator>> finding_allocators;
-  // Several processes may match the schedule (process=sh under make): the
-  // first one the injection reached is the one its trace, signal and call
-  // count describe.
-  int32_t target_pid = 0;
-  auto from_target = [&](const fl_event& e) {
-    if (!target_pid) target_pid = e.pid;
-    return e.pid == target_pid;
-  };
+  TargetProcess target;
+};
+
+// The injector's records, in order: its counters and traces into the report.
+EventFacts read_events(const RunResult& run, CrashReport& r) {
+  EventFacts facts;
+  std::map<int32_t, ServedAllocator> serving_now;
   for (const auto& e : run.events) {
     switch (e.kind) {
-      case FL_EVENT_HELLO: injected.insert(e.pid); break;
+      case FL_EVENT_HELLO: facts.injected.insert(e.pid); break;
       case FL_EVENT_ALLOCATOR:
         serving_now[e.pid] = served_allocator(e);
-        images.emplace_back(e.pid, serving_now[e.pid]);
+        facts.images.emplace_back(e.pid, serving_now[e.pid]);
         break;
       case FL_EVENT_FINDING: {
         auto now = serving_now.find(e.pid);
-        finding_allocators.push_back(now == serving_now.end() ? std::nullopt : std::optional<ServedAllocator>(now->second));
+        facts.finding_allocators.push_back(now == serving_now.end() ? std::nullopt : std::optional<ServedAllocator>(now->second));
         break;
       }
       case FL_EVENT_THREAD_STACK: (e.arg[0] ? r.thread_stacks_shrunk : r.thread_stacks_kept)++; break;
       case FL_EVENT_ALTSTACK: r.altstacks_shrunk++; break;
       case FL_EVENT_SIGNAL_RAISED:
-        if (from_target(e)) r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]};
+        if (facts.target.sent(e)) r.injection = Injection{static_cast<int>(e.arg[0]), e.arg[1], e.arg[2], e.arg[3]};
         break;
       case FL_EVENT_POINT_MISSED: r.injection_missed = true; break;
       case FL_EVENT_TIMER_SUPPRESSED: r.timers_suppressed++; break;
       case FL_EVENT_PCT_CHANGE:
-        if (from_target(e)) r.pct_changes.push_back({e.arg[0], e.arg[1], static_cast<int>(e.arg[3])});
+        if (facts.target.sent(e)) r.pct_changes.push_back({e.arg[0], e.arg[1], static_cast<int>(e.arg[3])});
         break;
       case FL_EVENT_DELAYED:
         if (!(e.arg[1] & FL_HELD_BY_PCT)) r.delays++;
-        else if (from_target(e))
+        else if (facts.target.sent(e))
           r.pct_waits.push_back({static_cast<int>(e.arg[3]), (e.arg[1] & FL_HELD_AT_SYNC) != 0, e.arg[2], e.arg[0], {}, {}, {}});
         break;
       case FL_EVENT_LAZY_SYMBOL_IN_HANDLER: r.lazy_symbols_in_handlers++; break;
       case FL_EVENT_PIPE_LOST: r.event_pipe_lost = true; break;
       case FL_EVENT_STEP:
-        if (from_target(e)) r.traced_steps.push_back({e.arg[1], e.arg[3] == 1});
+        if (facts.target.sent(e)) r.traced_steps.push_back({e.arg[1], e.arg[3] == 1});
         break;
       case FL_EVENT_HANDLER_INSTALLED:
         r.handlers_installed.push_back({static_cast<int>(e.arg[0]), e.arg[1], static_cast<int>(static_cast<int64_t>(e.arg[3])),
                                         e.pid, (e.arg[2] & 1) != 0, (e.arg[2] & 2) != 0});
         break;
       case FL_EVENT_EXITING:
-        if ((e.arg[2] & 1) && from_target(e)) {
+        if ((e.arg[2] & 1) && facts.target.sent(e)) {
           const int thread = static_cast<int>(static_cast<int64_t>(e.arg[3]));
           r.calls_at_exit[thread] = e.arg[0];
           r.syncs_at_exit[thread] = e.arg[1];
@@ -330,21 +352,26 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
         break;
     }
   }
-  for (const auto& h : run.delay_holds)
-    if (!r.held && from_target(h.event)) r.held = describe_hold(h);
-  // Sentinel findings come first: they happened before any crash they led to.
-  for (size_t i = 0; i < run.injector_findings.size(); i++)
-    r.findings.push_back(injector_finding(run.injector_findings[i], run.pid,
-                                          i < finding_allocators.size() ? finding_allocators[i] : std::nullopt));
-  r.allocators_served = allocators_serving(run.pid, images, asked_allocator(req.schedule), user_preload(req));
-  r.injected_processes = static_cast<int>(injected.size());
-  // A wrapper that execs the program (env, a shell's exec) passed the call
-  // first, with no handler: the program itself got the signal.
-  if (r.injection) r.injection_missed = false;
+  return facts;
+}
 
-  // A crash signal the program caught and then died of something else is
-  // still the root cause (a crash handler that aborts, a sanitizer report).
-  // The signal faultline raised (and the program re-raised) is not a crash.
+// Sentinel findings come first: they happened before any crash they led to.
+// Returns the kinds this harness does not know, left out.
+std::vector<uint64_t> add_injector_findings(const RunResult& run, const EventFacts& facts, CrashReport& r) {
+  std::vector<uint64_t> unknown;
+  for (size_t i = 0; i < run.injector_findings.size(); i++) {
+    const auto& served = i < facts.finding_allocators.size() ? facts.finding_allocators[i] : std::nullopt;
+    if (auto f = injector_finding(run.injector_findings[i], run.pid, served)) r.findings.push_back(std::move(*f));
+    else unknown.push_back(run.injector_findings[i].event.arg[0]);
+  }
+  return unknown;
+}
+
+// The stop the crash class is decided from, or nullptr. A crash signal the
+// program caught and then died of something else is still the root cause (a
+// crash handler that aborts, a sanitizer report). The signal faultline raised
+// (and the program re-raised) is not a crash.
+const CrashSnapshot* crash_stop(const RunResult& run, const CrashReport& r) {
   auto sent_by_us = [&](const std::optional<CrashSnapshot>& s) { return s && is_injected_signal(r, s->signo, s->si_code); };
   const CrashSnapshot* primary = nullptr;
   if (run.end == RunResult::End::Signaled) {
@@ -360,62 +387,77 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
   // its own words in stderr: a program that catches faults on purpose (a VM's
   // null checks) and then fails for another reason is not filed as a crash.
   if (!primary && run.end == RunResult::End::Exited && run.exit_code != 0 && run.first_caught &&
-      !sent_by_us(run.first_caught) && run.first_caught->si_code > 0 && err.find("DEADLYSIGNAL") != std::string::npos)
+      !sent_by_us(run.first_caught) && run.first_caught->si_code > 0 && run.err.tail.find("DEADLYSIGNAL") != std::string::npos)
     primary = &*run.first_caught;
+  return primary;
+}
 
-  if (run.end == RunResult::End::TimedOut) {
-    triage_timeout(req, run, r);
-  } else if (primary) {
-    Classification c = classify_snapshot(*primary, err);
-    const bool sentinel_first = !r.findings.empty();
-    r.findings.push_back(finding_from(*primary, c, run.pid));
-    if (run.fatal && primary != &*run.fatal)
-      r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err), run.pid));
-    r.process = process_label(primary->pid, primary->program, run.pid);
-    r.signo = primary->signo;
-    r.si_code = primary->si_code;
-    if (primary->signo == SIGSEGV || primary->signo == SIGBUS) r.fault_address = primary->fault_address;
-    r.fault_region = c.region;
-    r.thread = primary->thread_index;
-    r.thread_name = given_thread_name(*primary);
-    r.thread_stack_size = c.stack_size;
-    r.stack = c.stack;
-    r.allocator = c.allocator;
-    r.frames = primary->frames;
-    r.frames_truncated = primary->frames_truncated;
-    if (sentinel_first) r.frames = r.findings.front().frames;  // the root cause's stack
-  } else if (run.end == RunResult::End::Signaled) {
-    // No stop was seen: SIGKILL cannot be intercepted. We did not send it, so
-    // the likeliest sender is the kernel's out-of-memory killer.
-    if (r.injection && r.injection->signo == run.term_signal)
-      r.note = "ended by " + signal_name(run.term_signal) +
-               ", the signal faultline raised: the program's handler ran and then re-raised it or let its default "
-               "action end the program (the conventional clean-up); not a crash";
-    else if (run.term_signal == SIGKILL)
-      r.findings.push_back({CrashClass::Oom, "killed by SIGKILL, not by faultline (out-of-memory killer?)", -1});
-    else if (run.term_signal == SIGABRT)
-      r.findings.push_back({CrashClass::Abort, "terminated by SIGABRT", -1});
-    else if (run.term_signal == SIGXCPU)
-      r.findings.push_back({CrashClass::Timeout, "killed by SIGXCPU: its CPU time limit (RLIMIT_CPU) ran out", -1});
-    else if (run.term_signal == SIGXFSZ)
-      r.findings.push_back({CrashClass::Oom, "killed by SIGXFSZ: it wrote past the file size limit of " +
-                                                 std::to_string(req.limits.file_size_bytes >> 20) + " MiB (RLIMIT_FSIZE)", -1});
-    else
-      r.note = non_crash_death(run);
-    r.signo = run.term_signal;
-  }
-  // The dynamic loader refused to start it (exit 127): not a program that ran clean.
+// The class from the fatal stop's signal and maps, and where it happened:
+// the signal, the fault address, the thread and the stack that ran out.
+void triage_crash_stop(const RunResult& run, const CrashSnapshot& primary, CrashReport& r) {
+  const std::string& err = run.err.tail;
+  Classification c = classify_snapshot(primary, err);
+  const bool sentinel_first = !r.findings.empty();
+  r.findings.push_back(finding_from(primary, c, run.pid));
+  if (run.fatal && &primary != &*run.fatal)
+    r.findings.push_back(finding_from(*run.fatal, classify_snapshot(*run.fatal, err), run.pid));
+  r.process = process_label(primary.pid, primary.program, run.pid);
+  r.signo = primary.signo;
+  r.si_code = primary.si_code;
+  if (primary.signo == SIGSEGV || primary.signo == SIGBUS) r.fault_address = primary.fault_address;
+  r.fault_region = c.region;
+  r.thread = primary.thread_index;
+  r.thread_name = given_thread_name(primary);
+  r.thread_stack_size = c.stack_size;
+  r.stack = c.stack;
+  r.allocator = c.allocator;
+  r.frames = primary.frames;
+  r.frames_truncated = primary.frames_truncated;
+  if (sentinel_first) r.frames = r.findings.front().frames;  // the root cause's stack
+}
+
+// No stop was seen: SIGKILL cannot be intercepted. We did not send it, so
+// the likeliest sender is the kernel's out-of-memory killer.
+void triage_death_without_stop(const RunRequest& req, const RunResult& run, CrashReport& r) {
+  if (r.injection && r.injection->signo == run.term_signal)
+    r.note = "ended by " + signal_name(run.term_signal) +
+             ", the signal faultline raised: the program's handler ran and then re-raised it or let its default "
+             "action end the program (the conventional clean-up); not a crash";
+  else if (run.term_signal == SIGKILL)
+    r.findings.push_back({CrashClass::Oom, "killed by SIGKILL, not by faultline (out-of-memory killer?)", -1});
+  else if (run.term_signal == SIGABRT)
+    r.findings.push_back({CrashClass::Abort, "terminated by SIGABRT", -1});
+  else if (run.term_signal == SIGXCPU)
+    r.findings.push_back({CrashClass::Timeout, "killed by SIGXCPU: its CPU time limit (RLIMIT_CPU) ran out", -1});
+  else if (run.term_signal == SIGXFSZ)
+    r.findings.push_back({CrashClass::Oom, "killed by SIGXFSZ: it wrote past the file size limit of " +
+                                               std::to_string(req.limits.file_size_bytes >> 20) + " MiB (RLIMIT_FSIZE)", -1});
+  else
+    r.note = non_crash_death(run);
+  r.signo = run.term_signal;
+}
+
+// The dynamic loader refused to start it (exit 127): not a program that ran clean.
+void note_loader_refusal(const RunResult& run, CrashReport& r) {
+  const std::string& err = run.err.tail;
   if (run.end == RunResult::End::Exited && run.exit_code == 127 && r.findings.empty() && r.note.empty())
     if (const size_t at = err.find(": error while loading shared libraries: "); at != std::string::npos)
       r.note = "the program did not start: " + last_line(err.substr(0, err.find('\n', at)));
+}
 
-  if (!primary && !r.findings.empty() && r.frames.empty()) r.frames = r.findings.front().frames;
+// The class is the first finding's; its frames, thread and stack hashes.
+void settle_class_and_hashes(bool had_crash_stop, CrashReport& r) {
+  if (!had_crash_stop && !r.findings.empty() && r.frames.empty()) r.frames = r.findings.front().frames;
   if (r.thread < 0 && !r.findings.empty()) r.thread = r.findings.front().thread;
   r.cls = r.findings.empty() ? CrashClass::None : r.findings.front().cls;
   if (r.cls == CrashClass::StackExhaustion) r.recursion_cycle = find_recursion_cycle(r.frames);
   if (r.cls == CrashClass::SignalUnsafeReentrancy) r.reentrancy = find_reentrancy_pair(r.frames);
   if (!r.frames.empty() && !r.deadlock) r.stack_hash = stack_hash(r.frames, r.recursion_cycle, r.reentrancy);
   if (!r.frames.empty()) r.full_stack_hash = full_stack_hash(r.frames);
+}
+
+// --core: the run's core, or why a crash has none.
+void attach_core(const RunRequest& req, const RunResult& run, CrashReport& r) {
   r.core = run.core;
   if (req.core.wanted() && !r.core && r.cls != CrashClass::None) {
     r.core = std::make_shared<CoreFile>();
@@ -423,6 +465,31 @@ CrashReport triage(const RunRequest& req, const RunResult& run) {
                         ? "the program timed out and none of its threads stopped for a core"
                         : "the program's own process did not die of a crash signal (a core is written at that stop only)";
   }
+}
+
+void add_note(CrashReport& r, const std::string& note) { r.note += (r.note.empty() ? "" : "; ") + note; }
+}  // namespace
+
+CrashReport triage(const RunRequest& req, const RunResult& run) {
+  CrashReport r = report_of_run(req, run);
+  EventFacts facts = read_events(run, r);
+  for (const auto& h : run.delay_holds)
+    if (!r.held && facts.target.sent(h.event)) r.held = describe_hold(h);
+  const std::vector<uint64_t> unknown_kinds = add_injector_findings(run, facts, r);
+  r.allocators_served = allocators_serving(run.pid, facts.images, asked_allocator(req.schedule), user_preload(req));
+  r.injected_processes = static_cast<int>(facts.injected.size());
+  // A wrapper that execs the program (env, a shell's exec) passed the call
+  // first, with no handler: the program itself got the signal.
+  if (r.injection) r.injection_missed = false;
+
+  const CrashSnapshot* primary = crash_stop(run, r);
+  if (run.end == RunResult::End::TimedOut) triage_timeout(req, run, r);
+  else if (primary) triage_crash_stop(run, *primary, r);
+  else if (run.end == RunResult::End::Signaled) triage_death_without_stop(req, run, r);
+  note_loader_refusal(run, r);
+  settle_class_and_hashes(primary != nullptr, r);
+  attach_core(req, run, r);
+  for (uint64_t kind : unknown_kinds) add_note(r, "unknown injector finding kind " + std::to_string(kind));
   return r;
 }
 
