@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "store/argv_files.h"
+#include "store/bucket_status.h"
 #include "store/corpus.h"
 #include "test_support.h"
 
@@ -28,6 +29,26 @@ TEST(AtomicWrite, FailureNamesTheFileAndKeepsTheOld) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("no-such-dir/x.json"), std::string::npos);
   EXPECT_EQ(test::read_file(p), "precious");
+}
+
+// fuzz accounts for each saved crash (a known bucket's repeat is a duplicate);
+// the campaign calls a known bucket known each time and never records it.
+TEST(BucketStatus, AKnownBucketsRepeatIsADuplicateToFuzzAndKnownToTheCampaign) {
+  std::set<std::string> fuzz_met, campaign_met;
+  for (auto repeat : {RepeatOfKnown::Duplicate, RepeatOfKnown::Known}) {
+    auto& met = repeat == RepeatOfKnown::Duplicate ? fuzz_met : campaign_met;
+    EXPECT_EQ(bucket_met_before("abort-1", met, BucketOnDisk::InRegressions, repeat), BucketStatus::Known);
+    EXPECT_EQ(bucket_met_before("abort-2", met, BucketOnDisk::InStore, repeat), BucketStatus::StoredBefore);
+    EXPECT_EQ(bucket_met_before("abort-3", met, BucketOnDisk::Absent, repeat), std::nullopt);
+    EXPECT_EQ(bucket_met_before("abort-3", met, BucketOnDisk::Absent, repeat), BucketStatus::Duplicate);
+  }
+  EXPECT_EQ(bucket_met_before("abort-1", fuzz_met, BucketOnDisk::InRegressions, RepeatOfKnown::Duplicate),
+            BucketStatus::Duplicate);
+  EXPECT_EQ(bucket_met_before("abort-1", campaign_met, BucketOnDisk::InRegressions, RepeatOfKnown::Known),
+            BucketStatus::Known);
+  EXPECT_EQ(campaign_met.count("abort-1"), 0u);
+  EXPECT_EQ(to_string(BucketStatus::StoredBefore), "stored before");
+  EXPECT_EQ(to_string(BucketStatus::NotTriaged), "not triaged (budget)");
 }
 
 TEST(Store, BucketsByClassAndHashAndRoundTrips) {

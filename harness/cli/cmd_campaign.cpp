@@ -19,7 +19,9 @@
 #include "report/campaign_history.h"
 #include "report/campaign_report.h"
 #include "cli/commands.h"
+#include "store/bucket_status.h"
 #include "store/corpus.h"
+#include "store/finding.h"
 #include "triage/dedup.h"
 #include "search/explore.h"
 #include "search/fuzz.h"
@@ -317,26 +319,24 @@ class Campaign {
   void finding(const ManifestTarget& t, const std::string& kind, const std::string& item, const CrashReport& rep,
                Reproducer repro, const std::optional<std::string>& input, Row row = {}) {
     row.target = t.name, row.kind = kind, row.item = item, row.runs = 1;
-    row.cls = to_string(rep.cls), row.hash = rep.stack_hash, row.report = rep, row.status = "clean";
+    row.cls = to_string(rep.cls), row.hash = rep.stack_hash, row.report = rep;
+    BucketStatus status = BucketStatus::Clean;
     if (rep.cls != CrashClass::None) {
       const std::string bucket = reproducer_dir_name(rep.cls, rep.stack_hash);
-      if (known_[t.name].count(bucket)) {
-        row.status = "known";
-      } else if (!found_[t.name].insert(bucket).second) {
-        row.status = "duplicate";
+      const BucketOnDisk on_disk = known_[t.name].count(bucket) ? BucketOnDisk::InRegressions : BucketOnDisk::Absent;
+      if (auto met = bucket_met_before(bucket, found_[t.name], on_disk, RepeatOfKnown::Known)) {
+        status = *met;
       } else {
-        repro.expected_class = rep.cls;
-        repro.expected_hash = rep.stack_hash;
-        repro.environment = environment_facts(rep);
-        auto stored = store_reproducer(corpora_ / t.name / "regressions", repro, input);
+        auto stored = store_finding(corpora_ / t.name / "regressions", repro, rep, input);
         if (!stored) return failed(row, stored.error().message);
-        row.status = stored->already_known ? "stored before" : "new";
+        status = stored->status();
         row.reproducer = stored->dir.string();
         row.problem = true;
         new_crashes_++;
       }
     }
-    if (kind == "seed" || row.status != "clean") add(row);
+    row.status = to_string(status);
+    if (kind == "seed" || status != BucketStatus::Clean) add(row);
   }
 
   // Bisects the smallest depth (1..max_depth) whose input exhausts a `size`
@@ -420,14 +420,16 @@ class Campaign {
     std::set<std::string> reported;
     for (const auto& c : fuzzed->crashes) {
       // A bucket stored by an earlier, killed run of this campaign is still this campaign's finding.
-      const bool found_here = c.status == "new" || c.status == "stored before";
+      const bool found_here = c.status == BucketStatus::New || c.status == BucketStatus::StoredBefore;
       // A crash the engine saved and faultline did not triage may be a finding: a problem row.
-      const bool untriaged = c.status == "not triaged (budget)";
-      if (!found_here && !untriaged && c.status != "known" && c.status != "not reproduced") continue;
+      const bool untriaged = c.status == BucketStatus::NotTriaged;
+      const bool not_reproduced = c.status == BucketStatus::NotReproduced;
+      if (!found_here && !untriaged && c.status != BucketStatus::Known && !not_reproduced) continue;
       if (!reported.insert(c.reproducer.string()).second) continue;
       Row row = row_for(t.name, "fuzz", item);
-      row.cls = to_string(c.report.cls), row.hash = c.report.stack_hash, row.status = c.status, row.report = c.report;
-      if (untriaged || c.status == "not reproduced") row.item += " " + c.artifact.filename().string();
+      row.cls = to_string(c.report.cls), row.hash = c.report.stack_hash, row.report = c.report;
+      row.status = to_string(c.status);
+      if (untriaged || not_reproduced) row.item += " " + c.artifact.filename().string();
       row.reproducer = c.reproducer.string(), row.problem = found_here || untriaged;
       row.similar = c.similar;
       add(row);

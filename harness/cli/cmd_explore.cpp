@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/core_option.h"
 #include "store/corpus.h"
+#include "store/finding.h"
 #include "search/explore.h"
 #include "search/interleave.h"
 #include "base/progress.h"
@@ -187,22 +188,16 @@ int cmd_explore(const Invocation& inv) {
     if (hit.report.held) std::cout << "  " << hold_phrase(*hit.report.held) << "\n";
     Reproducer repro = spec->repro;
     repro.schedule = hit.schedule;
-    repro.expected_class = hit.report.cls;
-    repro.expected_hash = hit.report.stack_hash;
-    repro.environment = environment_facts(hit.report);
-    auto stored = store_reproducer(out, repro, spec->input);
+    auto stored = store_finding(out, repro, hit.report, spec->input);
     if (!stored) {
       store_error = stored.error();
       return;
     }
     std::cout << "  reproducer " << (stored->already_known ? "already at " : "") << stored->dir.string() << std::endl;
     if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cout << "  " << note << std::endl;
-    // A bucket keeps the core of its first crash; a duplicate's goes now, not when the search ends.
-    if (hit.report.core) {
-      if (auto kept = keep_core(*hit.report.core, stored->dir, false); !kept) hit.report.core->discard(kept.error().message);
-      else if (!hit.report.core->kept) hit.report.core->discard("the reproducer already keeps one: " + kept->string());
-      if (!stored->already_known || hit.report.core->kept) std::cout << "  " << core_line(*hit.report.core) << std::endl;
-    }
+    // A duplicate's core went at once, not when the search ends; of a bucket stored before, only a kept core is news.
+    if (hit.report.core && (!stored->already_known || hit.report.core->kept))
+      std::cout << "  " << core_line(*hit.report.core) << std::endl;
   };
   auto show = [&](const ExploreProgress& p) {
     if (!progress.due()) return;

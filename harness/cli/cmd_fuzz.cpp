@@ -81,7 +81,8 @@ int cmd_fuzz(const Invocation& inv) {
               "REPRODUCER");
   for (const auto& c : out.crashes)
     std::printf("%8.1fs %-26s %-16s %-15s %7zu %4zu->%-4zu  %s\n", c.found_at,
-                std::string(to_string(c.report.cls)).c_str(), c.report.stack_hash.c_str(), c.status.c_str(), c.similar,
+                std::string(to_string(c.report.cls)).c_str(), c.report.stack_hash.c_str(),
+                std::string(to_string(c.status)).c_str(), c.similar,
                 c.input_bytes, c.minimized_bytes, c.reproducer.empty() ? "-" : c.reproducer.c_str());
   for (const auto& c : out.crashes)
     if (c.report.core) std::printf("%s: %s\n", c.reproducer.filename().c_str(), core_line(*c.report.core).c_str());

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/core_option.h"
 #include "store/corpus.h"
+#include "store/finding.h"
 #include "report/report.h"
 #include "cli/run_setup.h"
 
@@ -57,19 +58,12 @@ int cmd_run(const Invocation& inv) {
   std::cerr << verdict_line(report) << "\n";
 
   if (o.count("out") && report.cls != CrashClass::None) {
-    repro.expected_class = report.cls;
-    repro.expected_hash = report.stack_hash;
-    repro.environment = environment_facts(report);
-    auto stored = store_reproducer(o["out"].as<std::string>(), repro, input);
+    auto stored = store_finding(o["out"].as<std::string>(), repro, report, input);
     if (!stored) return bad_input(inv, stored.error().message);
     std::cerr << "faultline: reproducer " << (stored->already_known ? "already stored at " : "stored at ")
               << stored->dir.string() << "\n";
     if (const std::string note = not_stored_note(stored.value()); !note.empty()) std::cerr << "faultline: " << note << "\n";
-    if (report.core) {
-      if (auto kept = keep_core(*report.core, stored->dir, false); !kept) report.core->discard(kept.error().message);
-      else if (!report.core->kept) report.core->discard("the reproducer already keeps one: " + kept->string());
-      std::cerr << "faultline: " << core_line(*report.core) << "\n";
-    }
+    if (report.core) std::cerr << "faultline: " << core_line(*report.core) << "\n";
   }
   // After the reproducer: the report names the core where it was kept.
   if (o.count("report")) {

@@ -13,6 +13,7 @@
 #include "store/argv_files.h"
 #include "cli/commands.h"
 #include "store/corpus.h"
+#include "store/finding.h"
 #include "store/manifest.h"
 #include "base/nested_source.h"
 #include "base/nesting.h"
@@ -208,12 +209,9 @@ Result<bool> store_boundary_crash(const Invocation& inv, const StackCommand& c, 
   const CrashReport& crash = search.report(out.crash_key);
   Reproducer repro = c.spec.base;
   repro.schedule = probe_schedule(c.spec.shrink, out.stack_of_crash);
-  repro.expected_class = crash.cls;
-  repro.expected_hash = crash.stack_hash;
-  repro.environment = environment_facts(crash);
   std::optional<std::string> bytes;
   if (c.spec.base.input != InputMode::None) bytes = read_file(search.input(out.crash_key));
-  auto stored = store_reproducer(inv.options["out"].as<std::string>(), repro, bytes);
+  auto stored = store_finding(inv.options["out"].as<std::string>(), repro, crash, bytes);
   if (!stored) return stored.error();
   out.result["reproducer"] = stored->dir.string();
   out.result["stack_hash"] = crash.stack_hash;

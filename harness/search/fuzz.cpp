@@ -20,6 +20,7 @@
 
 #include "base/allocators.h"
 #include "store/corpus.h"
+#include "store/finding.h"
 #include "triage/dedup.h"
 #include "search/fuzz_engine.h"
 #include "search/minimize.h"
@@ -30,7 +31,8 @@ namespace faultline {
 namespace fs = std::filesystem;
 
 int FuzzOutcome::new_buckets() const {
-  return static_cast<int>(std::count_if(crashes.begin(), crashes.end(), [](const FuzzCrash& c) { return c.status == "new"; }));
+  return static_cast<int>(
+      std::count_if(crashes.begin(), crashes.end(), [](const FuzzCrash& c) { return c.status == BucketStatus::New; }));
 }
 
 namespace {
@@ -203,7 +205,7 @@ class Fuzzer {
       const double found_at = std::chrono::duration<double>(a.written - started).count();
       if (out_of_time()) {
         out_.crashes.push_back(triaged(a.path, found_at, CrashReport{}));
-        out_.crashes.back().status = "not triaged (budget)";
+        out_.crashes.back().status = BucketStatus::NotTriaged;
         continue;
       }
       auto rep = triage_input(a.path, req_.schedule);
@@ -266,7 +268,7 @@ class Fuzzer {
     std::error_code ec;
     c.input_bytes = c.minimized_bytes = fs::file_size(artifact, ec);
     c.report = report;
-    c.status = report.cls == CrashClass::None ? "not reproduced" : "";
+    c.status = report.cls == CrashClass::None ? BucketStatus::NotReproduced : BucketStatus::Pending;
     return c;
   }
 
@@ -290,24 +292,20 @@ class Fuzzer {
       c.similar = stacks[bucket].size() - 1;
       const fs::path regression = target_dir_ / "regressions" / bucket;
       std::error_code ec;
-      c.reproducer = fs::exists(regression, ec) ? regression : store_ / bucket;
-      if (!seen.insert(bucket).second) {
-        c.status = "duplicate";
-        continue;
-      }
-      if (fs::exists(regression, ec)) {
-        c.status = "known";
-        continue;
-      }
-      if (fs::exists(c.reproducer, ec)) {  // in the store, not yet a regression: an earlier (killed) run found it
-        c.status = "stored before";
+      const bool known = fs::exists(regression, ec);
+      c.reproducer = known ? regression : store_ / bucket;
+      // In the store, not yet a regression: an earlier (killed) run found it.
+      const BucketOnDisk on_disk = known ? BucketOnDisk::InRegressions
+                                   : fs::exists(c.reproducer, ec) ? BucketOnDisk::InStore : BucketOnDisk::Absent;
+      if (auto met = bucket_met_before(bucket, seen, on_disk, RepeatOfKnown::Duplicate)) {
+        c.status = *met;
         continue;
       }
       const FuzzCrash& source = crashes[smallest[bucket]];
       auto stored = store_bucket(source, bucket, c.minimized_bytes);
       if (!stored) return stored.error();
       c.reproducer = stored->dir;
-      c.status = stored->already_known ? "stored before" : "new";
+      c.status = stored->status();
       if (req_.core.wanted() && !stored->already_known) c.report.core = core_of(stored->dir, bucket);
     }
     return true;
@@ -354,17 +352,11 @@ class Fuzzer {
       }
     }
     stored_bytes = input.size();
-    Reproducer r = reproducer_for(schedule);
-    r.expected_class = c.report.cls;
-    r.expected_hash = c.report.stack_hash;
-    r.environment = environment_facts(c.report);
-    r.environment["found_by"] = std::string(req_.engine->name);
-    if (is_asan_executable(target_.binary.string())) {
-      r.environment["allocator"] = "asan";  // its runtime's, linked in
-      r.environment.erase("allocator_library");
-      r.environment.erase("allocator_how");
-    }
-    return store_reproducer(store_, r, input);
+    // What the run does not show: the engine found it, and an ASan build's allocator is its runtime's, linked in.
+    nlohmann::json engine_facts = {{"found_by", req_.engine->name}};
+    if (is_asan_executable(target_.binary.string()))
+      engine_facts.update({{"allocator", "asan"}, {"allocator_library", nullptr}, {"allocator_how", nullptr}});
+    return store_finding(store_, reproducer_for(schedule), c.report, input, engine_facts);
   }
 
   // The engine's own minimizer; kept only if the smaller input still lands in the same bucket.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/engines.h"
+#include "store/bucket_status.h"
 #include "store/manifest.h"
 #include "base/result.h"
 #include "triage/triage.h"
@@ -57,9 +58,9 @@ struct FuzzCrash {
   std::filesystem::path artifact;  // the engine's file
   double found_at = 0;             // seconds after the engine started
   CrashReport report;              // faultline's triage of it
-  // new, known (a regression), stored before (in `store` only: found by an
-  // earlier run, e.g. a killed campaign), duplicate, not reproduced, not triaged (budget)
-  std::string status;
+  // New, Known (a regression), StoredBefore (in `store` only: found by an
+  // earlier run, e.g. a killed campaign), Duplicate, NotReproduced, NotTriaged
+  BucketStatus status = BucketStatus::Pending;
   std::filesystem::path reproducer;  // stored (new) or matched (known, duplicate)
   size_t input_bytes = 0, minimized_bytes = 0;
   // Other whole stacks in its bucket this run: crashes with the same hashed

@@ -13,6 +13,7 @@
 #include "triage/crash_class.h"
 #include "base/engines.h"
 #include "base/files.h"
+#include "store/bucket_status.h"
 #include "store/manifest.h"
 #include "store/reproducer_json.h"
 #include "base/result.h"
@@ -39,6 +40,7 @@ struct Stored {
   fs::path dir;
   bool already_known = false;  // a reproducer with this class and hash was there already
   std::vector<std::string> not_stored;  // argv files left out, and why ("argv[3] big.bin: larger than 16 MiB")
+  BucketStatus status() const { return already_known ? BucketStatus::StoredBefore : BucketStatus::New; }
 };
 // Stores under out_dir/<class>-<hash>/; never overwrites an existing bucket.
 // An argv reproducer's argv files are copied in beside `input` (argv_files.h).
