@@ -60,6 +60,16 @@ void print_brought(const std::string& exe, const std::vector<BroughtAllocator>& 
   }
 }
 
+// A process the program starts may bring its own (varnishtest's varnishd):
+// the reproducer says what its finding's process ran on when it was captured.
+void print_captured_on(const nlohmann::json& env) {
+  if (env.contains("allocator") && env["allocator"].is_string() && env.contains("allocator_how") &&
+      env["allocator_how"].is_string() && env["allocator_how"].get<std::string>().starts_with("the program's own"))
+    std::cout << "Captured on " << printable(env["allocator"].get<std::string>()) << " ("
+              << printable(env["allocator_how"].get<std::string>())
+              << ") in the finding's process: each row preloads its allocator in front of that one too.\n";
+}
+
 }  // namespace
 
 int cmd_alloc(const Invocation& inv) {
@@ -87,14 +97,7 @@ int cmd_alloc(const Invocation& inv) {
   const auto built_in = std::find_if(brought.begin(), brought.end(),
                                      [](const BroughtAllocator& b) { return b.how == BroughtAllocator::How::StaticMalloc; });
   print_brought(exe, brought);
-  // A process the program starts may bring its own (varnishtest's varnishd):
-  // the reproducer says what its finding's process ran on when it was captured.
-  const auto& env = repro->environment;
-  if (brought.empty() && env.contains("allocator") && env["allocator"].is_string() && env.contains("allocator_how") &&
-      env["allocator_how"].is_string() && env["allocator_how"].get<std::string>().starts_with("the program's own"))
-    std::cout << "Captured on " << printable(env["allocator"].get<std::string>()) << " ("
-              << printable(env["allocator_how"].get<std::string>())
-              << ") in the finding's process: each row preloads its allocator in front of that one too.\n";
+  if (brought.empty()) print_captured_on(repro->environment);
   // OUTCOME is how the program ended on that allocator; SENTINELS what the
   // injector saw on the way, comma-separated (the same on every allocator, for a deterministic
   // bug); SERVED BY whose malloc the program's own process really ran on.
