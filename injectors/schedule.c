@@ -200,6 +200,7 @@ static int set_key(struct fl_schedule *out, int k, uint64_t v, const char *name,
     return -1;
   }
   out->value[k] = v;
+  out->item_of[k] = out->items;
   out->present |= (uint64_t)1 << k;
   return 0;
 }
@@ -394,9 +395,11 @@ int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size
   struct sbuf eb = {err, 0, errlen, 0};
   if (errlen) err[0] = '\0';
   out->present = 0;
+  out->items = 0;
   for (int k = 0; k < FL_KEY_COUNT; k++) {
     out->value[k] = 0;
     out->word[k][0] = '\0';
+    out->item_of[k] = 0;
   }
   size_t n = str_len(line);
   if (n >= FL_SCHEDULE_MAX_LINE) {
@@ -410,7 +413,10 @@ int fl_schedule_parse(const char *line, struct fl_schedule *out, char *err, size
     size_t a = start, b = end;
     while (a < b && is_space(line[a])) a++;
     while (b > a && is_space(line[b - 1])) b--;
-    if (b > a && parse_item(line + a, b - a, out, &eb) != 0) return -1;
+    if (b > a) {
+      if (parse_item(line + a, b - a, out, &eb) != 0) return -1;
+      out->items++;
+    }
     start = end + 1;
   }
   return 0;

@@ -108,6 +108,11 @@ struct fl_schedule {
   uint64_t present; /* bit k set when key k was given */
   uint64_t value[FL_KEY_COUNT];
   char word[FL_KEY_COUNT][FL_SCHEDULE_MAX_WORD]; /* FL_VAL_WORD keys: the name, NUL-terminated */
+  /* Which item of the line (counted from 0) gave key k, and how many items
+     the line had: the order the harness keeps when it edits a schedule item
+     by item. Every item gives a new key, so there are at most FL_KEY_COUNT. */
+  uint8_t item_of[FL_KEY_COUNT];
+  uint8_t items;
 };
 
 struct fl_schedule_key_info {

@@ -132,5 +132,30 @@ TEST(Schedule, WordValuesNameAProcessAndRoundTrip) {
   }
 }
 
+// What minimize and alloc edit: the items in the order given, each written
+// by the formatter, joined back in any order and checked like a parse.
+TEST(Schedule, ItemsKeepTheirOrderAndJoinBackChecked) {
+  auto s = Schedule::parse("delay thread=1 call=3 us=20000 ;quarantine=64 ; stack main=65536 ; stack threads=1M");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->to_string(), "delay thread=1 call=3 us=20000 ; quarantine=64 ; stack main=64K ; stack threads=1M");
+  auto items = s->items();
+  ASSERT_EQ(items.size(), 4u);
+  EXPECT_TRUE(items[0].has_item("delay"));
+  EXPECT_FALSE(items[0].has_item("quarantine"));
+  EXPECT_EQ(items[1].to_string(), "quarantine=64");
+  items.erase(items.begin() + 1);
+  items.push_back(Schedule::item({{FL_KEY_ALLOC_JEMALLOC, 1}}));
+  auto joined = Schedule::join(items);
+  ASSERT_TRUE(joined) << joined.error().message;
+  EXPECT_EQ(joined->to_string(), "delay thread=1 call=3 us=20000 ; stack main=64K ; stack threads=1M ; alloc jemalloc");
+  EXPECT_EQ(joined->canonical(), "stack main=64K threads=1M ; alloc jemalloc ; delay thread=1 call=3 us=20000");
+  // An item that needs a key of another alone, and two that clash, make no schedule.
+  auto split = Schedule::parse("delay call=1 us=5 ; delay thread=2");
+  ASSERT_TRUE(split) << split.error().message;
+  EXPECT_FALSE(Schedule::join({split->items()[1]}));
+  EXPECT_FALSE(Schedule::join({Schedule::item({{FL_KEY_ALLOC_JEMALLOC, 1}}), Schedule::item({{FL_KEY_ALLOC_GLIBC, 1}})}));
+  EXPECT_TRUE(Schedule().items().empty());
+}
+
 }  // namespace
 }  // namespace faultline

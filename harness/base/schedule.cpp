@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <cstring>
+
 namespace faultline {
 
 Result<Schedule> Schedule::parse(std::string_view line) {
@@ -20,15 +22,41 @@ std::string Schedule::canonical() const {
   return std::string(buf, n);
 }
 
-std::vector<std::string> schedule_items(const std::string& canonical) {
-  std::vector<std::string> items;
-  for (size_t start = 0; start <= canonical.size();) {
-    size_t end = canonical.find(" ; ", start);
-    if (end == std::string::npos) end = canonical.size();
-    if (end > start) items.push_back(canonical.substr(start, end - start));
-    start = end + 3;
+Schedule Schedule::item(std::initializer_list<std::pair<fl_schedule_key, uint64_t>> keys) {
+  Schedule s;
+  for (const auto& [k, v] : keys) {
+    s.raw_.present |= uint64_t{1} << k;
+    s.raw_.value[k] = v;
   }
-  return items;
+  s.raw_.items = 1;
+  return s;
+}
+
+std::string Schedule::line_of(const std::vector<Schedule>& items) {
+  std::string line;
+  for (const auto& i : items) line += (line.empty() ? "" : " ; ") + i.canonical();
+  return line;
+}
+
+Result<Schedule> Schedule::join(const std::vector<Schedule>& items) { return parse(line_of(items)); }
+
+std::vector<Schedule> Schedule::items() const {
+  std::vector<Schedule> out(raw_.items);
+  for (int k = 0; k < FL_KEY_COUNT; k++) {
+    if (!fl_schedule_has(&raw_, static_cast<fl_schedule_key>(k))) continue;
+    fl_schedule& item = out.at(raw_.item_of[k]).raw_;
+    item.present |= uint64_t{1} << k;
+    item.value[k] = raw_.value[k];
+    std::memcpy(item.word[k], raw_.word[k], sizeof item.word[k]);
+    item.items = 1;
+  }
+  return out;
+}
+
+bool Schedule::has_item(std::string_view name) const {
+  for (int k = 0; k < FL_KEY_COUNT; k++)
+    if (fl_schedule_has(&raw_, static_cast<fl_schedule_key>(k)) && name == fl_schedule_keys[k].item) return true;
+  return false;
 }
 
 std::optional<int> signal_number(const std::string& name) {
@@ -48,12 +76,6 @@ std::optional<std::string> malloc_signal_word_problem(const std::string& key, co
   const std::string prefix = "schedule item 'malloc-signal': ";
   std::string why = s.error().message;
   return why.rfind(prefix, 0) == 0 ? why.substr(prefix.size()) : why;
-}
-
-std::string join_schedule_items(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : " ; ") + i;
-  return out;
 }
 
 }  // namespace faultline

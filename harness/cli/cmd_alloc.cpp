@@ -19,20 +19,15 @@ namespace {
 // Every row holds freed blocks back (unless the reproducer sets its own
 // quarantine): an allocator that takes a double free silently (jemalloc)
 // shows it too, not only the one that aborts on it.
-constexpr const char* kRowQuarantine = "quarantine=64";
+const Schedule kRowQuarantine = Schedule::item({{FL_KEY_QUARANTINE, 64}});
 
 // The schedule without any `alloc` item, plus `alloc <name>` and the quarantine.
-std::string with_allocator(const std::string& schedule, const Allocator& a) {
-  std::vector<std::string> items;
-  bool quarantine = false;
-  for (auto& item : schedule_items(schedule)) {
-    if (item.rfind("alloc ", 0) == 0) continue;
-    quarantine = quarantine || item.rfind("quarantine=", 0) == 0;
-    items.push_back(std::move(item));
-  }
-  if (!quarantine) items.push_back(kRowQuarantine);
-  items.push_back(std::string("alloc ") + a.name);
-  return join_schedule_items(items);
+Result<Schedule> with_allocator(const Schedule& schedule, const Allocator& a) {
+  std::vector<Schedule> items = schedule.items();
+  std::erase_if(items, [](const Schedule& item) { return item.has_item("alloc"); });
+  if (!schedule.get(FL_KEY_QUARANTINE)) items.push_back(kRowQuarantine);
+  items.push_back(Schedule::item({{a.key, 1}}));
+  return Schedule::join(items);
 }
 
 // Text from the reproducer (an untrusted file), short and with no control characters for the terminal.
@@ -65,6 +60,16 @@ void print_brought(const std::string& exe, const std::vector<BroughtAllocator>& 
   }
 }
 
+// A process the program starts may bring its own (varnishtest's varnishd):
+// the reproducer says what its finding's process ran on when it was captured.
+void print_captured_on(const nlohmann::json& env) {
+  if (env.contains("allocator") && env["allocator"].is_string() && env.contains("allocator_how") &&
+      env["allocator_how"].is_string() && env["allocator_how"].get<std::string>().starts_with("the program's own"))
+    std::cout << "Captured on " << printable(env["allocator"].get<std::string>()) << " ("
+              << printable(env["allocator_how"].get<std::string>())
+              << ") in the finding's process: each row preloads its allocator in front of that one too.\n";
+}
+
 }  // namespace
 
 int cmd_alloc(const Invocation& inv) {
@@ -83,26 +88,23 @@ int cmd_alloc(const Invocation& inv) {
   auto base = request_for(repro.value(), dir, project->has_value() ? &**project : nullptr);
   if (!base) return bad_input(inv, base.error().message);
 
+  const std::string repro_file = (dir / "repro.json").string();
+  auto own = Schedule::parse(repro->schedule);
+  if (!own) return bad_input(inv, repro_file + ": field 'schedule': " + own.error().message);
+
   const std::string exe = resolve_program(base->argv[0], base->cwd);
   const auto brought = allocators_brought(exe);
   const auto built_in = std::find_if(brought.begin(), brought.end(),
                                      [](const BroughtAllocator& b) { return b.how == BroughtAllocator::How::StaticMalloc; });
   print_brought(exe, brought);
-  // A process the program starts may bring its own (varnishtest's varnishd):
-  // the reproducer says what its finding's process ran on when it was captured.
-  const auto& env = repro->environment;
-  if (brought.empty() && env.contains("allocator") && env["allocator"].is_string() && env.contains("allocator_how") &&
-      env["allocator_how"].is_string() && env["allocator_how"].get<std::string>().starts_with("the program's own"))
-    std::cout << "Captured on " << printable(env["allocator"].get<std::string>()) << " ("
-              << printable(env["allocator_how"].get<std::string>())
-              << ") in the finding's process: each row preloads its allocator in front of that one too.\n";
+  if (brought.empty()) print_captured_on(repro->environment);
   // OUTCOME is how the program ended on that allocator; SENTINELS what the
   // injector saw on the way, comma-separated (the same on every allocator, for a deterministic
   // bug); SERVED BY whose malloc the program's own process really ran on.
   std::printf("%-10s %-20s %-40s %-10s %-16s %8s\n", "ALLOCATOR", "OUTCOME", "SENTINELS", "SERVED BY", "STACK HASH", "SECONDS");
-  auto row = [&](const std::string& label, const std::string& schedule) -> Result<bool> {
+  auto row = [&](const std::string& label, const Schedule& schedule) -> Result<bool> {
     RunRequest req = base.value();
-    req.schedule = Schedule::parse(schedule).value();
+    req.schedule = schedule;
     req.inject_library = lib.value();
     req.limits.timeout_seconds = timeout;
     auto rep = run_and_triage(req);
@@ -125,7 +127,7 @@ int cmd_alloc(const Invocation& inv) {
   if (built_in != brought.end()) {
     // Its allocator is linked in: no LD_PRELOAD reaches it, and neither do the
     // in-process sentinels (so no quarantine either): the reproducer as it is.
-    auto r = row("built-in", repro->schedule);
+    auto r = row("built-in", own.value());
     if (!r) return bad_input(inv, r.error().message);
     std::cout << "\nswap impossible: " << exe << " defines " << built_in->evidence
               << " itself (a statically linked allocator); LD_PRELOAD and the in-process sentinels cannot reach it.\n"
@@ -137,10 +139,12 @@ int cmd_alloc(const Invocation& inv) {
       std::printf("%-10s %s\n", a.name, path.error().message.c_str());
       continue;
     }
-    auto r = row(a.name, with_allocator(repro->schedule, a));
+    auto schedule = with_allocator(own.value(), a);
+    if (!schedule) return bad_input(inv, repro_file + ": field 'schedule' with alloc " + a.name + ": " + schedule.error().message);
+    auto r = row(a.name, schedule.value());
     if (!r) return bad_input(inv, r.error().message);
   }
-  std::cout << "(every row holds freed blocks back, " << kRowQuarantine
+  std::cout << "(every row holds freed blocks back, " << kRowQuarantine.to_string()
             << " unless the reproducer has its own: a double free shows on the allocators that accept it too)\n";
   return kExitClean;
 }

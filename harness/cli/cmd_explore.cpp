@@ -109,8 +109,9 @@ Result<InterleaveOptions> interleave_options(const Invocation& inv) {
   if (search != "delays" && search != "pct" && search != "both")
     return Error{"--search: '" + search + "': want delays, pct or both"};
   if (o.count("alloc")) {
-    opt.allocator = o["alloc"].as<std::string>();
-    if (auto s = Schedule::parse("alloc " + opt.allocator); !s) return Error{"--alloc: " + s.error().message};
+    auto alloc = Schedule::parse("alloc " + o["alloc"].as<std::string>());
+    if (!alloc) return Error{"--alloc: " + alloc.error().message};
+    opt.alloc = alloc.value();
   }
   opt.delays = search != "pct";
   opt.pct = search != "delays";

@@ -29,6 +29,8 @@ int cmd_minimize(const Invocation& inv) {
   if (!lib) return bad_input(inv, lib.error().message);
   base->inject_library = lib.value();
 
+  auto given = Schedule::parse(repro->schedule);
+  if (!given) return bad_input(inv, (dir / "repro.json").string() + ": field 'schedule': " + given.error().message);
   auto minimized = minimize_schedule(base.value(), repro->schedule, repro->expected_class, max_runs);
   if (!minimized) return bad_input(inv, minimized.error().message);
   if (!minimized->reproduced) {
@@ -42,7 +44,7 @@ int cmd_minimize(const Invocation& inv) {
   std::cout << "faultline minimize: " << runs << " runs\n  before: " << repro->schedule << "\n  after:  " << schedule << "\n";
   // Run once more: what the smaller one gives is stored, and its hold named.
   RunRequest req = base.value();
-  req.schedule = Schedule::parse(schedule).value();
+  req.schedule = minimized->value;
   auto rep = run_and_triage(req);
   if (!rep) return bad_input(inv, rep.error().message);
   if (rep->held) {
@@ -50,7 +52,7 @@ int cmd_minimize(const Invocation& inv) {
               << hold_phrase(*rep->held) << "\n";
     std::cout << "  what it lets happen: " << verdict_line(rep.value()).substr(11) << "\n";
   }
-  else if (req.schedule.get(FL_KEY_DELAY_US) == std::nullopt && Schedule::parse(repro->schedule)->get(FL_KEY_DELAY_US))
+  else if (req.schedule.get(FL_KEY_DELAY_US) == std::nullopt && given->get(FL_KEY_DELAY_US))
     std::cout << "  no delay is needed: the crash comes without one\n";
   if (schedule == repro->schedule) {
     std::cout << "  already minimal\n";

@@ -305,6 +305,122 @@ bool copy_memory(int mem_fd, int fd, uint64_t start, uint64_t n, uint64_t at, st
   return true;
 }
 
+// The mappings to dump, each with what of it goes in (`dump`) and how long it
+// holds out against the size limit (`keep_tier`); `uncounted` past kMaxSegments.
+std::vector<Mapping> planned_mappings(pid_t pid, const std::vector<pid_t>& tids, int mem_fd, size_t& uncounted) {
+  std::vector<Mapping> maps = read_mappings(pid);
+  uncounted = maps.size() > kMaxSegments ? maps.size() - kMaxSegments : 0;
+  maps.resize(maps.size() - uncounted);
+  std::vector<uint64_t> stack_pointers;
+  for (size_t i = 0; i < tids.size() && i < kMaxThreads; i++) {
+    user_regs_struct regs{};
+    if (ptrace(PTRACE_GETREGS, tids[i], nullptr, &regs) == 0) stack_pointers.push_back(regs.rsp);
+  }
+  split_stacks(maps, stack_pointers);
+  for (auto& m : maps) {
+    m.dump = planned_dump(m, mem_fd);
+    if (m.dump == kPage && m.file_backed()) m.keep_tier = 3;
+  }
+  for (size_t i = 0; i < stack_pointers.size(); i++)
+    if (const size_t s = stack_of(maps, stack_pointers[i]); s < maps.size())
+      maps[s].keep_tier = std::max(maps[s].keep_tier, i == 0 ? 2 : 1);
+  return maps;
+}
+
+// The PT_NOTE segment's contents: every thread's notes, the process's after the first thread's.
+std::string core_notes(pid_t pid, const std::vector<pid_t>& tids, const siginfo_t& si, const std::vector<Mapping>& maps) {
+  // The process's notes come after the first thread's NT_PRSTATUS, as the kernel writes them.
+  std::string process_notes;
+  const elf_prpsinfo ps = process_info(pid);
+  add_note(process_notes, "CORE", NT_PRPSINFO, &ps, sizeof ps);
+  add_note(process_notes, "CORE", NT_SIGINFO, &si, sizeof si);
+  const std::string auxv = read_proc_file("/proc/" + std::to_string(pid) + "/auxv", 64 * 1024);
+  add_note(process_notes, "CORE", NT_AUXV, auxv.data(), auxv.size());
+  const std::string files = file_note(maps);
+  add_note(process_notes, "CORE", NT_FILE, files.data(), files.size());
+  std::string notes;
+  for (size_t i = 0; i < tids.size() && i < kMaxThreads; i++) notes += thread_notes(pid, tids[i], si, i == 0, process_notes);
+  return notes;
+}
+
+Elf64_Ehdr core_elf_header(size_t phnum) {
+  Elf64_Ehdr eh{};
+  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+  eh.e_ident[EI_CLASS] = ELFCLASS64;
+  eh.e_ident[EI_DATA] = ELFDATA2LSB;
+  eh.e_ident[EI_VERSION] = EV_CURRENT;
+  eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
+  eh.e_type = ET_CORE;
+  eh.e_machine = EM_X86_64;
+  eh.e_version = EV_CURRENT;
+  eh.e_phoff = sizeof(Elf64_Ehdr);
+  eh.e_ehsize = sizeof(Elf64_Ehdr);
+  eh.e_phentsize = sizeof(Elf64_Phdr);
+  eh.e_phnum = static_cast<Elf64_Half>(phnum);
+  return eh;
+}
+
+// How the file is laid out: headers, then the notes, then from a page boundary every mapping's dump.
+struct CoreLayout {
+  uint64_t notes_at = 0, data_at = 0;
+  uint64_t end = 0;  // the file's size
+  std::vector<Elf64_Phdr> ph;  // PT_NOTE, then one PT_LOAD per mapping
+};
+
+// The notes' place and size, and where the memory starts (what the size limit counts before any mapping).
+CoreLayout core_layout(size_t mappings, size_t notes_size) {
+  CoreLayout l;
+  l.ph.resize(1 + mappings);
+  l.notes_at = sizeof(Elf64_Ehdr) + l.ph.size() * sizeof(Elf64_Phdr);
+  l.data_at = (l.notes_at + notes_size + kPage - 1) / kPage * kPage;
+  l.ph[0] = Elf64_Phdr{PT_NOTE, 0, l.notes_at, 0, 0, notes_size, 0, 4};
+  return l;
+}
+
+// One PT_LOAD per mapping, at the offsets its dump takes, once the limit has chosen them.
+void place_segments(CoreLayout& l, const std::vector<Mapping>& maps) {
+  uint64_t at = l.data_at;
+  for (size_t i = 0; i < maps.size(); i++) {
+    const Mapping& m = maps[i];
+    const Elf64_Word flags = (m.perms[0] == 'r' ? PF_R : 0) | (m.perms[1] == 'w' ? PF_W : 0) | (m.perms[2] == 'x' ? PF_X : 0);
+    l.ph[i + 1] = Elf64_Phdr{PT_LOAD, flags, at, m.start, 0, m.dump, m.size(), kPage};
+    at += m.dump;
+  }
+  l.end = at;
+}
+
+// Writes the headers, the notes and the memory into fd, sized and synced; on
+// success its blocks in disk_bytes. False with errno when it cannot be written.
+bool write_core_contents(int fd, int mem_fd, const CoreLayout& l, const std::string& notes, const std::vector<Mapping>& maps,
+                         CoreFile& core) {
+  const Elf64_Ehdr eh = core_elf_header(l.ph.size());
+  bool ok = write_all(fd, &eh, sizeof eh, 0) && write_all(fd, l.ph.data(), l.ph.size() * sizeof(Elf64_Phdr), sizeof eh) &&
+            write_all(fd, notes.data(), notes.size(), l.notes_at);
+  std::vector<char> buf(kChunk);
+  for (size_t i = 0; ok && i < maps.size(); i++)
+    if (maps[i].dump) ok = copy_memory(mem_fd, fd, maps[i].start, maps[i].dump, l.ph[i + 1].p_offset, buf, core.unreadable_bytes);
+  ok = ok && ftruncate(fd, static_cast<off_t>(l.end)) == 0 && fsync(fd) == 0;
+  const int write_errno = errno;
+  struct stat st {};
+  if (ok && fstat(fd, &st) == 0) core.disk_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+  errno = write_errno;  // as the writes left it, for the caller's message
+  return ok;
+}
+
+// The temporary file in req.dir the core is written to; -1 with `error` set when it cannot be made.
+int create_core_file(const CoreRequest& req, CoreFile& core) {
+  std::error_code ec;
+  fs::create_directories(req.dir, ec);
+  std::string tmpl = (req.dir / (incoming_prefix("core") + "XXXXXX")).string();
+  const int fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  if (fd < 0) {
+    core.error = req.dir.string() + ": cannot create the core: " + std::strerror(errno);
+    return -1;
+  }
+  core.path = tmpl;
+  return fd;
+}
+
 }  // namespace
 
 CoreFile::~CoreFile() {
@@ -352,97 +468,37 @@ std::shared_ptr<CoreFile> write_core_file(pid_t pid, const std::vector<pid_t>& t
     core->error = "cannot read the process's memory: " + std::string(std::strerror(errno));
     return core;
   }
-  std::vector<Mapping> maps = read_mappings(pid);
-  const size_t uncounted = maps.size() > kMaxSegments ? maps.size() - kMaxSegments : 0;
-  maps.resize(maps.size() - uncounted);
-  std::vector<uint64_t> stack_pointers;
-  for (size_t i = 0; i < tids.size() && i < kMaxThreads; i++) {
-    user_regs_struct regs{};
-    if (ptrace(PTRACE_GETREGS, tids[i], nullptr, &regs) == 0) stack_pointers.push_back(regs.rsp);
-  }
-  split_stacks(maps, stack_pointers);
-  for (auto& m : maps) {
-    m.dump = planned_dump(m, mem_fd);
-    if (m.dump == kPage && m.file_backed()) m.keep_tier = 3;
-  }
-  for (size_t i = 0; i < stack_pointers.size(); i++)
-    if (const size_t s = stack_of(maps, stack_pointers[i]); s < maps.size())
-      maps[s].keep_tier = std::max(maps[s].keep_tier, i == 0 ? 2 : 1);
-
-  // The process's notes come after the first thread's NT_PRSTATUS, as the kernel writes them.
-  std::string process_notes;
-  const elf_prpsinfo ps = process_info(pid);
-  add_note(process_notes, "CORE", NT_PRPSINFO, &ps, sizeof ps);
-  add_note(process_notes, "CORE", NT_SIGINFO, &si, sizeof si);
-  const std::string auxv = read_proc_file("/proc/" + std::to_string(pid) + "/auxv", 64 * 1024);
-  add_note(process_notes, "CORE", NT_AUXV, auxv.data(), auxv.size());
-  const std::string files = file_note(maps);
-  add_note(process_notes, "CORE", NT_FILE, files.data(), files.size());
-  std::string notes;
-  for (size_t i = 0; i < tids.size() && i < kMaxThreads; i++) notes += thread_notes(pid, tids[i], si, i == 0, process_notes);
+  size_t uncounted = 0;
+  std::vector<Mapping> maps = planned_mappings(pid, tids, mem_fd, uncounted);
+  const std::string notes = core_notes(pid, tids, si, maps);
   core->threads = static_cast<int>(std::min(tids.size(), kMaxThreads));
   core->threads_unstopped = threads_unstopped + static_cast<int>(tids.size() - core->threads);
 
-  const size_t phnum = 1 + maps.size();
-  const uint64_t notes_at = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
-  const uint64_t data_at = (notes_at + notes.size() + kPage - 1) / kPage * kPage;
-  fit_to_limit(maps, data_at, req.limit_bytes, *core);
+  CoreLayout layout = core_layout(maps.size(), notes.size());
+  fit_to_limit(maps, layout.data_at, req.limit_bytes, *core);
   if (uncounted)
     core->left_out.push_back(std::to_string(uncounted) + " mappings past the " + std::to_string(kMaxSegments) +
                              " a core's program headers may count");
-
-  Elf64_Ehdr eh{};
-  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-  eh.e_ident[EI_CLASS] = ELFCLASS64;
-  eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  eh.e_ident[EI_VERSION] = EV_CURRENT;
-  eh.e_ident[EI_OSABI] = ELFOSABI_NONE;
-  eh.e_type = ET_CORE;
-  eh.e_machine = EM_X86_64;
-  eh.e_version = EV_CURRENT;
-  eh.e_phoff = sizeof(Elf64_Ehdr);
-  eh.e_ehsize = sizeof(Elf64_Ehdr);
-  eh.e_phentsize = sizeof(Elf64_Phdr);
-  eh.e_phnum = static_cast<Elf64_Half>(phnum);
-  std::vector<Elf64_Phdr> ph(phnum);
-  ph[0] = Elf64_Phdr{PT_NOTE, 0, notes_at, 0, 0, notes.size(), 0, 4};
-  uint64_t at = data_at;
-  for (size_t i = 0; i < maps.size(); i++) {
-    const Mapping& m = maps[i];
-    const Elf64_Word flags = (m.perms[0] == 'r' ? PF_R : 0) | (m.perms[1] == 'w' ? PF_W : 0) | (m.perms[2] == 'x' ? PF_X : 0);
-    ph[i + 1] = Elf64_Phdr{PT_LOAD, flags, at, m.start, 0, m.dump, m.size(), kPage};
-    at += m.dump;
-  }
+  place_segments(layout, maps);
   core->segments = static_cast<int>(maps.size());
 
-  std::error_code ec;
-  fs::create_directories(req.dir, ec);
-  std::string tmpl = (req.dir / (incoming_prefix("core") + "XXXXXX")).string();
-  const int fd = mkostemp(tmpl.data(), O_CLOEXEC);
+  const int fd = create_core_file(req, *core);
   if (fd < 0) {
-    core->error = req.dir.string() + ": cannot create the core: " + std::strerror(errno);
     close(mem_fd);
     return core;
   }
-  core->path = tmpl;
-  bool ok = write_all(fd, &eh, sizeof eh, 0) && write_all(fd, ph.data(), ph.size() * sizeof(Elf64_Phdr), sizeof eh) &&
-            write_all(fd, notes.data(), notes.size(), notes_at);
-  std::vector<char> buf(kChunk);
-  for (size_t i = 0; ok && i < maps.size(); i++)
-    if (maps[i].dump) ok = copy_memory(mem_fd, fd, maps[i].start, maps[i].dump, ph[i + 1].p_offset, buf, core->unreadable_bytes);
-  ok = ok && ftruncate(fd, static_cast<off_t>(at)) == 0 && fsync(fd) == 0;
+  bool ok = write_core_contents(fd, mem_fd, layout, notes, maps, *core);
   const int write_errno = errno;
-  struct stat st {};
-  if (ok && fstat(fd, &st) == 0) core->disk_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
   ok = close(fd) == 0 && ok;
   close(mem_fd);
   if (!ok) {
     core->error = core->path.string() + ": cannot write the core: " + std::strerror(write_errno);
+    std::error_code ec;
     fs::remove(core->path, ec);
     core->path.clear();
     return core;
   }
-  core->bytes = at;
+  core->bytes = layout.end;
   return core;
 }
 

@@ -4,21 +4,28 @@
 
 namespace faultline {
 
-std::string InterleaveOptions::detection() const {
-  return "quarantine=" + std::to_string(quarantine) + (allocator.empty() ? "" : " ; alloc " + allocator);
+std::vector<Schedule> InterleaveOptions::detection() const {
+  std::vector<Schedule> items = {Schedule::item({{FL_KEY_QUARANTINE, quarantine}})};
+  if (!alloc.empty()) items.push_back(alloc);
+  return items;
 }
 
-std::string delay_item(int thread, const char* at, uint64_t n, uint64_t us) {
-  return "delay thread=" + std::to_string(thread) + " " + at + "=" + std::to_string(n) + " us=" + std::to_string(us);
+Schedule delay_item(int thread, fl_schedule_key at, uint64_t n, uint64_t us) {
+  return Schedule::item({{FL_KEY_DELAY_THREAD, static_cast<uint64_t>(thread)}, {at, n}, {FL_KEY_DELAY_US, us}});
 }
 
-std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, const std::string& detection) {
-  return delay_item(thread, at, n, us) + " ; " + detection;
+std::string delay_schedule(int thread, fl_schedule_key at, uint64_t n, uint64_t us, const std::vector<Schedule>& detection) {
+  std::vector<Schedule> items = {delay_item(thread, at, n, us)};
+  items.insert(items.end(), detection.begin(), detection.end());
+  return Schedule::line_of(items);
 }
 
-std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::string& detection) {
-  return "pct depth=" + std::to_string(depth) + " points=" + std::to_string(points) + " ; " + detection +
-         " ; seed=" + std::to_string(seed);
+std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::vector<Schedule>& detection) {
+  std::vector<Schedule> items = {Schedule::item({{FL_KEY_PCT_DEPTH, static_cast<uint64_t>(depth)}, {FL_KEY_PCT_POINTS, points}})};
+  items.insert(items.end(), detection.begin(), detection.end());
+  // The seed in decimal, as --seed takes it and reproducers have always
+  // stored it (the formatter writes seeds in hex); run_and_triage parses the line.
+  return Schedule::line_of(items) + " ; seed=" + std::to_string(seed);
 }
 
 double pct_bound(size_t threads, uint64_t points, int depth) {
@@ -37,7 +44,7 @@ constexpr int kConfirmations = 2;
 // has one, ...; the whole round for each delay in turn.
 struct Point {
   int thread;
-  const char* at;  // "call" or "sync"
+  fl_schedule_key at;  // FL_KEY_DELAY_CALL or FL_KEY_DELAY_SYNC
   uint64_t n, us;
 };
 std::vector<Point> breadth_first(const std::map<int, uint64_t>& calls, const std::map<int, uint64_t>& syncs,
@@ -48,7 +55,7 @@ std::vector<Point> breadth_first(const std::map<int, uint64_t>& calls, const std
   std::vector<Point> points;
   for (uint64_t us : delays)
     for (uint64_t n = 1; n <= most; n++)
-      for (const auto& [at, counts] : {std::pair{"call", &calls}, {"sync", &syncs}})
+      for (const auto& [at, counts] : {std::pair{FL_KEY_DELAY_CALL, &calls}, {FL_KEY_DELAY_SYNC, &syncs}})
         for (const auto& [thread, count] : *counts)
           if (n <= count) points.push_back({thread, at, n, us});
   return points;
@@ -73,7 +80,9 @@ Result<InterleaveResult> explore_interleave(const RunRequest& base, const Interl
   };
   // Census: how many points each thread passes, with the quarantine
   // already on (a bug it catches with no delay at all is a finding too).
-  const std::string census_schedule = "census points ; " + opt.detection();
+  std::vector<Schedule> census_items = {Schedule::item({{FL_KEY_CENSUS_POINTS, 1}})};
+  for (const auto& item : opt.detection()) census_items.push_back(item);
+  const std::string census_schedule = Schedule::line_of(census_items);
   auto census = run(census_schedule, 0);
   if (!census) return census.error();
   out.calls = census->calls_at_exit;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/schedule.hpp"
 #include "search/explore.h"
 
 namespace faultline {
@@ -28,9 +29,9 @@ struct InterleaveOptions {
   // then short, for windows a long hold would close by blocking everyone.
   std::vector<uint64_t> delays_us = {20000, 1000};
   uint64_t quarantine = 64;
-  std::string allocator;  // --alloc: every schedule runs on it ("": the program's own)
+  Schedule alloc;  // --alloc: the `alloc` item every schedule runs with (empty: the program's own allocator)
   // What every schedule carries: the quarantine, and the allocator if one was chosen.
-  std::string detection() const;
+  std::vector<Schedule> detection() const;
   bool delays = true, pct = true;  // the two phases (--search)
   int depth = 2;                   // pct's d
   uint64_t seed = 1;               // the first pct schedule's seed
@@ -51,14 +52,14 @@ struct InterleaveResult {
   std::vector<ExploreHit> hits;
 };
 
-// One schedule of the search: thread T held for D us at its allocator call
-// (at = "call") or sync point (at = "sync") N.
-std::string delay_schedule(int thread, const char* at, uint64_t n, uint64_t us, const std::string& detection);
-// The delay item alone: "delay thread=T sync=N us=D".
-std::string delay_item(int thread, const char* at, uint64_t n, uint64_t us);
+// The delay item: thread T held for D us at its allocator call (at =
+// FL_KEY_DELAY_CALL) or sync point (at = FL_KEY_DELAY_SYNC) N, "delay thread=T sync=N us=D".
+Schedule delay_item(int thread, fl_schedule_key at, uint64_t n, uint64_t us);
+// One schedule of the search: that delay, then what every schedule carries.
+std::string delay_schedule(int thread, fl_schedule_key at, uint64_t n, uint64_t us, const std::vector<Schedule>& detection);
 
 // A pct schedule: depth d over k points, seed s.
-std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::string& detection);
+std::string pct_schedule(int depth, uint64_t points, uint64_t seed, const std::vector<Schedule>& detection);
 // PCT's bound on one schedule finding a bug of depth d: 1 / (n k^(d-1)).
 double pct_bound(size_t threads, uint64_t points, int depth);
 

@@ -6,12 +6,14 @@
 
 #include "triage/crash_class.h"
 #include "base/result.h"
+#include "base/schedule.hpp"
 #include "process/runner.h"
 
 namespace faultline {
 
 struct MinimizedSchedule {
   std::string schedule;
+  Schedule value;  // the same schedule, as a value
   int runs = 0;
   bool reproduced = true;  // the starting schedule gave the class at all
   bool from_pct = false;   // a pct schedule became one of its waits, as a delay
