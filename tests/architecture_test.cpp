@@ -200,3 +200,21 @@ TEST(Architecture, FunctionsAreShort) {
     EXPECT_GT(functions, 50) << folder;
   }
 }
+
+// What faultline writes by default in the directory it runs in is not
+// committed by accident: every default output folder of the option table
+// that is not a folder of the checkout (corpora/ is) is in .gitignore.
+TEST(Architecture, DefaultOutputFoldersAreIgnored) {
+  const std::string table = text_of(kSource / "harness" / "cli" / "cli_options.cpp");
+  const std::string ignored = text_of(kSource / ".gitignore");
+  const std::regex default_dir(R"re(value<std::string>\("DIR", "([^"]+)"\))re");
+  int checked = 0;
+  for (std::sregex_iterator it(table.begin(), table.end(), default_dir), end; it != end; ++it) {
+    const std::string dir = (*it)[1];
+    if (fs::is_directory(kSource / dir)) continue;
+    checked++;
+    const std::regex line("(^|\n)/?" + dir + "/(\n|$)");
+    EXPECT_TRUE(std::regex_search(ignored, line)) << dir << "/ is a default output folder and not in .gitignore";
+  }
+  EXPECT_GE(checked, 3);
+}
