@@ -41,10 +41,6 @@ Result<std::optional<Manifest>> project_if_any(const Invocation& inv) {
 
 Result<Manifest> project_required(const Invocation& inv) { return find_manifest(project_option(inv)); }
 
-bool Shard::mine(const std::string& item) const {
-  return count == 1 || std::stoull(fnv1a_hex(item), nullptr, 16) % count == index;
-}
-
 Result<Shard> shard_option(const Invocation& inv) {
   if (!inv.options.count("shard")) return Shard{};
   const std::string text = inv.options["shard"].as<std::string>();

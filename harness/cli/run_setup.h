@@ -9,6 +9,7 @@
 #include "base/nesting.h"
 #include "base/result.h"
 #include "process/runner.h"
+#include "search/campaign.h"
 
 namespace faultline::cli {
 
@@ -24,10 +25,6 @@ Result<std::optional<Manifest>> project_if_any(const Invocation& inv);
 Result<Manifest> project_required(const Invocation& inv);
 
 // `--shard K/N`: this machine's deterministic share of the work (a CI matrix).
-struct Shard {
-  uint64_t index = 0, count = 1;  // K-1, N
-  bool mine(const std::string& item) const;  // by a hash of the item's name
-};
 Result<Shard> shard_option(const Invocation& inv);
 
 // --report FILE and --out DIR, checked before the run: FILE's directory
