@@ -19,13 +19,6 @@ namespace faultline {
 
 namespace {
 
-// The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.
-char task_state(pid_t tid) {
-  const std::string stat = read_proc_file("/proc/" + std::to_string(tid) + "/stat", 4096);
-  auto close_paren = stat.rfind(')');
-  return close_paren == std::string::npos || close_paren + 2 >= stat.size() ? 0 : stat[close_paren + 2];
-}
-
 // Sends SIGSTOP to every task and waits until each is in a ptrace stop, is
 // gone, or `bound` passes. A task the runner already holds stopped (an
 // earlier stop not yet resumed) shows state 't' without a new wait status.

@@ -54,6 +54,12 @@ std::string read_proc_file(const std::string& path, size_t max_bytes) {
   return text;
 }
 
+char task_state(pid_t tid) {
+  const std::string stat = read_proc_file("/proc/" + std::to_string(tid) + "/stat", 4096);
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? 0 : stat[paren + 2];
+}
+
 std::string proc_status_field(pid_t tid, const std::string& key) {
   const std::string status = "\n" + read_proc_file("/proc/" + std::to_string(tid) + "/status");
   const auto at = status.find("\n" + key + ":");

@@ -26,6 +26,8 @@ std::vector<MapEntry> read_maps(pid_t pid);
 std::string read_proc_file(const std::string& path, size_t max_bytes = 65536);
 // A field of /proc/<tid>/status ("Tgid", "SigCgt"): the text after "Key:", "" when absent or gone.
 std::string proc_status_field(pid_t tid, const std::string& key);
+// The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.
+char task_state(pid_t tid);
 // The task's id in its innermost PID namespace (the last NSpid of its status):
 // what the program itself sees and stores (getpid, gettid, a mutex's owner).
 // The host id itself outside a namespace, or once the task is gone.

@@ -54,13 +54,6 @@ std::string read_checkpoint_record(pid_t tid, const siginfo_t& si) {
   return process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(record.size()) ? record : std::string();
 }
 
-// The state letter of /proc/<tid>/stat ('t': ptrace stop, 'Z'/'X': gone); 0 when it has no entry.
-char task_state(pid_t tid) {
-  const std::string stat = read_proc_file("/proc/" + std::to_string(tid) + "/stat", 4096);
-  const auto paren = stat.rfind(')');
-  return paren == std::string::npos || paren + 2 >= stat.size() ? 0 : stat[paren + 2];
-}
-
 // The other threads of a crashing process, held for its core: each is sent
 // SIGSTOP and given until `bound` to reach a ptrace stop. Returns those that
 // stopped; `resume` gets the ones stopped by a SIGSTOP (continued without it
